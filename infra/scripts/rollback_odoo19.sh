@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# rollback_odoo19.sh [digest] [env]
+#
+# Puts a previous release back in service: the given digest, or the last
+# good release before the current one when omitted; env defaults to
+# odooctl's default environment. A thin wrapper over `odooctl rollback`.
+# Exit status: odooctl's (0 ok, 1 failed, 2 usage/configuration, 3 refused).
+# ODOOCTL, when set, names the odooctl binary to run.
+set -euo pipefail
+
+usage() {
+	{
+		echo "usage: ${0##*/} [digest] [env]"
+	} >&"$(( $1 == 0 ? 1 : 2 ))"
+	exit "$1"
+}
+
+find_odooctl() {
+	local here
+	if [[ -n "${ODOOCTL:-}" ]]; then
+		printf '%s\n' "$ODOOCTL"
+	elif command -v odooctl >/dev/null 2>&1; then
+		command -v odooctl
+	else
+		here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+		if [[ -x "$here/../../build/odooctl" ]]; then
+			printf '%s\n' "$here/../../build/odooctl"
+		else
+			echo "${0##*/}: odooctl not found on PATH nor at" \
+			     "$here/../../build/odooctl (run make)" >&2
+			exit 2
+		fi
+	fi
+}
+
+case "${1:-}" in
+-h | --help)
+	usage 0
+	;;
+esac
+# Options (e.g. --json) go to odooctl as they are; count the rest.
+npos=0
+for arg in "$@"; do
+	[[ $arg == -* ]] || npos=$((npos + 1))
+done
+(( npos <= 2 )) || usage 2
+
+odooctl=$(find_odooctl)
+exec "$odooctl" rollback "$@"

@@ -1,0 +1,3 @@
+# Part of odoo19-central-addons. License LGPL-3.
+from . import controllers
+from . import models

@@ -1,0 +1,2 @@
+# Part of odoo19-central-addons. License LGPL-3.
+from . import ocr_billing_event

@@ -1,0 +1,53 @@
+/* What every subcommand shares: its table entry and the global options. */
+#ifndef ODOOCTL_CMD_H
+#define ODOOCTL_CMD_H
+
+#include <getopt.h>
+
+#include "config.h"
+#include "deploy.h"
+
+struct global {
+	const char *config_path;
+};
+
+struct command {
+	const char *name;
+	const char *usage;	/* after "odooctl NAME " */
+	const char *summary;
+	const char *help;	/* options and details for --help */
+	int (*exec)(int argc, char **argv, struct global *g);
+};
+
+extern const struct command cmd_build, cmd_config, cmd_deploy, cmd_history,
+	cmd_push, cmd_recover, cmd_rollback, cmd_status;
+
+/* Prints "usage: odooctl NAME USAGE" and the help text to f. */
+void cmd_usage(const struct command *c, FILE *f);
+/*
+ * Parses argv with the command's long options plus --help (-h); prints
+ * help and returns 0 with *done set when asked. Returns -1 on an unknown
+ * option (after printing usage). Positional arguments are left at
+ * argv[optind..].
+ */
+int cmd_getopt(const struct command *c, int argc, char **argv,
+	       const struct option *opts, int *done,
+	       int (*on_opt)(int opt, const char *arg, void *ctx), void *ctx);
+
+/* Loads the config; exit status EXIT_USAGE with an error printed. */
+int cmd_load_config(const struct global *g, struct config *cfg);
+/* name NULL: the only environment, else "production" if present. */
+const struct config_env *cmd_env(const struct config *cfg, const char *name);
+/* The login name, for history lines. Caller frees. */
+char *cmd_operator(void);
+/* SIGTERM/SIGINT set deploy_interrupted, so deploys roll back cleanly. */
+void cmd_trap_signals(void);
+/* Parses "90d", "12h", "30m", "45s" into seconds; -1 when malformed. */
+long cmd_parse_age(const char *s);
+
+/* The commit a build is of: given, else $GITHUB_SHA, else git's HEAD. */
+char *build_commit(const char *given, const char *dir, char **cause);
+/* REPOSITORY:sha-<7 hex>, the tag build makes and push pushes. */
+char *build_tag(const struct config_env *env, const char *commit);
+
+#endif

@@ -1,0 +1,135 @@
+#include "cmd.h"
+#include "log.h"
+#include "util.h"
+
+#include <limits.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+void cmd_usage(const struct command *c, FILE *f)
+{
+	fprintf(f, "usage: odooctl %s %s\n\n%s\n", c->name, c->usage,
+		c->summary);
+	if (c->help && *c->help)
+		fprintf(f, "\n%s", c->help);
+}
+
+int cmd_getopt(const struct command *c, int argc, char **argv,
+	       const struct option *opts, int *done,
+	       int (*on_opt)(int opt, const char *arg, void *ctx), void *ctx)
+{
+	struct option all[16];
+	char shortopts[64] = "h";
+	size_t n = 0;
+	int opt;
+
+	*done = 0;
+	for (; opts && opts[n].name && n < ARRAY_SIZE(all) - 2; n++)
+		all[n] = opts[n];
+	all[n++] = (struct option){ "help", no_argument, NULL, 'h' };
+	all[n] = (struct option){ NULL, 0, NULL, 0 };
+	for (size_t i = 0; opts && opts[i].name; i++)
+		if (opts[i].val < 128 && opts[i].val > ' ') {
+			size_t l = strlen(shortopts);
+
+			shortopts[l] = (char)opts[i].val;
+			shortopts[l + 1] = opts[i].has_arg ? ':' : '\0';
+			shortopts[l + 2] = '\0';
+		}
+	optind = 0;
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, shortopts, all, NULL)) != -1) {
+		if (opt == 'h') {
+			cmd_usage(c, stdout);
+			*done = 1;
+			return 0;
+		}
+		if (opt == '?' || !on_opt || on_opt(opt, optarg, ctx) < 0) {
+			log_error("%s: unknown or incomplete option '%s'",
+				  c->name, argv[optind - 1]);
+			fprintf(stderr, "usage: odooctl %s %s\n", c->name,
+				c->usage);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int cmd_load_config(const struct global *g, struct config *cfg)
+{
+	char *why = NULL;
+
+	if (config_load(cfg, g->config_path, &why) < 0) {
+		log_error("%s", why);
+		free(why);
+		return EXIT_USAGE;
+	}
+	return EXIT_OK;
+}
+
+const struct config_env *cmd_env(const struct config *cfg, const char *name)
+{
+	const struct config_env *env;
+	char *why = NULL;
+
+	if (!name)
+		name = cfg->nenvs == 1 ? cfg->envs[0].name : "production";
+	env = config_env(cfg, name, &why);
+	if (!env) {
+		log_error("%s", why);
+		free(why);
+	}
+	return env;
+}
+
+char *cmd_operator(void)
+{
+	struct passwd *pw = getpwuid(getuid());
+	const char *s = getenv("SUDO_USER");
+
+	if (!s || !*s)
+		s = getenv("USER");
+	if ((!s || !*s) && pw)
+		s = pw->pw_name;
+	return xstrdup(s && *s ? s : "unknown");
+}
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	deploy_interrupted = 1;
+}
+
+void cmd_trap_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+long cmd_parse_age(const char *s)
+{
+	char *end;
+	long n = strtol(s, &end, 10);
+	static const struct { char unit; long mult; } units[] = {
+		{ 's', 1 }, { 'm', 60 }, { 'h', 3600 }, { 'd', 86400 },
+		{ 'w', 604800 },
+	};
+
+	if (end == s || n < 0 || end[0] == '\0' || end[1] != '\0')
+		return -1;
+	for (size_t i = 0; i < ARRAY_SIZE(units); i++)
+		if (*end == units[i].unit)
+			return n > LONG_MAX / units[i].mult ? -1 :
+				n * units[i].mult;
+	return -1;
+}

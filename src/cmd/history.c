@@ -1,0 +1,140 @@
+/* odooctl history [ENV] [--since AGE] [--limit N] [--all-envs] [--json] */
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cmd.h"
+#include "log.h"
+#include "state.h"
+#include "util.h"
+
+struct history_opts {
+	int json;
+	long since;	/* seconds, 0: no bound */
+	long limit;	/* 0: no bound */
+	const char *status;
+};
+
+static int on_opt(int opt, const char *arg, void *ctx)
+{
+	struct history_opts *o = ctx;
+	char *end;
+
+	switch (opt) {
+	case 'j':
+		o->json = 1;
+		return 0;
+	case 's':
+		o->since = cmd_parse_age(arg);
+		if (o->since < 0)
+			log_error("--since '%s': expected a number and one of "
+				  "s, m, h, d, w (e.g. 7d)", arg);
+		return o->since < 0 ? -1 : 0;
+	case 'n':
+		o->limit = strtol(arg, &end, 10);
+		if (*end || o->limit <= 0)
+			log_error("--limit '%s': expected a positive number",
+				  arg);
+		return (*end || o->limit <= 0) ? -1 : 0;
+	case 't':
+		o->status = arg;
+		return 0;
+	}
+	return -1;
+}
+
+static int keep(const struct history_entry *e, const char *env,
+		const struct history_opts *o, long now)
+{
+	if (strcmp(e->env, env))
+		return 0;
+	if (o->since && e->time < now - o->since)
+		return 0;
+	return !o->status || !strcmp(e->status, o->status);
+}
+
+static int exec_history(int argc, char **argv, struct global *g)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "since", required_argument, NULL, 's' },
+		{ "limit", required_argument, NULL, 'n' },
+		{ "status", required_argument, NULL, 't' },
+		{ NULL, 0, NULL, 0 } };
+	struct history_opts ho = { 0 };
+	struct config cfg;
+	const struct config_env *env;
+	struct history h;
+	size_t skipped, n = 0, *idx;
+	long now = (long)time(NULL);
+	char *why = NULL;
+	json_t *arr;
+	int done;
+
+	if (cmd_getopt(&cmd_history, argc, argv, opts, &done, on_opt, &ho) < 0)
+		return EXIT_USAGE;
+	if (done)
+		return EXIT_OK;
+	if (argc - optind > 1) {
+		cmd_usage(&cmd_history, stderr);
+		return EXIT_USAGE;
+	}
+	if (cmd_load_config(g, &cfg) != EXIT_OK)
+		return EXIT_USAGE;
+	env = cmd_env(&cfg, optind < argc ? argv[optind] : NULL);
+	if (!env || history_load(env->state_dir, &h, &skipped, &why) < 0) {
+		if (env) {
+			log_error("%s", why);
+			free(why);
+		}
+		config_release(&cfg);
+		return env ? EXIT_FAILED : EXIT_USAGE;
+	}
+	if (skipped)
+		log_warn("%zu malformed line%s in %s/history.log skipped",
+			 skipped, skipped > 1 ? "s" : "", env->state_dir);
+	idx = xcalloc(h.n + 1, sizeof(*idx));
+	for (size_t i = 0; i < h.n; i++)
+		if (keep(&h.e[i], env->name, &ho, now))
+			idx[n++] = i;
+	arr = json_array();
+	for (size_t k = ho.limit && n > (size_t)ho.limit ? n - (size_t)ho.limit : 0;
+	     k < n; k++) {
+		struct history_entry *e = &h.e[idx[k]];
+		char ts[21];
+
+		time_iso8601(e->time, ts);
+		if (ho.json)
+			json_array_append_new(arr, json_pack(
+				"{s:s,s:s,s:s,s:s,s:s}", "time", ts, "version",
+				e->version, "env", e->env, "status", e->status,
+				"operator", e->operator));
+		else
+			printf("%s | %s | %s | %s | %s\n", ts, e->version,
+			       e->env, e->status, e->operator);
+	}
+	free(idx);
+	if (ho.json) {
+		json_dumpf(arr, stdout, JSON_INDENT(2));
+		putchar('\n');
+	}
+	json_decref(arr);
+	history_release(&h);
+	config_release(&cfg);
+	return EXIT_OK;
+}
+
+const struct command cmd_history = {
+	.name = "history",
+	.usage = "[ENV] [--since AGE] [--limit N] [--status S] [--json]",
+	.summary = "The deploy history of an environment, oldest first.",
+	.help =
+	"Options:\n"
+	"  -s, --since AGE    only events younger than AGE (30m, 12h, 7d, 2w)\n"
+	"  -n, --limit N      only the newest N events\n"
+	"  -t, --status S     only events with status S (started, success,\n"
+	"                     failed, rolled_back, rollback, recovered)\n"
+	"  -j, --json         machine-readable output\n",
+	.exec = exec_history,
+};

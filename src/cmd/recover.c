@@ -1,0 +1,53 @@
+/* odooctl recover [ENV] */
+#include <stdlib.h>
+
+#include "cmd.h"
+#include "log.h"
+
+static int exec_recover(int argc, char **argv, struct global *g)
+{
+	struct config cfg;
+	const struct config_env *env;
+	char *op, *why = NULL;
+	int done, nothing = 0, rc;
+
+	if (cmd_getopt(&cmd_recover, argc, argv, NULL, &done, NULL, NULL) < 0)
+		return EXIT_USAGE;
+	if (done)
+		return EXIT_OK;
+	if (argc - optind > 1) {
+		cmd_usage(&cmd_recover, stderr);
+		return EXIT_USAGE;
+	}
+	if (cmd_load_config(g, &cfg) != EXIT_OK)
+		return EXIT_USAGE;
+	env = cmd_env(&cfg, optind < argc ? argv[optind] : NULL);
+	if (!env) {
+		config_release(&cfg);
+		return EXIT_USAGE;
+	}
+	op = cmd_operator();
+	rc = (int)deploy_recover(env, op, &nothing, &why);
+	if (rc != EXIT_OK) {
+		log_error("recover of %s: %s", env->name, why);
+		free(why);
+	} else if (nothing) {
+		log_phase("%s: no unfinished deploy, nothing to recover",
+			  env->name);
+	}
+	free(op);
+	config_release(&cfg);
+	return rc;
+}
+
+const struct command cmd_recover = {
+	.name = "recover",
+	.usage = "[ENV]",
+	.summary = "Finish or undo a deploy that was killed.",
+	.help =
+	"Reads the journal an interrupted deploy left in state_dir. One that\n"
+	"had committed is finished; any other is undone: the last good\n"
+	"release serves again through the proxy and the half-started one is\n"
+	"removed. Recorded in history.log as 'recovered'.\n",
+	.exec = exec_recover,
+};

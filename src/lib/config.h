@@ -1,0 +1,78 @@
+/*
+ * odooctl.conf: INI, one section per environment plus an optional
+ * [defaults] section whose keys every environment inherits. One table of
+ * options (name, type, bounds, default) drives parsing, validation and
+ * `odooctl config show`.
+ */
+#ifndef ODOOCTL_CONFIG_H
+#define ODOOCTL_CONFIG_H
+
+#include <stdio.h>
+
+#define CONFIG_DEFAULT_PATH "/etc/odooctl/odooctl.conf"
+#define CONFIG_MAX_SMOKE 32
+
+struct smoke_check {
+	char *method;
+	char *path;
+	long status;
+	char *body;	/* NULL when the request has none */
+};
+
+struct config_env {
+	char *name;
+	char *docker_socket;
+	char *compose_command;
+	char *compose_files;	/* comma-separated, resolved to absolute */
+	char *compose_project;
+	char *env_file;
+	char *image_repository;
+	char *state_dir;
+	char *db_host;
+	long db_port;
+	char *db_user;
+	char *db_name;
+	char *db_password_file;
+	long health_interval;
+	long health_timeout;
+	long health_retries;
+	char *webhook_path;
+	char *proxy_url;
+	char *proxy_service;
+	char *odoo_service;
+	char *postgres_service;
+	long drain_seconds;
+	long stop_timeout;
+	long disk_floor_mb;
+	long keep_releases;
+	char *build_context;
+	char *dockerfile;
+	char *odoo_base;
+	struct smoke_check smoke[CONFIG_MAX_SMOKE];
+	size_t nsmoke;
+	int smoke_set;	/* a smoke key was given (else the defaults) */
+};
+
+struct config {
+	char *path;
+	struct config_env *envs;
+	size_t nenvs;
+};
+
+/*
+ * Loads and validates path. On error returns -1 with *cause naming the
+ * file and line: "odooctl.conf:12: unknown key 'helth' in [production]".
+ */
+int config_load(struct config *cfg, const char *path, char **cause);
+void config_release(struct config *cfg);
+/* NULL and *cause ("unknown environment 'x' (configured: a, b)"). */
+const struct config_env *config_env(const struct config *cfg, const char *name,
+				    char **cause);
+/* Prints every key of env with its effective value, INI style. */
+void config_env_print(const struct config_env *env, FILE *out);
+/* The key reference for --help and the man page. */
+void config_print_reference(FILE *out);
+/* Reads the DB password (db_password_file, else POSTGRES_PASSWORD in env_file). */
+char *config_db_password(const struct config_env *env, char **cause);
+
+#endif

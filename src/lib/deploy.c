@@ -1,0 +1,721 @@
+#include "deploy.h"
+#include "docker.h"
+#include "gate.h"
+#include "health.h"
+#include "journal.h"
+#include "log.h"
+#include "proxy.h"
+#include "stack.h"
+#include "state.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define PROXY_VERIFY_TRIES 10
+#define LOG_TAIL 15
+
+volatile sig_atomic_t deploy_interrupted;
+
+struct deploy {
+	const struct config_env *env;
+	const struct release *rel;
+	const char *operator;
+	enum deploy_kind kind;
+	struct docker *d;
+	char *proxy_id;
+	struct current prev;	/* what served before; digest NULL if none */
+	int prev_running;
+	char *last_good;
+	char *candidate;	/* container name of the new release */
+	int candidate_reused;	/* an existing (stopped) container */
+	int switched;
+};
+
+static const char *status_word(const struct deploy *dp)
+{
+	return dp->kind == DEPLOY_ROLLBACK ? "rollback" : "success";
+}
+
+static void record(const struct deploy *dp, const char *digest,
+		   const char *status)
+{
+	char *why = NULL;
+
+	if (history_append(dp->env->state_dir, digest, dp->env->name, status,
+			   dp->operator, &why) < 0) {
+		log_error("history: %s", why);
+		free(why);
+	}
+}
+
+static void journal(const struct deploy *dp, const char *phase,
+		    const char *arg)
+{
+	char *why = NULL;
+
+	if (journal_phase(dp->env->state_dir, phase, arg, &why) < 0) {
+		log_warn("journal: %s", why);
+		free(why);
+	}
+}
+
+static int interrupted(char **cause)
+{
+	if (!deploy_interrupted)
+		return 0;
+	*cause = xstrdup("interrupted by a signal");
+	return -1;
+}
+
+static int running(struct docker *d, const char *name)
+{
+	struct container_state st;
+	char *why = NULL;
+	int found = 0, r;
+
+	if (!name || stack_inspect(d, name, &st, &found, &why) < 0) {
+		free(why);
+		return 0;
+	}
+	r = found && st.running;
+	container_state_release(&st);
+	return r;
+}
+
+static void show_logs(struct docker *d, const char *name)
+{
+	struct buf out;
+	char *why = NULL, *save = NULL, *line;
+
+	buf_init(&out, 1 << 20);
+	if (docker_container_logs(d, name, LOG_TAIL, &out, &why) < 0) {
+		free(why);
+	} else if (out.len) {
+		log_info("last lines of %s:", name);
+		for (line = strtok_r(out.data, "\n", &save); line;
+		     line = strtok_r(NULL, "\n", &save))
+			log_info("  | %s", line);
+	}
+	buf_release(&out);
+}
+
+static void progress(const char *what, long long done, long long total,
+		     void *arg)
+{
+	(void)arg;
+	if (total > 0)
+		log_progress("%s: %.1f / %.1f MB", what, done / 1e6,
+			     total / 1e6);
+	else
+		log_progress("%s", what);
+}
+
+static int phase_pull(struct deploy *dp, char **cause)
+{
+	json_t *img = NULL;
+	int found = 0;
+
+	if (docker_image_inspect(dp->d, dp->rel->ref, &img, &found, cause) < 0)
+		return -1;
+	json_decref(img);
+	if (found) {
+		log_phase("pull: %s is already here", dp->rel->ref);
+		return 0;
+	}
+	log_phase("pull %s", dp->rel->ref);
+	if (docker_image_pull(dp->d, dp->rel->ref, progress, NULL, cause) < 0)
+		return -1;
+	log_progress_done();
+	return 0;
+}
+
+static int start_candidate(struct deploy *dp, const struct release *rel,
+			   char **name, int *reused, char **cause)
+{
+	char *existing = NULL;
+
+	*reused = 0;
+	if (dp->kind == DEPLOY_ROLLBACK &&
+	    stack_release_container(dp->d, dp->env, rel->digest, &existing,
+				    cause) < 0)
+		return -1;
+	if (existing && !running(dp->d, existing)) {
+		log_info("starting the kept container %s", existing);
+		*name = existing;
+		*reused = 1;
+		return docker_container_start(dp->d, existing, cause);
+	}
+	free(existing);
+	return stack_start_release(dp->d, dp->env, rel, name, cause);
+}
+
+/* Waits until name is healthy and ready, or gives up. */
+static int wait_healthy(struct deploy *dp, const char *name, char **cause)
+{
+	const struct config_env *env = dp->env;
+	char *last = NULL;
+
+	for (long i = 1; i <= env->health_retries; i++) {
+		struct container_state st;
+		int found = 0, rc;
+
+		if (interrupted(cause) ||
+		    stack_inspect(dp->d, name, &st, &found, cause) < 0)
+			goto fail;
+		if (!found || !st.running) {
+			*cause = xasprintf("release container %s %s (exit "
+					   "code %d)", name,
+					   found ? "exited" : "vanished",
+					   st.exit_code);
+			container_state_release(&st);
+			goto fail;
+		}
+		{
+			char *url = xasprintf("http://127.0.0.1:%d",
+					      st.http_port);
+
+			free(last);
+			last = NULL;
+			rc = health_probe(env, url, &last);
+			free(url);
+		}
+		container_state_release(&st);
+		if (rc == 0) {
+			log_info("healthy after %ld probe%s", i,
+				 i > 1 ? "s" : "");
+			free(last);
+			return 0;
+		}
+		log_progress("waiting for health (%ld/%ld): %s", i,
+			     env->health_retries, last);
+		if (i < env->health_retries &&
+		    sleep_ms(env->health_interval * 1000) < 0 &&
+		    interrupted(cause))
+			goto fail;
+	}
+	*cause = xasprintf("not healthy after %ld probes every %ld s: %s",
+			   env->health_retries, env->health_interval, last);
+fail:
+	log_progress_done();
+	free(last);
+	return -1;
+}
+
+static char *base_url(struct deploy *dp, const char *name)
+{
+	struct container_state st;
+	char *why = NULL, *url = NULL;
+	int found = 0;
+
+	if (stack_inspect(dp->d, name, &st, &found, &why) == 0 && found &&
+	    st.http_port > 0)
+		url = xasprintf("http://127.0.0.1:%d", st.http_port);
+	free(why);
+	container_state_release(&st);
+	return url;
+}
+
+static int phase_smoke(struct deploy *dp, char **cause)
+{
+	char *url = base_url(dp, dp->candidate);
+	int rc;
+
+	if (!url) {
+		*cause = xasprintf("release container %s has no published "
+				   "port", dp->candidate);
+		return -1;
+	}
+	rc = health_smoke(dp->env, url, cause);
+	free(url);
+	return rc;
+}
+
+static int verify_proxy(struct deploy *dp, char **cause)
+{
+	for (int i = 0; i < PROXY_VERIFY_TRIES; i++) {
+		free(*cause);
+		*cause = NULL;
+		if (health_proxy(dp->env, cause) == 0)
+			return 0;
+		sleep_ms(500);
+	}
+	(void)dp;
+	return -1;
+}
+
+static int phase_switch(struct deploy *dp, char **cause)
+{
+	log_phase("switch: proxy -> %s", dp->candidate);
+	journal(dp, "switch", dp->candidate);
+	dp->switched = 1;
+	if (proxy_switch(dp->d, dp->env, dp->proxy_id, dp->candidate, 0,
+			 cause) < 0)
+		return -1;
+	return verify_proxy(dp, cause);
+}
+
+static void phase_drain(struct deploy *dp)
+{
+	char *why = NULL;
+
+	if (!dp->prev_running || !strcmp(dp->prev.container, dp->candidate))
+		return;
+	journal(dp, "drain", dp->prev.container);
+	log_phase("drain: %s keeps serving its requests for %ld s",
+		  dp->prev.container, dp->env->drain_seconds);
+	sleep_ms(dp->env->drain_seconds * 1000);
+	if (stack_stop(dp->d, dp->env, dp->prev.container, 0, &why) < 0) {
+		log_warn("%s", why);
+		free(why);
+	} else {
+		log_info("stopped %s (kept for instant rollback)",
+			 dp->prev.container);
+	}
+}
+
+static int commit(struct deploy *dp, const char *digest, const char *name,
+		  const char *status, char **cause)
+{
+	struct current cur = { .digest = (char *)digest,
+			       .container = (char *)name,
+			       .since = (long)time(NULL) };
+	const char *spare[] = { name, NULL };
+	char *why = NULL;
+
+	journal(dp, "commit", name);
+	record(dp, digest, status);
+	if (state_write_last_good(dp->env->state_dir, digest, cause) < 0 ||
+	    state_write_current(dp->env->state_dir, &cur, cause) < 0)
+		return -1;
+	if (stack_prune(dp->d, dp->env, dp->env->keep_releases, spare,
+			&why) < 0) {
+		log_warn("%s", why);
+		free(why);
+	}
+	return journal_end(dp->env->state_dir, cause);
+}
+
+/* Starts (or reuses) the container of the last good release. */
+static int revive_last_good(struct deploy *dp, char **target, char **cause)
+{
+	struct release lg;
+	int reused, rc;
+
+	if (!dp->last_good) {
+		*cause = xstrdup("there is no last good release");
+		return -1;
+	}
+	if (release_parse(&lg, dp->last_good, dp->env->image_repository,
+			  cause) < 0)
+		return -1;
+	log_info("bringing back the last good release %s", lg.digest);
+	dp->kind = DEPLOY_ROLLBACK;	/* reuse its kept container */
+	rc = start_candidate(dp, &lg, target, &reused, cause);
+	if (rc == 0)
+		rc = wait_healthy(dp, *target, cause);
+	release_release(&lg);
+	return rc;
+}
+
+static void discard_candidate(struct deploy *dp, const char *keep)
+{
+	char *why = NULL;
+
+	if (!dp->candidate || (keep && !strcmp(dp->candidate, keep)))
+		return;
+	show_logs(dp->d, dp->candidate);
+	if (stack_stop(dp->d, dp->env, dp->candidate, !dp->candidate_reused,
+		       &why) < 0) {
+		log_warn("%s", why);
+		free(why);
+	}
+}
+
+/*
+ * Brings the last good release back: the one that still serves, or its
+ * kept container. Returns 0 when it answers through the proxy again.
+ */
+static int roll_back(struct deploy *dp, const char *reason, char **cause)
+{
+	char *target = NULL;
+	int rc = -1;
+
+	log_phase("rollback: %s", reason);
+	deploy_interrupted = 0;
+	if (dp->prev_running && running(dp->d, dp->prev.container))
+		target = xstrdup(dp->prev.container);
+	else if (revive_last_good(dp, &target, cause) < 0)
+		goto out;
+	if ((dp->switched || !dp->prev_running) &&
+	    proxy_switch(dp->d, dp->env, dp->proxy_id, target, 0, cause) < 0)
+		goto out;
+	discard_candidate(dp, target);
+	if (verify_proxy(dp, cause) < 0)
+		goto out;
+	if (!dp->prev_running || !dp->prev.container ||
+	    strcmp(target, dp->prev.container)) {
+		struct current cur = { .digest = dp->last_good,
+				       .container = target,
+				       .since = (long)time(NULL) };
+
+		if (state_write_current(dp->env->state_dir, &cur, cause) < 0)
+			goto out;
+	}
+	log_info("%s serves again", target);
+	rc = journal_end(dp->env->state_dir, cause);
+out:
+	free(target);
+	return rc;
+}
+
+static enum odooctl_exit fail(struct deploy *dp, char *reason, char **cause)
+{
+	char *why = NULL;
+
+	log_progress_done();
+	if (!dp->last_good && !dp->prev_running) {
+		discard_candidate(dp, NULL);
+		record(dp, dp->rel->digest, "failed");
+		journal_end(dp->env->state_dir, &why);
+		free(why);
+		*cause = xasprintf("%s (no earlier release to roll back to)",
+				   reason);
+	} else if (roll_back(dp, reason, &why) == 0) {
+		record(dp, dp->rel->digest, "rolled_back");
+		*cause = xasprintf("%s; rolled back", reason);
+	} else {
+		record(dp, dp->rel->digest, "failed");
+		*cause = xasprintf("%s; rollback failed too: %s (run 'odooctl "
+				   "recover %s')", reason, why, dp->env->name);
+		free(why);
+	}
+	free(reason);
+	return EXIT_FAILED;
+}
+
+static enum odooctl_exit prepare(struct deploy *dp, char **cause)
+{
+	struct journal j;
+	int exists = 0;
+	char *why = NULL;
+
+	if (journal_load(dp->env->state_dir, &j, &exists, cause) < 0)
+		return EXIT_REFUSED;
+	if (exists) {
+		*cause = xasprintf("an unfinished %s of %s is in '%s/journal' "
+				   "(phase %s): run 'odooctl recover %s'",
+				   j.kind ? j.kind : "deploy",
+				   j.digest ? j.digest : "an unknown release",
+				   dp->env->state_dir,
+				   j.last_phase ? j.last_phase : "begin",
+				   dp->env->name);
+		journal_release(&j);
+		return EXIT_REFUSED;
+	}
+	if (state_read_current(dp->env->state_dir, &dp->prev, cause) < 0 ||
+	    state_read_last_good(dp->env->state_dir, &dp->last_good,
+				 cause) < 0)
+		return EXIT_REFUSED;
+	dp->prev_running = dp->prev.container &&
+			   running(dp->d, dp->prev.container);
+	if (proxy_container(dp->d, dp->env, &dp->proxy_id, &why) < 0) {
+		*cause = xasprintf("gate 'docker' failed: %s", why);
+		free(why);
+		return EXIT_REFUSED;
+	}
+	return EXIT_OK;
+}
+
+static enum odooctl_exit gate(struct deploy *dp, char **cause)
+{
+	struct gate_input in = { .env = dp->env, .d = dp->d, .rel = dp->rel,
+				 .first_release = !dp->prev.digest,
+				 .proxy_id = dp->proxy_id };
+	json_t *img = NULL;
+	int found = 0;
+	char *why = NULL;
+
+	log_phase("gate checks");
+	if (dp->kind == DEPLOY_ROLLBACK &&
+	    docker_image_inspect(dp->d, dp->rel->ref, &img, &found, &why) == 0)
+		in.local_ok = found;
+	free(why);
+	json_decref(img);
+	if (gate_run(&in, cause) < 0)
+		return EXIT_REFUSED;
+	return EXIT_OK;
+}
+
+static int begin(struct deploy *dp, char **cause)
+{
+	struct journal j = { .kind = dp->kind == DEPLOY_ROLLBACK ?
+				     "rollback" : "deploy",
+			     .digest = dp->rel->digest, .ref = dp->rel->ref,
+			     .previous = dp->prev_running ? dp->prev.digest :
+							    NULL,
+			     .previous_container = dp->prev_running ?
+						   dp->prev.container : NULL,
+			     .operator = (char *)dp->operator,
+			     .started = (long)time(NULL) };
+
+	if (journal_begin(dp->env->state_dir, &j, cause) < 0)
+		return -1;
+	record(dp, dp->rel->digest, "started");
+	return 0;
+}
+
+static enum odooctl_exit pipeline(struct deploy *dp, char **cause)
+{
+	char *why = NULL;
+
+	if (phase_pull(dp, &why) < 0 || interrupted(&why))
+		return fail(dp, why, cause);
+	if (!dp->proxy_id) {
+		log_phase("stack: bringing up %s", dp->env->compose_project);
+		if (proxy_write(dp->env, NULL, 1, &why) < 0 ||
+		    stack_ensure_infra(dp->d, dp->env, dp->rel->ref, &why) < 0 ||
+		    proxy_container(dp->d, dp->env, &dp->proxy_id, &why) < 0)
+			return fail(dp, why, cause);
+		if (!dp->proxy_id)
+			return fail(dp, xstrdup("the proxy did not start"),
+				    cause);
+	}
+	log_phase("start %s beside the running release", dp->rel->digest);
+	if (start_candidate(dp, dp->rel, &dp->candidate,
+			    &dp->candidate_reused, &why) < 0) {
+		return fail(dp, why, cause);
+	}
+	journal(dp, "candidate", dp->candidate);
+	log_info("container %s", dp->candidate);
+	log_phase("health: /web/health?db_server_status=1 and database '%s'",
+		  dp->env->db_name);
+	journal(dp, "health", NULL);
+	if (wait_healthy(dp, dp->candidate, &why) < 0)
+		return fail(dp, why, cause);
+	log_phase("smoke tests");
+	journal(dp, "smoke", NULL);
+	if (phase_smoke(dp, &why) < 0 || interrupted(&why))
+		return fail(dp, why, cause);
+	if (phase_switch(dp, &why) < 0 || interrupted(&why))
+		return fail(dp, why, cause);
+	phase_drain(dp);
+	if (commit(dp, dp->rel->digest, dp->candidate, status_word(dp),
+		   &why) < 0) {
+		log_error("%s", why);
+		free(why);
+	}
+	log_phase("%s: %s serves %s", dp->kind == DEPLOY_ROLLBACK ?
+		  "rolled back" : "deployed", dp->candidate, dp->rel->digest);
+	return EXIT_OK;
+}
+
+static void deploy_release(struct deploy *dp)
+{
+	free(dp->proxy_id);
+	current_release(&dp->prev);
+	free(dp->last_good);
+	free(dp->candidate);
+	docker_free(dp->d);
+}
+
+enum odooctl_exit deploy_run(const struct config_env *env,
+			     const struct release *rel, const char *operator,
+			     enum deploy_kind kind, char **cause)
+{
+	struct deploy dp = { .env = env, .rel = rel, .operator = operator,
+			     .kind = kind };
+	enum odooctl_exit rc;
+	int lock;
+
+	if (state_init(env->state_dir, cause) < 0)
+		return EXIT_REFUSED;
+	lock = state_lock(env->state_dir, cause);
+	if (lock < 0)
+		return EXIT_REFUSED;
+	dp.d = docker_new(env->docker_socket);
+	rc = prepare(&dp, cause);
+	if (rc == EXIT_OK)
+		rc = gate(&dp, cause);
+	if (rc == EXIT_OK && begin(&dp, cause) < 0)
+		rc = EXIT_REFUSED;
+	if (rc == EXIT_OK)
+		rc = pipeline(&dp, cause);
+	deploy_release(&dp);
+	state_unlock(lock);
+	return rc;
+}
+
+/* A killed deploy that had committed: finish its bookkeeping. */
+static int roll_forward(struct deploy *dp, const struct journal *j,
+			char **cause)
+{
+	struct history h;
+	size_t skipped;
+	int recorded = 0;
+
+	if (history_load(dp->env->state_dir, &h, &skipped, cause) < 0)
+		return -1;
+	for (size_t i = 0; i < h.n; i++)
+		if (h.e[i].time >= j->started &&
+		    !strcmp(h.e[i].version, j->digest) &&
+		    !strcmp(h.e[i].env, dp->env->name) &&
+		    (!strcmp(h.e[i].status, "success") ||
+		     !strcmp(h.e[i].status, "rollback")))
+			recorded = 1;
+	history_release(&h);
+	if (recorded) {
+		struct current cur = { .digest = j->digest,
+				       .container = j->candidate,
+				       .since = (long)time(NULL) };
+
+		if (state_write_last_good(dp->env->state_dir, j->digest,
+					  cause) < 0 ||
+		    state_write_current(dp->env->state_dir, &cur, cause) < 0)
+			return -1;
+		return journal_end(dp->env->state_dir, cause);
+	}
+	return commit(dp, j->digest, j->candidate, status_word(dp), cause);
+}
+
+/* A first release was killed: nothing good to return to but maintenance. */
+static enum odooctl_exit recover_first(struct deploy *dp, struct journal *j,
+				       char **cause)
+{
+	log_phase("recover: the first release %s never served; removing it",
+		  j->digest ? j->digest : "(unknown)");
+	discard_candidate(dp, NULL);
+	if (proxy_switch(dp->d, dp->env, dp->proxy_id, NULL, 1, cause) < 0 ||
+	    journal_end(dp->env->state_dir, cause) < 0)
+		return EXIT_FAILED;
+	if (j->digest)
+		record(dp, j->digest, "recovered");
+	return EXIT_OK;
+}
+
+static enum odooctl_exit recover(struct deploy *dp, struct journal *j,
+				 char **cause)
+{
+	struct release rel = { 0 };
+	char *why = NULL;
+
+	dp->kind = j->kind && !strcmp(j->kind, "rollback") ?
+		DEPLOY_ROLLBACK : DEPLOY_RELEASE;
+	if (j->committed && j->candidate && running(dp->d, j->candidate)) {
+		log_phase("recover: the %s of %s had committed; finishing it",
+			  j->kind, j->digest);
+		if (roll_forward(dp, j, cause) < 0)
+			return EXIT_FAILED;
+		record(dp, j->digest, "recovered");
+		return EXIT_OK;
+	}
+	dp->candidate = j->candidate ? xstrdup(j->candidate) : NULL;
+	dp->switched = 1;	/* whatever the proxy says, point it right */
+	if (!dp->last_good)
+		return recover_first(dp, j, cause);
+	dp->prev_running = dp->prev.container &&
+			   running(dp->d, dp->prev.container) &&
+			   dp->last_good && dp->prev.digest &&
+			   !strcmp(dp->prev.digest, dp->last_good);
+	if (j->digest && release_parse(&rel, j->digest,
+				       dp->env->image_repository, &why) < 0)
+		free(why);
+	log_phase("recover: an unfinished %s of %s (phase %s)",
+		  j->kind ? j->kind : "deploy",
+		  j->digest ? j->digest : "an unknown release",
+		  j->last_phase ? j->last_phase : "begin");
+	if (roll_back(dp, "the deploy was interrupted", &why) < 0) {
+		*cause = xasprintf("recover failed: %s", why);
+		free(why);
+		release_release(&rel);
+		return EXIT_FAILED;
+	}
+	record(dp, j->digest ? j->digest : dp->last_good, "recovered");
+	release_release(&rel);
+	return EXIT_OK;
+}
+
+enum odooctl_exit deploy_recover(const struct config_env *env,
+				 const char *operator, int *nothing,
+				 char **cause)
+{
+	struct deploy dp = { .env = env, .operator = operator };
+	struct journal j;
+	enum odooctl_exit rc = EXIT_FAILED;
+	int lock, exists = 0;
+
+	*nothing = 0;
+	if (state_init(env->state_dir, cause) < 0)
+		return EXIT_FAILED;
+	lock = state_lock(env->state_dir, cause);
+	if (lock < 0)
+		return EXIT_REFUSED;
+	dp.d = docker_new(env->docker_socket);
+	if (journal_load(env->state_dir, &j, &exists, cause) < 0)
+		goto out;
+	if (!exists) {
+		*nothing = 1;
+		rc = EXIT_OK;
+		goto out;
+	}
+	if (state_read_last_good(env->state_dir, &dp.last_good, cause) < 0 ||
+	    proxy_container(dp.d, env, &dp.proxy_id, cause) < 0)
+		goto out;
+	if (state_read_current(env->state_dir, &dp.prev, cause) < 0) {
+		log_warn("%s: ignored", *cause);
+		free(*cause);
+		*cause = NULL;
+	}
+	if (!dp.proxy_id) {
+		*cause = xasprintf("no running '%s' container in project '%s'",
+				   env->proxy_service, env->compose_project);
+		goto out;
+	}
+	rc = recover(&dp, &j, cause);
+out:
+	if (exists)
+		journal_release(&j);
+	deploy_release(&dp);
+	state_unlock(lock);
+	return rc;
+}
+
+int deploy_rollback_target(const struct config_env *env, char **digest,
+			   char **cause)
+{
+	struct current cur;
+	struct history h;
+	size_t skipped;
+	char *lg = NULL;
+
+	*digest = NULL;
+	if (state_read_current(env->state_dir, &cur, cause) < 0 ||
+	    state_read_last_good(env->state_dir, &lg, cause) < 0)
+		return -1;
+	if (lg && (!cur.digest || strcmp(lg, cur.digest))) {
+		*digest = lg;
+		current_release(&cur);
+		return 0;
+	}
+	free(lg);
+	if (history_load(env->state_dir, &h, &skipped, cause) < 0) {
+		current_release(&cur);
+		return -1;
+	}
+	for (size_t i = h.n; i-- > 0 && !*digest;) {
+		struct history_entry *e = &h.e[i];
+
+		if (!strcmp(e->env, env->name) &&
+		    (!strcmp(e->status, "success") ||
+		     !strcmp(e->status, "rollback")) &&
+		    (!cur.digest || strcmp(e->version, cur.digest)))
+			*digest = xstrdup(e->version);
+	}
+	history_release(&h);
+	current_release(&cur);
+	if (!*digest)
+		*cause = xasprintf("no earlier good release of '%s' in the "
+				   "history", env->name);
+	return *digest ? 0 : -1;
+}

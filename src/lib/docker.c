@@ -1,0 +1,932 @@
+#include "docker.h"
+#include "buildctx.h"
+#include "log.h"
+
+#include <curl/curl.h>
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define JSON_MAX	(4u << 20)	/* a plain reply */
+#define ERROR_MAX	(64u << 10)	/* an error reply of a stream */
+#define MESSAGE_MAX	(1u << 20)	/* one message of a stream */
+#define CONNECT_MS	5000L
+#define CALL_S		60L		/* a plain call, whole */
+#define STALL_S		120L		/* pull/push: no byte for this long */
+#define BUILD_STALL_S	600L		/* a quiet RUN step may take a while */
+#define NO_AUTH		"e30="		/* base64("{}") */
+
+struct docker {
+	char *socket;
+};
+
+/* What to send. path and what are owned and freed with the request. */
+struct req {
+	const char *method;
+	char *path;		/* escaped, below the version prefix */
+	json_t *json;		/* a JSON body (owned), or: */
+	const char *content_type;
+	const void *body;
+	size_t body_len;
+	const char *auth;	/* X-Registry-Auth */
+	long timeout_s;		/* whole request; 0 for a stream */
+	long stall_s;		/* streams: give up after this long quiet */
+	char *what;		/* "cannot start container 'x'" */
+};
+
+/* What the messages of a stream (pull, push, build) told us. */
+struct stream {
+	const char *what;
+	docker_progress_fn progress;
+	void *progress_arg;
+	void (*line)(const char *text, void *arg);
+	void *line_arg;
+	json_t *layers;		/* id -> [current, total] */
+	char *error;
+	char *id;		/* aux.ID of a build */
+	char *digest;		/* aux.Digest of a push */
+};
+
+enum mode { MODE_BODY, MODE_STREAM, MODE_MUX };
+
+/* One transfer in progress. */
+struct call {
+	CURL *h;
+	enum mode mode;
+	long status;
+	struct buf *out;	/* BODY: the body; MUX: the payload */
+	struct buf errbody;	/* STREAM, MUX: the body of an HTTP error */
+	struct buf line;	/* STREAM: the message being received */
+	struct stream *st;
+	unsigned char hdr[8];	/* MUX: the frame header being received */
+	size_t hdr_len;
+	size_t left;		/* MUX: payload bytes left in this frame */
+	char *abort;		/* why the write callback stopped the call */
+};
+
+struct docker *docker_new(const char *socket_path)
+{
+	struct docker *d = xcalloc(1, sizeof(*d));
+
+	d->socket = xstrdup(socket_path);
+	return d;
+}
+
+void docker_free(struct docker *d)
+{
+	if (!d)
+		return;
+	free(d->socket);
+	free(d);
+}
+
+const char *docker_socket(const struct docker *d)
+{
+	return d->socket;
+}
+
+/* A message on one line, trimmed in place (s stays freeable). */
+static char *one_line(char *s)
+{
+	char *t;
+
+	for (char *p = s; *p; p++)
+		if (*p == '\n' || *p == '\r' || *p == '\t')
+			*p = ' ';
+	t = strtrim(s);
+	memmove(s, t, strlen(t) + 1);
+	return s;
+}
+
+/*
+ * Formats a path whose %s arguments are URL-escaped (path parts and
+ * query values alike); %d is an int.
+ */
+static char *upath(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static char *upath(const char *fmt, ...)
+{
+	struct buf b;
+	va_list ap;
+
+	buf_init(&b, SIZE_MAX);
+	va_start(ap, fmt);
+	for (const char *p = fmt; *p; p++) {
+		if (p[0] == '%' && p[1] == 's') {
+			char *e = curl_easy_escape(NULL, va_arg(ap, char *), 0);
+
+			if (!e)
+				abort();
+			buf_append(&b, e, strlen(e));
+			curl_free(e);
+			p++;
+		} else if (p[0] == '%' && p[1] == 'd') {
+			buf_printf(&b, "%d", va_arg(ap, int));
+			p++;
+		} else {
+			buf_append(&b, p, 1);
+		}
+	}
+	va_end(ap);
+	return buf_detach(&b, NULL);
+}
+
+static struct req req_new(const char *method, char *path, char *what)
+{
+	return (struct req){ .method = method, .path = path, .what = what };
+}
+
+static void req_release(struct req *r)
+{
+	free(r->path);
+	free(r->what);
+	json_decref(r->json);
+}
+
+static void stream_release(struct stream *st)
+{
+	json_decref(st->layers);
+	free(st->error);
+	free(st->id);
+	free(st->digest);
+}
+
+/* Sums the layers' progress and reports it. */
+static void progress_report(struct stream *st)
+{
+	long long done = 0, total = 0;
+	const char *key;
+	json_t *v;
+
+	json_object_foreach(st->layers, key, v) {
+		done += json_integer_value(json_array_get(v, 0));
+		total += json_integer_value(json_array_get(v, 1));
+	}
+	if (st->progress)
+		st->progress(st->what, done, total, st->progress_arg);
+}
+
+static int status_is(const char *status, const char *const list[])
+{
+	for (size_t i = 0; status && list[i]; i++)
+		if (!strcmp(status, list[i]))
+			return 1;
+	return 0;
+}
+
+/* A layer moved: "Downloading" or "Pushing" carry current/total. */
+static void progress_update(struct stream *st, json_t *m, const char *id)
+{
+	static const char *const moving[] = { "Downloading", "Pushing", NULL };
+	static const char *const done[] = { "Download complete", "Pushed",
+					    "Pull complete", NULL };
+	const char *status = json_string_value(json_object_get(m, "status"));
+	json_t *pd = json_object_get(m, "progressDetail");
+	json_t *e = json_object_get(st->layers, id);
+	json_int_t total = json_integer_value(json_object_get(pd, "total"));
+
+	if (status_is(status, moving) && total > 0) {
+		json_int_t cur = json_integer_value(json_object_get(pd,
+								    "current"));
+
+		if (cur > total)	/* pushes count tar headers too */
+			cur = total;
+		json_object_set_new(st->layers, id,
+				    json_pack("[I,I]", cur, total));
+	} else if (status_is(status, done) && e) {
+		json_array_set(e, 0, json_array_get(e, 1));
+	} else {
+		return;
+	}
+	progress_report(st);
+}
+
+/* Passes build output on, one line at a time. */
+static void stream_text(struct stream *st, const char *text)
+{
+	char *copy = xstrdup(text), *save = NULL, *l;
+
+	for (l = strtok_r(copy, "\r\n", &save); l;
+	     l = strtok_r(NULL, "\r\n", &save))
+		if (*strtrim(l))
+			st->line(l, st->line_arg);
+	free(copy);
+}
+
+static void stream_aux(struct stream *st, json_t *aux)
+{
+	const char *id = json_string_value(json_object_get(aux, "ID"));
+	const char *digest = json_string_value(json_object_get(aux, "Digest"));
+
+	if (id) {
+		free(st->id);
+		st->id = xstrdup(id);
+	}
+	if (digest) {
+		free(st->digest);
+		st->digest = xstrdup(digest);
+	}
+}
+
+static void stream_message(struct stream *st, json_t *m)
+{
+	const char *err = docker_json_str(m, "errorDetail.message");
+	const char *id = json_string_value(json_object_get(m, "id"));
+	const char *text = json_string_value(json_object_get(m, "stream"));
+	const char *status = json_string_value(json_object_get(m, "status"));
+
+	if (!err)
+		err = json_string_value(json_object_get(m, "error"));
+	if (err) {
+		if (!st->error)
+			st->error = one_line(xstrdup(err));
+		return;
+	}
+	if (json_is_object(json_object_get(m, "aux")))
+		stream_aux(st, json_object_get(m, "aux"));
+	if (text && st->line)
+		stream_text(st, text);
+	if (id && json_object_get(m, "progressDetail"))
+		progress_update(st, m, id);
+	else if (status && st->line)
+		stream_text(st, status);
+}
+
+static void stream_line(struct call *c)
+{
+	char *s = c->line.data;
+
+	if (s && *(s = strtrim(s))) {
+		json_t *m = json_loads(s, 0, NULL);
+
+		if (json_is_object(m))
+			stream_message(c->st, m);
+		else
+			log_debug("docker: not JSON: %.80s", s);
+		json_decref(m);
+	}
+	buf_reset(&c->line);
+}
+
+static int stream_feed(struct call *c, const char *p, size_t len)
+{
+	while (len) {
+		const char *nl = memchr(p, '\n', len);
+		size_t n = nl ? (size_t)(nl - p) : len;
+
+		if (buf_append(&c->line, p, n) < 0) {
+			c->abort = xasprintf("a message from docker is larger "
+					     "than %zu bytes", c->line.max);
+			return -1;
+		}
+		if (!nl)
+			break;
+		stream_line(c);
+		p += n + 1;
+		len -= n + 1;
+	}
+	return 0;
+}
+
+static int keep(struct call *c, struct buf *b, const char *p, size_t len)
+{
+	if (buf_append(b, p, len) == 0)
+		return 0;
+	c->abort = xasprintf("the reply from docker is larger than %zu bytes",
+			     b->max);
+	return -1;
+}
+
+/* Splits the 8-byte-header frames of stdout/stderr into one output. */
+static int mux_feed(struct call *c, const char *p, size_t len)
+{
+	while (len) {
+		size_t n;
+
+		if (c->left == 0) {
+			n = sizeof(c->hdr) - c->hdr_len;
+			n = n < len ? n : len;
+			memcpy(c->hdr + c->hdr_len, p, n);
+			c->hdr_len += n;
+			p += n;
+			len -= n;
+			if (c->hdr_len < sizeof(c->hdr))
+				break;
+			c->left = (size_t)c->hdr[4] << 24 |
+				  (size_t)c->hdr[5] << 16 |
+				  (size_t)c->hdr[6] << 8 | c->hdr[7];
+			c->hdr_len = 0;
+			continue;
+		}
+		n = c->left < len ? c->left : len;
+		if (keep(c, c->out, p, n) < 0)
+			return -1;
+		p += n;
+		len -= n;
+		c->left -= n;
+	}
+	return 0;
+}
+
+static size_t on_data(char *p, size_t size, size_t nmemb, void *arg)
+{
+	struct call *c = arg;
+	size_t len = size * nmemb;
+	int rc;
+
+	if (!c->status)
+		curl_easy_getinfo(c->h, CURLINFO_RESPONSE_CODE, &c->status);
+	if (c->mode == MODE_BODY)
+		rc = keep(c, c->out, p, len);
+	else if (c->status >= 300)
+		rc = keep(c, &c->errbody, p, len);
+	else if (c->mode == MODE_STREAM)
+		rc = stream_feed(c, p, len);
+	else
+		rc = mux_feed(c, p, len);
+	return rc < 0 ? 0 : len;
+}
+
+static struct curl_slist *setup(struct docker *d, const struct req *r,
+				struct call *c, const char *url, char *errbuf)
+{
+	struct curl_slist *h = curl_slist_append(NULL, "Expect:");
+	char *s;
+
+	curl_easy_setopt(c->h, CURLOPT_UNIX_SOCKET_PATH, d->socket);
+	curl_easy_setopt(c->h, CURLOPT_URL, url);
+	curl_easy_setopt(c->h, CURLOPT_PROXY, "");
+	curl_easy_setopt(c->h, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c->h, CURLOPT_ERRORBUFFER, errbuf);
+	curl_easy_setopt(c->h, CURLOPT_CONNECTTIMEOUT_MS, CONNECT_MS);
+	curl_easy_setopt(c->h, CURLOPT_TIMEOUT, r->timeout_s);
+	if (r->stall_s) {
+		curl_easy_setopt(c->h, CURLOPT_LOW_SPEED_LIMIT, 1L);
+		curl_easy_setopt(c->h, CURLOPT_LOW_SPEED_TIME, r->stall_s);
+	}
+	curl_easy_setopt(c->h, CURLOPT_WRITEFUNCTION, on_data);
+	curl_easy_setopt(c->h, CURLOPT_WRITEDATA, c);
+	if (!strcmp(r->method, "POST") || r->body) {
+		curl_easy_setopt(c->h, CURLOPT_POSTFIELDS,
+				 r->body ? r->body : "");
+		curl_easy_setopt(c->h, CURLOPT_POSTFIELDSIZE_LARGE,
+				 (curl_off_t)r->body_len);
+	}
+	curl_easy_setopt(c->h, CURLOPT_CUSTOMREQUEST, r->method);
+	if (r->content_type) {
+		s = xasprintf("Content-Type: %s", r->content_type);
+		h = curl_slist_append(h, s);
+		free(s);
+	}
+	if (r->auth) {
+		s = xasprintf("X-Registry-Auth: %s", r->auth);
+		h = curl_slist_append(h, s);
+		free(s);
+	}
+	curl_easy_setopt(c->h, CURLOPT_HTTPHEADER, h);
+	return h;
+}
+
+
+/* Why no (complete) HTTP answer came back. */
+static char *transport_error(struct docker *d, const struct req *r,
+			     struct call *c, CURLcode rc, const char *errbuf)
+{
+	const char *why = *errbuf ? errbuf : curl_easy_strerror(rc);
+	long err = 0;
+
+	if (c->abort)
+		return xasprintf("%s: %s", r->what, c->abort);
+	curl_easy_getinfo(c->h, CURLINFO_OS_ERRNO, &err);
+	if (rc == CURLE_COULDNT_CONNECT)
+		return xasprintf("cannot reach docker at '%s': %s", d->socket,
+				 err ? strerror((int)err) : why);
+	if (rc == CURLE_OPERATION_TIMEDOUT && r->stall_s)
+		return xasprintf("%s: no news from docker for %ld s", r->what,
+				 r->stall_s);
+	if (rc == CURLE_OPERATION_TIMEDOUT)
+		return xasprintf("%s: no complete reply from docker within "
+				 "%ld s", r->what, r->timeout_s);
+	if (rc == CURLE_GOT_NOTHING)
+		return xasprintf("%s: docker closed the connection without "
+				 "replying", r->what);
+	if (rc == CURLE_PARTIAL_FILE || rc == CURLE_RECV_ERROR)
+		return xasprintf("%s: docker closed the connection mid-reply",
+				 r->what);
+	return one_line(xasprintf("%s: %c%s", r->what,
+				  tolower((unsigned char)why[0]), why + 1));
+}
+
+/*
+ * Sends r and receives the reply as c->mode says. Fails only when no
+ * complete HTTP answer came back; the status is in c->status.
+ */
+static int perform(struct docker *d, struct req *r, struct call *c,
+		   char **cause)
+{
+	char errbuf[CURL_ERROR_SIZE] = "", *json = NULL, *url;
+	struct curl_slist *hdrs = NULL;
+	CURLcode rc;
+	int ret = -1;
+
+	url = xasprintf("http://localhost/%s%s", DOCKER_API_VERSION, r->path);
+	if (r->json) {
+		json = json_dumps(r->json, JSON_COMPACT);
+		r->body = json;
+		r->body_len = strlen(json);
+		r->content_type = "application/json";
+	}
+	c->h = curl_easy_init();
+	if (!c->h) {
+		*cause = xasprintf("%s: cannot start libcurl", r->what);
+		goto out;
+	}
+	hdrs = setup(d, r, c, url, errbuf);
+	rc = curl_easy_perform(c->h);
+	curl_easy_getinfo(c->h, CURLINFO_RESPONSE_CODE, &c->status);
+	if (rc != CURLE_OK) {
+		*cause = transport_error(d, r, c, rc, errbuf);
+		goto out;
+	}
+	if (c->mode == MODE_STREAM && c->line.len)
+		stream_line(c);
+	if (c->mode == MODE_MUX && (c->hdr_len || c->left)) {
+		*cause = xasprintf("%s: docker closed the connection mid-reply",
+				   r->what);
+		goto out;
+	}
+	ret = 0;
+out:
+	curl_slist_free_all(hdrs);
+	curl_easy_cleanup(c->h);
+	free(c->abort);
+	free(json);
+	free(url);
+	return ret;
+}
+
+/* "<what>: <the daemon's message>" for an HTTP error status. */
+static char *status_error(const char *what, const struct buf *b, long status)
+{
+	json_t *j = b->len ? json_loadb(b->data, b->len, 0, NULL) : NULL;
+	const char *m = json_string_value(json_object_get(j, "message"));
+	char *s;
+
+	if (m && *m)
+		s = xasprintf("%s: %s", what, m);
+	else if (b->len && !j)
+		s = xasprintf("%s: HTTP %ld: %.200s", what, status, b->data);
+	else
+		s = xasprintf("%s: HTTP %ld", what, status);
+	json_decref(j);
+	return one_line(s);
+}
+
+/*
+ * A plain call: the reply, when wanted, is JSON. An HTTP status >= 400
+ * fails with the daemon's message; *status (may be NULL) says which.
+ */
+static int api(struct docker *d, struct req *r, long *status, json_t **reply,
+	       char **cause)
+{
+	struct call c = { .mode = MODE_BODY };
+	struct buf body;
+	json_error_t err;
+	int rc = -1;
+
+	buf_init(&body, JSON_MAX);
+	c.out = &body;
+	if (!r->timeout_s)
+		r->timeout_s = CALL_S;
+	if (perform(d, r, &c, cause) < 0)
+		goto out;
+	if (c.status >= 400) {
+		*cause = status_error(r->what, &body, c.status);
+		goto out;
+	}
+	if (reply && !(*reply = json_loadb(body.data ? body.data : "",
+					   body.len, 0, &err))) {
+		*cause = xasprintf("%s: docker sent invalid JSON: %s", r->what,
+				   err.text);
+		goto out;
+	}
+	rc = 0;
+out:
+	if (status)
+		*status = c.status;
+	buf_release(&body);
+	req_release(r);
+	return rc;
+}
+
+/* A streamed call (pull, push, build): an error message fails it. */
+static int api_stream(struct docker *d, struct req *r, struct stream *st,
+		      char **cause)
+{
+	struct call c = { .mode = MODE_STREAM, .st = st };
+	int rc = -1;
+
+	buf_init(&c.errbody, ERROR_MAX);
+	buf_init(&c.line, MESSAGE_MAX);
+	st->layers = json_object();
+	if (perform(d, r, &c, cause) < 0)
+		goto out;
+	if (c.status >= 300)
+		*cause = status_error(r->what, &c.errbody, c.status);
+	else if (st->error)
+		*cause = xasprintf("%s: %s", r->what, st->error);
+	else
+		rc = 0;
+out:
+	buf_release(&c.errbody);
+	buf_release(&c.line);
+	req_release(r);
+	return rc;
+}
+
+/* A call whose reply is multiplexed stdout/stderr (logs, exec). */
+static int api_mux(struct docker *d, struct req *r, struct buf *out,
+		   char **cause)
+{
+	struct call c = { .mode = MODE_MUX, .out = out };
+	int rc = -1;
+
+	buf_init(&c.errbody, ERROR_MAX);
+	r->timeout_s = CALL_S;
+	if (perform(d, r, &c, cause) < 0)
+		goto out;
+	if (c.status >= 300) {
+		*cause = status_error(r->what, &c.errbody, c.status);
+		goto out;
+	}
+	rc = 0;
+out:
+	buf_release(&c.errbody);
+	req_release(r);
+	return rc;
+}
+
+int docker_request(struct docker *d, const char *method, const char *path,
+		   const char *content_type, const void *body, size_t body_len,
+		   long *status, struct buf *out, char **cause)
+{
+	struct call c = { .mode = MODE_BODY, .out = out };
+	struct req r = req_new(method, xstrdup(path),
+			       xasprintf("cannot request '%s %s' from docker",
+					 method, path));
+	int rc;
+
+	r.content_type = content_type;
+	r.body = body;
+	r.body_len = body_len;
+	r.timeout_s = CALL_S;
+	rc = perform(d, &r, &c, cause);
+	*status = c.status;
+	req_release(&r);
+	return rc;
+}
+
+int docker_ping(struct docker *d, char **cause)
+{
+	struct req r = req_new("GET", xstrdup("/_ping"),
+			       xasprintf("cannot ping docker at '%s'",
+					 d->socket));
+
+	return api(d, &r, NULL, NULL, cause);
+}
+
+int docker_info(struct docker *d, json_t **info, char **cause)
+{
+	struct req r = req_new("GET", xstrdup("/info"),
+			       xasprintf("cannot get information from docker "
+					 "at '%s'", d->socket));
+
+	return api(d, &r, NULL, info, cause);
+}
+
+int docker_image_pull(struct docker *d, const char *ref,
+		      docker_progress_fn progress, void *arg, char **cause)
+{
+	struct stream st = { .what = ref, .progress = progress,
+			     .progress_arg = arg };
+	struct req r = req_new("POST",
+			       upath("/images/create?fromImage=%s", ref),
+			       xasprintf("cannot pull '%s'", ref));
+	int rc;
+
+	r.auth = NO_AUTH;
+	r.stall_s = STALL_S;
+	rc = api_stream(d, &r, &st, cause);
+	stream_release(&st);
+	return rc;
+}
+
+int docker_distribution_check(struct docker *d, const char *ref, int *absent,
+			      char **cause)
+{
+	struct req r = req_new("GET", upath("/distribution/%s/json", ref),
+			       xasprintf("cannot find '%s' in its registry",
+					 ref));
+	long status = 0;
+
+	*absent = 0;
+	if (api(d, &r, &status, NULL, cause) == 0)
+		return 0;
+	*absent = status == 404;
+	return -1;
+}
+
+/* An inspection: a 404 is an answer, not a failure. */
+static int inspect(struct docker *d, struct req *r, json_t **obj, int *found,
+		   char **cause)
+{
+	long status = 0;
+
+	*obj = NULL;
+	*found = 0;
+	if (api(d, r, &status, obj, cause) == 0) {
+		*found = 1;
+		return 0;
+	}
+	if (status != 404)
+		return -1;
+	free(*cause);
+	*cause = NULL;
+	return 0;
+}
+
+int docker_image_inspect(struct docker *d, const char *ref, json_t **image,
+			 int *found, char **cause)
+{
+	struct req r = req_new("GET", upath("/images/%s/json", ref),
+			       xasprintf("cannot inspect image '%s'", ref));
+
+	return inspect(d, &r, image, found, cause);
+}
+
+int docker_image_tag(struct docker *d, const char *image, const char *repo,
+		     const char *tag, char **cause)
+{
+	struct req r = req_new("POST", upath("/images/%s/tag?repo=%s&tag=%s",
+					     image, repo, tag),
+			       xasprintf("cannot tag '%s' as '%s:%s'", image,
+					 repo, tag));
+
+	return api(d, &r, NULL, NULL, cause);
+}
+
+static char *json_arg(json_t *o)
+{
+	return o ? json_dumps(o, JSON_COMPACT) : xstrdup("{}");
+}
+
+int docker_image_build(struct docker *d, const struct docker_build *opts,
+		       void (*line)(const char *text, void *arg), void *arg,
+		       char **image_id, char **cause)
+{
+	struct stream st = { .line = line, .line_arg = arg };
+	char *labels = json_arg(opts->labels);
+	char *args = json_arg(opts->buildargs);
+	struct req r;
+	struct buf tar;
+	int rc = -1;
+
+	*image_id = NULL;
+	buf_init(&tar, BUILDCTX_MAX);
+	if (buildctx_tar(opts->context_dir, opts->dockerfile, &tar, cause) < 0)
+		goto out;
+	r = req_new("POST", upath("/build?t=%s&dockerfile=%s&labels=%s"
+				  "&buildargs=%s&rm=1&forcerm=1", opts->tag,
+				  opts->dockerfile, labels, args),
+		    xasprintf("cannot build '%s'", opts->tag));
+	r.content_type = "application/x-tar";
+	r.body = tar.data;
+	r.body_len = tar.len;
+	r.stall_s = BUILD_STALL_S;
+	if (api_stream(d, &r, &st, cause) < 0)
+		goto out;
+	if (!st.id) {
+		*cause = xasprintf("cannot build '%s': docker reported no "
+				   "image id", opts->tag);
+		goto out;
+	}
+	*image_id = st.id;
+	st.id = NULL;
+	rc = 0;
+out:
+	stream_release(&st);
+	buf_release(&tar);
+	free(labels);
+	free(args);
+	return rc;
+}
+
+int docker_image_push(struct docker *d, const char *repo, const char *tag,
+		      docker_progress_fn progress, void *arg, char **digest,
+		      char **cause)
+{
+	char *name = xasprintf("%s:%s", repo, tag);
+	struct stream st = { .what = name, .progress = progress,
+			     .progress_arg = arg };
+	struct req r = req_new("POST", upath("/images/%s/push?tag=%s", repo,
+					     tag),
+			       xasprintf("cannot push '%s'", name));
+	int rc = -1;
+
+	*digest = NULL;
+	r.auth = NO_AUTH;
+	r.stall_s = STALL_S;
+	if (api_stream(d, &r, &st, cause) < 0)
+		goto out;
+	if (!st.digest) {
+		*cause = xasprintf("cannot push '%s': docker reported no "
+				   "digest", name);
+		goto out;
+	}
+	*digest = st.digest;
+	st.digest = NULL;
+	rc = 0;
+out:
+	stream_release(&st);
+	free(name);
+	return rc;
+}
+
+int docker_container_list(struct docker *d, const char *label,
+			  json_t **list, char **cause)
+{
+	json_t *f = json_pack("{s:[s]}", "label", label ? label : "");
+	char *filters = json_dumps(f, JSON_COMPACT);
+	struct req r;
+
+	if (label)
+		r = req_new("GET", upath("/containers/json?all=1&filters=%s",
+					 filters),
+			    xasprintf("cannot list the containers labelled "
+				      "'%s'", label));
+	else
+		r = req_new("GET", xstrdup("/containers/json?all=1"),
+			    xstrdup("cannot list the containers"));
+	*list = NULL;
+	json_decref(f);
+	free(filters);
+	return api(d, &r, NULL, list, cause);
+}
+
+int docker_container_inspect(struct docker *d, const char *id,
+			     json_t **container, int *found, char **cause)
+{
+	struct req r = req_new("GET", upath("/containers/%s/json", id),
+			       xasprintf("cannot inspect container '%s'", id));
+
+	return inspect(d, &r, container, found, cause);
+}
+
+int docker_container_start(struct docker *d, const char *id, char **cause)
+{
+	struct req r = req_new("POST", upath("/containers/%s/start", id),
+			       xasprintf("cannot start container '%s'", id));
+
+	return api(d, &r, NULL, NULL, cause);
+}
+
+int docker_container_stop(struct docker *d, const char *id, int timeout_s,
+			  char **cause)
+{
+	struct req r = req_new("POST", upath("/containers/%s/stop?t=%d", id,
+					     timeout_s),
+			       xasprintf("cannot stop container '%s'", id));
+
+	r.timeout_s = CALL_S + (timeout_s > 0 ? timeout_s : 0);
+	return api(d, &r, NULL, NULL, cause);
+}
+
+/* Its anonymous volumes go too: each release carries one of addons. */
+int docker_container_remove(struct docker *d, const char *id, char **cause)
+{
+	struct req r = req_new("DELETE", upath("/containers/%s?v=1", id),
+			       xasprintf("cannot remove container '%s'", id));
+
+	return api(d, &r, NULL, NULL, cause);
+}
+
+int docker_container_set_restart(struct docker *d, const char *id,
+				 const char *name, char **cause)
+{
+	struct req r = req_new("POST", upath("/containers/%s/update", id),
+			       xasprintf("cannot set the restart policy of "
+					 "'%s' to '%s'", id, name));
+
+	r.json = json_pack("{s:{s:s,s:i}}", "RestartPolicy", "Name", name,
+			   "MaximumRetryCount", 0);
+	return api(d, &r, NULL, NULL, cause);
+}
+
+int docker_container_logs(struct docker *d, const char *id, int tail,
+			  struct buf *out, char **cause)
+{
+	struct req r = req_new("GET", upath("/containers/%s/logs?stdout=1"
+					    "&stderr=1&tail=%d", id, tail),
+			       xasprintf("cannot read the logs of '%s'", id));
+
+	return api_mux(d, &r, out, cause);
+}
+
+/* The exit code, once the exec's process is gone (it may lag a little). */
+static int exec_wait(struct docker *d, const char *exec_id, const char *what,
+		     int *exit_code, char **cause)
+{
+	for (int i = 0; i < 50; i++) {
+		struct req r = req_new("GET", upath("/exec/%s/json", exec_id),
+				       xstrdup(what));
+		json_t *j = NULL;
+		int running;
+
+		if (api(d, &r, NULL, &j, cause) < 0)
+			return -1;
+		running = json_is_true(json_object_get(j, "Running"));
+		*exit_code = (int)json_integer_value(
+			json_object_get(j, "ExitCode"));
+		json_decref(j);
+		if (!running)
+			return 0;
+		sleep_ms(100);
+	}
+	*cause = xasprintf("%s: it is still running", what);
+	return -1;
+}
+
+int docker_exec(struct docker *d, const char *id, const char *const argv[],
+		struct buf *out, int *exit_code, char **cause)
+{
+	char *what = xasprintf("cannot exec '%s' in '%s'", argv[0], id);
+	struct req r = req_new("POST", upath("/containers/%s/exec", id),
+			       xstrdup(what));
+	json_t *cmd = json_array(), *reply = NULL;
+	char *exec_id = NULL;
+	int rc = -1;
+
+	*exit_code = -1;
+	for (size_t i = 0; argv[i]; i++)
+		json_array_append_new(cmd, json_string(argv[i]));
+	r.json = json_pack("{s:b,s:b,s:o}", "AttachStdout", 1, "AttachStderr",
+			   1, "Cmd", cmd);
+	if (api(d, &r, NULL, &reply, cause) < 0)
+		goto out;
+	if (!docker_json_str(reply, "Id")) {
+		*cause = xasprintf("%s: docker sent no exec id", what);
+		goto out;
+	}
+	exec_id = xstrdup(docker_json_str(reply, "Id"));
+	r = req_new("POST", upath("/exec/%s/start", exec_id), xstrdup(what));
+	r.json = json_pack("{s:b,s:b}", "Detach", 0, "Tty", 0);
+	if (api_mux(d, &r, out, cause) < 0)
+		goto out;
+	rc = exec_wait(d, exec_id, what, exit_code, cause);
+out:
+	json_decref(reply);
+	free(exec_id);
+	free(what);
+	return rc;
+}
+
+/* obj.a.b.c; NULL when a step is missing. */
+static json_t *json_path(json_t *obj, const char *dotted)
+{
+	char *copy = xstrdup(dotted), *save = NULL, *key;
+
+	for (key = strtok_r(copy, ".", &save); key && obj;
+	     key = strtok_r(NULL, ".", &save))
+		obj = json_object_get(obj, key);
+	free(copy);
+	return obj;
+}
+
+const char *docker_json_str(json_t *obj, const char *dotted_path)
+{
+	return json_string_value(json_path(obj, dotted_path));
+}
+
+int docker_container_host_port(json_t *container, const char *port_proto)
+{
+	json_t *ports = json_path(container, "NetworkSettings.Ports"), *b;
+	size_t i;
+
+	json_array_foreach(json_object_get(ports, port_proto), i, b) {
+		const char *s = json_string_value(json_object_get(b,
+								  "HostPort"));
+		char *end;
+		long p;
+
+		if (!s)
+			continue;
+		errno = 0;
+		p = strtol(s, &end, 10);
+		if (!errno && end != s && !*end && p > 0 && p < 65536)
+			return (int)p;
+	}
+	return -1;
+}

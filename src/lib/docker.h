@@ -1,0 +1,110 @@
+/*
+ * The Docker Engine API over its unix socket (libcurl). Every reply body is
+ * read into a bounded buffer; streamed replies (pull, push, build) are
+ * parsed message by message and reported through a progress callback.
+ * Functions return 0 on success, -1 with *cause set (a one-line message
+ * that quotes its subject, e.g. "cannot pull 'x@sha256:..': manifest
+ * unknown"). Nothing here prints to stdout or exits.
+ */
+#ifndef ODOOCTL_DOCKER_H
+#define ODOOCTL_DOCKER_H
+
+#include <jansson.h>
+
+#include "util.h"
+
+#define DOCKER_API_VERSION "v1.41"
+
+struct docker;
+
+/* socket_path: e.g. /var/run/docker.sock. Never fails; errors come later. */
+struct docker *docker_new(const char *socket_path);
+void docker_free(struct docker *d);
+const char *docker_socket(const struct docker *d);
+
+/*
+ * One request. path is below the version prefix ("/containers/json").
+ * body may be NULL. The reply status is in *status and the body in out
+ * (bounded by out->max). Fails only when no complete HTTP answer came
+ * back, or when the body would exceed out->max.
+ */
+int docker_request(struct docker *d, const char *method, const char *path,
+		   const char *content_type, const void *body, size_t body_len,
+		   long *status, struct buf *out, char **cause);
+
+int docker_ping(struct docker *d, char **cause);
+/* GET /info as JSON (caller json_decref()s). */
+int docker_info(struct docker *d, json_t **info, char **cause);
+
+/* Progress of a pull or push: bytes done and total over all layers. */
+typedef void (*docker_progress_fn)(const char *what, long long done,
+				   long long total, void *arg);
+
+/* ref: "repo@sha256:..." or "repo:tag". */
+int docker_image_pull(struct docker *d, const char *ref,
+		      docker_progress_fn progress, void *arg, char **cause);
+/*
+ * Asks the daemon whether the registry holds ref (GET
+ * /distribution/{ref}/json). Returns 0 when present, -1 otherwise;
+ * *absent is set to 1 when the registry answered that it does not have
+ * it, 0 when the registry could not be asked.
+ */
+int docker_distribution_check(struct docker *d, const char *ref, int *absent,
+			      char **cause);
+/* GET /images/{ref}/json. *found = 0 (and 0 returned) when absent. */
+int docker_image_inspect(struct docker *d, const char *ref, json_t **image,
+			 int *found, char **cause);
+int docker_image_tag(struct docker *d, const char *image, const char *repo,
+		     const char *tag, char **cause);
+
+struct docker_build {
+	const char *context_dir;	/* sent as a tar, built with libarchive */
+	const char *dockerfile;		/* relative to context_dir */
+	const char *tag;		/* "repo:tag" */
+	json_t *labels;			/* object of strings, may be NULL */
+	json_t *buildargs;		/* object of strings, may be NULL */
+};
+/* POST /build; *image_id receives "sha256:..." (caller frees). */
+int docker_image_build(struct docker *d, const struct docker_build *opts,
+		       void (*line)(const char *text, void *arg), void *arg,
+		       char **image_id, char **cause);
+/* POST /images/{repo}/push?tag=; *digest receives "sha256:...". */
+int docker_image_push(struct docker *d, const char *repo, const char *tag,
+		      docker_progress_fn progress, void *arg, char **digest,
+		      char **cause);
+
+/* GET /containers/json?all=1 filtered by label ("key=value" or "key"). */
+int docker_container_list(struct docker *d, const char *label,
+			  json_t **list, char **cause);
+/* *found = 0 (and 0 returned) when no such container. */
+int docker_container_inspect(struct docker *d, const char *id,
+			     json_t **container, int *found, char **cause);
+/* Starting a running or stopping a stopped container succeeds. */
+int docker_container_start(struct docker *d, const char *id, char **cause);
+int docker_container_stop(struct docker *d, const char *id, int timeout_s,
+			  char **cause);
+/* Removes a stopped container and its anonymous volumes (?v=1). */
+int docker_container_remove(struct docker *d, const char *id, char **cause);
+/* name: "no", "always", "unless-stopped", "on-failure". */
+int docker_container_set_restart(struct docker *d, const char *id,
+				 const char *name, char **cause);
+/*
+ * The last `tail` lines of stdout+stderr, demultiplexed, into out; fails
+ * when they would exceed out->max.
+ */
+int docker_container_logs(struct docker *d, const char *id, int tail,
+			  struct buf *out, char **cause);
+/*
+ * Runs argv in the container and waits for it; output (stdout and stderr,
+ * demultiplexed) into out (more than out->max fails), its exit code into
+ * *exit_code (126/127 when argv[0] cannot be run).
+ */
+int docker_exec(struct docker *d, const char *id, const char *const argv[],
+		struct buf *out, int *exit_code, char **cause);
+
+/* Small accessors over inspect JSON, borrowed strings, NULL when absent. */
+const char *docker_json_str(json_t *obj, const char *dotted_path);
+/* The host port bound to container port "8069/tcp", or -1. */
+int docker_container_host_port(json_t *container, const char *port_proto);
+
+#endif

@@ -1,0 +1,154 @@
+#include "health.h"
+#include "http.h"
+#include "log.h"
+
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define EXCERPT 160
+
+static char *answer(const char *what, const struct http_response *r)
+{
+	char *ex = http_excerpt(&r->body, EXCERPT);
+	char *s = xasprintf("%s answered %ld: %s", what, r->status,
+			    *ex ? ex : "(empty body)");
+
+	free(ex);
+	return s;
+}
+
+static int probe_health(const struct config_env *env, const char *base_url,
+			char **cause)
+{
+	char *url = xasprintf("%s/web/health?db_server_status=1", base_url);
+	struct http_request req = { .method = "GET", .url = url,
+				    .timeout_ms = env->health_timeout * 1000 };
+	struct http_response r;
+	json_t *j = NULL;
+	int rc = -1;
+
+	if (http_do(&req, &r, cause) < 0)
+		goto out;
+	j = json_loadb(r.body.data ? r.body.data : "", r.body.len, 0, NULL);
+	if (r.status == 200 &&
+	    !strcmp(json_string_value(json_object_get(j, "status")) ?: "",
+		    "pass") &&
+	    json_is_true(json_object_get(j, "db_server_status")))
+		rc = 0;
+	else
+		*cause = answer("GET /web/health?db_server_status=1", &r);
+	json_decref(j);
+out:
+	http_response_release(&r);
+	free(url);
+	return rc;
+}
+
+static int probe_ready(const struct config_env *env, const char *base_url,
+		       char **cause)
+{
+	char *url = xasprintf("%s/web/webclient/version_info", base_url);
+	char *db = xasprintf("X-Odoo-Database: %s", env->db_name);
+	struct http_request req = {
+		.method = "POST", .url = url, .header = db,
+		.content_type = "application/json",
+		.body = "{\"jsonrpc\":\"2.0\",\"method\":\"call\","
+			"\"params\":{},\"id\":1}",
+		.timeout_ms = env->health_timeout * 1000,
+	};
+	struct http_response r;
+	json_t *j = NULL, *result;
+	int rc = -1;
+
+	if (http_do(&req, &r, cause) < 0)
+		goto out;
+	j = json_loadb(r.body.data ? r.body.data : "", r.body.len, 0, NULL);
+	result = json_object_get(j, "result");
+	if (r.status == 200 && json_object_get(result, "server_version") &&
+	    !json_object_get(j, "error")) {
+		rc = 0;
+	} else {
+		char *what = xasprintf("POST /web/webclient/version_info "
+				       "(database '%s')", env->db_name);
+
+		*cause = answer(what, &r);
+		free(what);
+	}
+	json_decref(j);
+out:
+	http_response_release(&r);
+	free(url);
+	free(db);
+	return rc;
+}
+
+int health_probe(const struct config_env *env, const char *base_url,
+		 char **cause)
+{
+	if (probe_health(env, base_url, cause) < 0)
+		return -1;
+	return probe_ready(env, base_url, cause);
+}
+
+int health_proxy(const struct config_env *env, char **cause)
+{
+	char *url = xasprintf("%s/web/health", env->proxy_url);
+	struct http_request req = { .method = "GET", .url = url,
+				    .timeout_ms = env->health_timeout * 1000 };
+	struct http_response r;
+	int rc = -1;
+
+	if (http_do(&req, &r, cause) == 0) {
+		if (r.status == 200)
+			rc = 0;
+		else
+			*cause = answer("the proxy's GET /web/health", &r);
+	}
+	http_response_release(&r);
+	free(url);
+	return rc;
+}
+
+static int smoke_one(const struct config_env *env, const char *base_url,
+		     const struct smoke_check *s, char **cause)
+{
+	char *url = xasprintf("%s%s", base_url, s->path);
+	struct http_request req = {
+		.method = s->method, .url = url, .body = s->body,
+		.content_type = s->body && (s->body[0] == '{' ||
+					    s->body[0] == '[') ?
+			"application/json" : s->body ?
+			"application/x-www-form-urlencoded" : NULL,
+		.timeout_ms = env->health_timeout * 1000,
+	};
+	struct http_response r;
+	char *what = xasprintf("smoke test %s %s", s->method, s->path);
+	int rc = -1;
+
+	if (http_do(&req, &r, cause) == 0) {
+		if (r.status == s->status) {
+			rc = 0;
+			log_info("%s: %ld in %lld ms", what, r.status,
+				 r.elapsed_ms);
+		} else {
+			char *a = answer(what, &r);
+
+			*cause = xasprintf("%s (expected %ld)", a, s->status);
+			free(a);
+		}
+	}
+	http_response_release(&r);
+	free(what);
+	free(url);
+	return rc;
+}
+
+int health_smoke(const struct config_env *env, const char *base_url,
+		 char **cause)
+{
+	for (size_t i = 0; i < env->nsmoke; i++)
+		if (smoke_one(env, base_url, &env->smoke[i], cause) < 0)
+			return -1;
+	return 0;
+}

@@ -1,0 +1,23 @@
+/*
+ * Is an Odoo answering and ready? /web/health only proves the HTTP worker
+ * and the `postgres` maintenance DB; readiness also needs the business
+ * database, checked through JSON-RPC version_info with X-Odoo-Database.
+ */
+#ifndef ODOOCTL_HEALTH_H
+#define ODOOCTL_HEALTH_H
+
+#include "config.h"
+
+/*
+ * One probe of base_url ("http://127.0.0.1:PORT"). 0 when healthy and
+ * ready; -1 with *cause naming the failing check and its answer.
+ */
+int health_probe(const struct config_env *env, const char *base_url,
+		 char **cause);
+/* GET base_url/web/health through the proxy: 0 when it answers 200. */
+int health_proxy(const struct config_env *env, char **cause);
+/* Runs every smoke check of env against base_url; stops at the first. */
+int health_smoke(const struct config_env *env, const char *base_url,
+		 char **cause);
+
+#endif

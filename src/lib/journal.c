@@ -1,0 +1,151 @@
+#include "journal.h"
+#include "util.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "release.h"
+
+#define NONE "-"
+
+static char *journal_path(const char *state_dir)
+{
+	return xasprintf("%s/journal", state_dir);
+}
+
+int journal_begin(const char *state_dir, const struct journal *j,
+		  char **cause)
+{
+	char *path = journal_path(state_dir);
+	char *line = xasprintf("begin %s %s %s %s %s %s %ld\n", j->kind,
+			       j->digest, j->ref,
+			       j->previous ? j->previous : NONE,
+			       j->previous_container ? j->previous_container : NONE,
+			       j->operator, j->started);
+	int rc = file_write_atomic(path, line, strlen(line), 0644, cause);
+
+	free(line);
+	free(path);
+	return rc;
+}
+
+int journal_phase(const char *state_dir, const char *phase, const char *arg,
+		  char **cause)
+{
+	char *path = journal_path(state_dir);
+	char *line = xasprintf("phase %s%s%s\n", phase, arg ? " " : "",
+			       arg ? arg : "");
+	int rc = file_append_sync(path, line, cause);
+
+	free(line);
+	free(path);
+	return rc;
+}
+
+static char *field(const char *s)
+{
+	return strcmp(s, NONE) ? xstrdup(s) : NULL;
+}
+
+static int parse_begin(struct journal *j, const char *line)
+{
+	char kind[16], digest[80], ref[512], prev[80], prevc[256], op[256];
+	long started;
+
+	if (sscanf(line, "begin %15s %79s %511s %79s %255s %255s %ld", kind,
+		   digest, ref, prev, prevc, op, &started) != 7 ||
+	    !release_digest_valid(digest) ||
+	    (strcmp(prev, NONE) && !release_digest_valid(prev)))
+		return -1;
+	j->kind = xstrdup(kind);
+	j->digest = xstrdup(digest);
+	j->ref = xstrdup(ref);
+	j->previous = field(prev);
+	j->previous_container = field(prevc);
+	j->operator = xstrdup(op);
+	j->started = started;
+	return 0;
+}
+
+static void parse_phase(struct journal *j, char *line)
+{
+	char *name = line + 6, *arg = strchr(name, ' ');
+
+	if (arg)
+		*arg++ = '\0';
+	free(j->last_phase);
+	j->last_phase = xstrdup(name);
+	if (!strcmp(name, "candidate") && arg) {
+		free(j->candidate);
+		j->candidate = xstrdup(arg);
+	}
+	if (!strcmp(name, "switch"))
+		j->switched = 1;
+	if (!strcmp(name, "commit"))
+		j->committed = 1;
+}
+
+int journal_load(const char *state_dir, struct journal *j, int *exists,
+		 char **cause)
+{
+	char *path = journal_path(state_dir);
+	char *data = file_read(path, 1 << 20, NULL, cause);
+	char *line, *save = NULL;
+	int first = 1;
+
+	memset(j, 0, sizeof(*j));
+	free(path);
+	*exists = 0;
+	if (!data) {
+		if (errno != ENOENT)
+			return -1;
+		free(*cause);
+		*cause = NULL;
+		return 0;
+	}
+	*exists = 1;
+	for (line = strtok_r(data, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		if (first && parse_begin(j, line) < 0)
+			j->corrupted = 1;
+		else if (!first && str_starts_with(line, "phase "))
+			parse_phase(j, line);
+		first = 0;
+	}
+	if (first)
+		j->corrupted = 1;
+	free(data);
+	return 0;
+}
+
+int journal_end(const char *state_dir, char **cause)
+{
+	char *path = journal_path(state_dir);
+	int rc = 0;
+
+	if (unlink(path) < 0 && errno != ENOENT) {
+		*cause = xasprintf("cannot remove '%s': %s", path,
+				   strerror(errno));
+		rc = -1;
+	} else {
+		fsync_dir_of(path);
+	}
+	free(path);
+	return rc;
+}
+
+void journal_release(struct journal *j)
+{
+	free(j->kind);
+	free(j->digest);
+	free(j->ref);
+	free(j->previous);
+	free(j->previous_container);
+	free(j->operator);
+	free(j->candidate);
+	free(j->last_phase);
+	memset(j, 0, sizeof(*j));
+}

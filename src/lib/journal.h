@@ -1,0 +1,36 @@
+/*
+ * The journal of an unfinished deploy or rollback: state_dir/journal, one
+ * line per phase, each appended and fsync'd before the phase acts. A deploy
+ * that ends (well or not) removes it; one that is killed leaves it for
+ * `odooctl recover`, and every deploy refuses to start while it exists.
+ */
+#ifndef ODOOCTL_JOURNAL_H
+#define ODOOCTL_JOURNAL_H
+
+struct journal {
+	int corrupted;		/* the file exists but its first line is bad */
+	char *kind;		/* "deploy" or "rollback" */
+	char *digest;
+	char *ref;
+	char *previous;		/* digest serving before, or NULL */
+	char *previous_container;
+	char *operator;
+	long started;
+	char *candidate;	/* container started for the new release */
+	char *last_phase;
+	int switched;		/* the proxy was (perhaps) pointed at it */
+	int committed;
+};
+
+int journal_begin(const char *state_dir, const struct journal *j,
+		  char **cause);
+/* arg may be NULL. */
+int journal_phase(const char *state_dir, const char *phase, const char *arg,
+		  char **cause);
+/* *exists = 0 when there is no journal. */
+int journal_load(const char *state_dir, struct journal *j, int *exists,
+		 char **cause);
+int journal_end(const char *state_dir, char **cause);
+void journal_release(struct journal *j);
+
+#endif

@@ -1,0 +1,29 @@
+/*
+ * Messages for people, on stderr. lib/ reports failures through a
+ * char **cause; the commands decide what to print. Progress lines are the
+ * one thing lib/ prints itself, so long work is never silent.
+ */
+#ifndef ODOOCTL_LOG_H
+#define ODOOCTL_LOG_H
+
+enum log_level { LOG_QUIET, LOG_NORMAL, LOG_VERBOSE };
+
+void log_set_level(enum log_level level);
+enum log_level log_get_level(void);
+/* "error: ..." on stderr. */
+void log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* A phase of long work: "==> gate: config valid". */
+void log_phase(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Detail under a phase, shown always unless quiet: "    ...". */
+void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Only with --verbose. */
+void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/*
+ * A line that rewrites itself on a terminal (pull progress); on a pipe it
+ * is printed at most every few seconds so logs stay short.
+ */
+void log_progress(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_progress_done(void);
+
+#endif

@@ -1,0 +1,15 @@
+/* PostgreSQL through libpq: reachability and simple queries. */
+#ifndef ODOOCTL_PG_H
+#define ODOOCTL_PG_H
+
+#include "config.h"
+
+/*
+ * Connects to dbname (NULL: env->db_name) with a connect timeout and runs
+ * SELECT 1. The password is passed as a libpq keyword, never in argv or
+ * in a message.
+ */
+int pg_check(const struct config_env *env, const char *dbname,
+	     long timeout_s, char **cause);
+
+#endif

@@ -1,0 +1,67 @@
+/*
+ * The containers of one environment's compose project: PostgreSQL and the
+ * proxy (started by compose, kept running), and one Odoo container per
+ * release (created from the compose service by `compose run`, labeled with
+ * the environment and the release digest). The one that serves is named
+ * in the proxy's upstream.conf and in state_dir/current.
+ */
+#ifndef ODOOCTL_STACK_H
+#define ODOOCTL_STACK_H
+
+#include <jansson.h>
+
+#include "config.h"
+#include "docker.h"
+#include "release.h"
+
+#define LABEL_ENV "odooctl.env"
+#define LABEL_RELEASE "odooctl.release"
+#define LABEL_PROJECT "com.docker.compose.project"
+#define LABEL_SERVICE "com.docker.compose.service"
+
+/* A label of a container, from a list entry or an inspect; borrowed. */
+const char *stack_label(json_t *container, const char *key);
+
+struct container_state {
+	char *id;
+	char *name;
+	char *digest;		/* odooctl.release label, or NULL */
+	int running;
+	int exit_code;
+	int restarts;
+	char *health;		/* "healthy", "starting", ... or NULL */
+	char *started_at;
+	int http_port;		/* host port of 8069/tcp, or -1 */
+};
+
+/* *found = 0 when there is no such container. */
+int stack_inspect(struct docker *d, const char *id, struct container_state *st,
+		  int *found, char **cause);
+void container_state_release(struct container_state *st);
+
+/* Release containers of env, newest first (caller json_decref()s). */
+int stack_releases(struct docker *d, const struct config_env *env,
+		   json_t **list, char **cause);
+/* Newest container of digest (running preferred); *name NULL if none. */
+int stack_release_container(struct docker *d, const struct config_env *env,
+			    const char *digest, char **name, char **cause);
+/*
+ * Starts PostgreSQL and the proxy when they are not running, and waits
+ * until PostgreSQL reports healthy.
+ */
+int stack_ensure_infra(struct docker *d, const struct config_env *env,
+		       const char *image_ref, char **cause);
+/* Creates and starts a container of the Odoo service for r. */
+int stack_start_release(struct docker *d, const struct config_env *env,
+			const struct release *r, char **name, char **cause);
+/* Stops (keeps) or stops and removes a release container. */
+int stack_stop(struct docker *d, const struct config_env *env,
+	       const char *name, int remove, char **cause);
+/*
+ * Removes stopped release containers beyond the newest `keep`, never
+ * those named in `spare` (NULL-terminated).
+ */
+int stack_prune(struct docker *d, const struct config_env *env, long keep,
+		const char *const spare[], char **cause);
+
+#endif

@@ -1,0 +1,68 @@
+/*
+ * The state of one environment, in its state_dir:
+ *   history.log    one line per event, appended and fsync'd (the seed's format)
+ *   last_good_sha  the digest of the last release that passed every check
+ *   current        what serves now: "<digest> <container> <since>"
+ *   deploy.lock    flock()ed by the one deploy/rollback/recover at a time
+ *   journal        the phases of an unfinished deploy; removed when it ends
+ *   proxy/         upstream.conf, mounted into the proxy
+ * Every file but history.log is replaced atomically (write, fsync, rename).
+ */
+#ifndef ODOOCTL_STATE_H
+#define ODOOCTL_STATE_H
+
+#include <stddef.h>
+
+#define HISTORY_MAX_BYTES (64L << 20)
+
+struct history_entry {
+	long time;
+	char *version;
+	char *env;
+	char *status;
+	char *operator;
+};
+
+struct history {
+	struct history_entry *e;
+	size_t n;
+};
+
+/* Creates state_dir and state_dir/proxy when missing. */
+int state_init(const char *state_dir, char **cause);
+
+/* "2026-11-26T21:22:14Z | sha256:.. | production | success | alice\n" */
+int history_append(const char *state_dir, const char *version, const char *env,
+		   const char *status, const char *operator, char **cause);
+/* Reads every well-formed line (malformed ones are skipped and counted). */
+int history_load(const char *state_dir, struct history *h, size_t *skipped,
+		 char **cause);
+void history_release(struct history *h);
+/* Operators and statuses must not break the format: no '|' or newline. */
+int history_field_valid(const char *s);
+
+/* NULL (and no cause) when absent; -1 on a corrupted file. */
+int state_read_last_good(const char *state_dir, char **digest, char **cause);
+int state_write_last_good(const char *state_dir, const char *digest,
+			  char **cause);
+
+struct current {
+	char *digest;
+	char *container;
+	long since;
+};
+/* Returns 0 with cur->digest NULL when absent; -1 when corrupted. */
+int state_read_current(const char *state_dir, struct current *cur,
+		       char **cause);
+int state_write_current(const char *state_dir, const struct current *cur,
+			char **cause);
+void current_release(struct current *cur);
+
+/*
+ * The deploy lock. Returns an fd to keep open, -1 with *cause set, or
+ * -2 when another process holds it (*cause says which pid).
+ */
+int state_lock(const char *state_dir, char **cause);
+void state_unlock(int fd);
+
+#endif

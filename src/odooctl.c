@@ -1,0 +1,96 @@
+/*
+ * odooctl: releases of an Odoo 19 service that cannot leave it broken.
+ * Global options, the command table, dispatch.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "http.h"
+#include "log.h"
+#include "util.h"
+
+#ifndef ODOOCTL_VERSION
+#define ODOOCTL_VERSION "0.1.0"
+#endif
+
+static const struct command *const commands[] = {
+	&cmd_build, &cmd_push, &cmd_deploy, &cmd_rollback, &cmd_status,
+	&cmd_history, &cmd_recover, &cmd_config,
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: odooctl [-c FILE] [-q|-v] COMMAND [ARGS]\n\n"
+		   "Build, deploy by digest, health-check, roll back.\n\n"
+		   "Commands:\n");
+	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
+		fprintf(f, "  %-9s %s\n", commands[i]->name,
+			commands[i]->summary);
+	fprintf(f, "\nGlobal options:\n"
+		   "  -c, --config FILE  config file [$ODOOCTL_CONFIG or "
+		   CONFIG_DEFAULT_PATH "]\n"
+		   "  -q, --quiet        errors only\n"
+		   "  -v, --verbose      more detail\n"
+		   "  -h, --help         this help; 'odooctl COMMAND --help' "
+		   "for one command\n"
+		   "      --version      print the version\n\n"
+		   "Exit status: 0 success, 1 failed (rolled back), 2 usage "
+		   "or configuration\nerror, 3 refused by a gate or the lock. "
+		   "See odooctl(1).\n");
+}
+
+static const struct command *find(const char *name)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
+		if (!strcmp(commands[i]->name, name))
+			return commands[i];
+	return NULL;
+}
+
+int main(int argc, char **argv)
+{
+	struct global g = { .config_path = getenv("ODOOCTL_CONFIG") };
+	const struct command *c;
+	int i;
+
+	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
+		const char *a = argv[i];
+
+		if ((!strcmp(a, "-c") || !strcmp(a, "--config")) &&
+		    i + 1 < argc) {
+			g.config_path = argv[++i];
+		} else if (!strncmp(a, "--config=", 9)) {
+			g.config_path = a + 9;
+		} else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
+			log_set_level(LOG_QUIET);
+		} else if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) {
+			log_set_level(LOG_VERBOSE);
+		} else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+			usage(stdout);
+			return EXIT_OK;
+		} else if (!strcmp(a, "--version")) {
+			printf("odooctl %s\n", ODOOCTL_VERSION);
+			return EXIT_OK;
+		} else {
+			log_error("unknown option '%s'", a);
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (i == argc) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (!g.config_path || !*g.config_path)
+		g.config_path = CONFIG_DEFAULT_PATH;
+	c = find(argv[i]);
+	if (!c) {
+		log_error("unknown command '%s' (see 'odooctl --help')",
+			  argv[i]);
+		return EXIT_USAGE;
+	}
+	http_global_init();
+	return c->exec(argc - i, argv + i, &g);
+}

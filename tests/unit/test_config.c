@@ -1,0 +1,201 @@
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "config.h"
+#include "util.h"
+
+static char *write_conf(const char *text)
+{
+	char *path = xstrdup("/tmp/odooctl-test-conf-XXXXXX");
+	int fd = mkstemp(path);
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+	return path;
+}
+
+/* Loads text; returns the error or NULL, and leaves cfg loaded on success. */
+static char *load(const char *text, struct config *cfg)
+{
+	char *path = write_conf(text), *why = NULL;
+	int rc = config_load(cfg, path, &why);
+
+	unlink(path);
+	free(path);
+	if (rc == 0)
+		assert_null(why);
+	else
+		assert_non_null(why);
+	return why;
+}
+
+static const char *base =
+	"; central service\n"
+	"[defaults]\n"
+	"image_repository = 127.0.0.1:5000/seisei-odoo19\n"
+	"db_name = central\n"
+	"health_retries = 5\n"
+	"\n"
+	"[production]\n"
+	"state_dir = /srv/p\n"
+	"\n"
+	"[staging]\n"
+	"health_retries = 7\n"
+	"smoke = GET /web/login 200\n";
+
+static void test_inherits_defaults(void **state)
+{
+	struct config cfg;
+	const struct config_env *p, *s;
+	char *why = NULL;
+
+	(void)state;
+	assert_null(load(base, &cfg));
+	assert_int_equal(cfg.nenvs, 2);
+	p = config_env(&cfg, "production", &why);
+	s = config_env(&cfg, "staging", &why);
+	assert_non_null(p);
+	assert_non_null(s);
+	assert_string_equal(p->db_name, "central");
+	assert_int_equal(p->health_retries, 5);
+	assert_int_equal(s->health_retries, 7);
+	assert_int_equal(p->health_interval, 2);
+	assert_int_equal(p->health_timeout, 10);
+	assert_string_equal(p->state_dir, "/srv/p");
+	assert_string_equal(s->state_dir, "/srv/deployments/odoo19-staging");
+	assert_string_equal(p->compose_project, "odoo19-production");
+	/* the default smoke list: login and the webhook */
+	assert_int_equal(p->nsmoke, 2);
+	assert_string_equal(p->smoke[1].path, "/ocr_billing/webhook");
+	assert_string_equal(p->smoke[1].method, "POST");
+	assert_non_null(p->smoke[1].body);
+	/* an explicit list replaces it */
+	assert_int_equal(s->nsmoke, 1);
+	assert_int_equal(s->smoke[0].status, 200);
+	config_release(&cfg);
+}
+
+static void assert_error(const char *text, const char *expect)
+{
+	struct config cfg;
+	char *why = load(text, &cfg);
+
+	assert_non_null(why);
+	if (!strstr(why, expect))
+		fail_msg("error '%s' does not contain '%s'", why, expect);
+	free(why);
+}
+
+static void test_unknown_key_names_line(void **state)
+{
+	(void)state;
+	assert_error("[production]\nimage_repository = r\ndb_name = d\n"
+		     "helth_timeout = 3\n",
+		     ":4: unknown key 'helth_timeout' in [production]");
+}
+
+static void test_bad_values(void **state)
+{
+	(void)state;
+	assert_error("[p]\nimage_repository = r\ndb_name = d\n"
+		     "health_timeout = ten\n", ":4: health_timeout: 'ten' is "
+		     "not a number");
+	assert_error("[p]\nimage_repository = r\ndb_name = d\n"
+		     "db_port = 70000\n", ":4: db_port: 70000 is out of range");
+	assert_error("[p]\nimage_repository = r\ndb_name = d\n"
+		     "smoke = FETCH /x 200\n", "unknown method 'FETCH'");
+	assert_error("[p]\nimage_repository = r\ndb_name = d\n"
+		     "smoke = GET /x\n", "is not 'METHOD /path STATUS");
+	assert_error("[p]\nimage_repository = r\ndb_name = d\n"
+		     "proxy_url = 127.0.0.1\n", "not an http(s) URL");
+	assert_error("[p]\nimage_repository = r\ndb_name = d\n"
+		     "db_name = e\n", ":4: duplicate key 'db_name'");
+}
+
+static void test_syntax_and_structure(void **state)
+{
+	(void)state;
+	assert_error("[p]\nimage_repository = r\nthis is not ini\n",
+		     ":3: syntax error");
+	assert_error("[p]\ndb_name = d\n", "[p] has no image_repository");
+	assert_error("[defaults]\ndb_name = d\n", "no environment section");
+	assert_error("[a]\nimage_repository = r\ndb_name = d\nstate_dir = /x\n"
+		     "[b]\nimage_repository = r\ndb_name = d\nstate_dir = /x\n",
+		     "share state_dir '/x'");
+	assert_error("[p]\nimage_repository = r\ndb_name = d\n"
+		     "webhook_path = /aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+		     "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+		     "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+		     "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n",
+		     ":4: line longer than");
+}
+
+static void test_unknown_env(void **state)
+{
+	struct config cfg;
+	char *why = NULL;
+
+	(void)state;
+	assert_null(load(base, &cfg));
+	assert_null(config_env(&cfg, "prod", &why));
+	assert_non_null(strstr(why, "unknown environment 'prod'"));
+	assert_non_null(strstr(why, "production, staging"));
+	free(why);
+	config_release(&cfg);
+}
+
+static void test_missing_file(void **state)
+{
+	struct config cfg;
+	char *why = NULL;
+
+	(void)state;
+	assert_int_equal(config_load(&cfg, "/nonexistent/odooctl.conf", &why),
+			 -1);
+	assert_non_null(strstr(why, "cannot read config "
+				    "'/nonexistent/odooctl.conf'"));
+	free(why);
+}
+
+static void test_password_from_env_file(void **state)
+{
+	char *env = write_conf("# stack\nPOSTGRES_USER=odoo\n"
+			       "POSTGRES_PASSWORD=\"s3cret\"\n");
+	char *text = xasprintf("[p]\nimage_repository = r\ndb_name = d\n"
+			       "env_file = %s\n", env);
+	struct config cfg;
+	char *why = NULL, *pw;
+
+	(void)state;
+	assert_null(load(text, &cfg));
+	pw = config_db_password(&cfg.envs[0], &why);
+	assert_string_equal(pw, "s3cret");
+	secret_free(pw);
+	config_release(&cfg);
+	unlink(env);
+	free(env);
+	free(text);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_inherits_defaults),
+		cmocka_unit_test(test_unknown_key_names_line),
+		cmocka_unit_test(test_bad_values),
+		cmocka_unit_test(test_syntax_and_structure),
+		cmocka_unit_test(test_unknown_env),
+		cmocka_unit_test(test_missing_file),
+		cmocka_unit_test(test_password_from_env_file),
+	};
+
+	return cmocka_run_group_tests_name("config", tests, NULL, NULL);
+}
