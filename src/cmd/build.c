@@ -191,7 +191,7 @@ static int exec_build(int argc, char **argv, struct global *g)
 	if (done)
 		return EXIT_OK;
 	if (argc - optind > 1) {
-		cmd_usage(&cmd_build, stderr);
+		cmd_usage_error(&cmd_build);
 		return EXIT_USAGE;
 	}
 	if (cmd_load_config(g, &cfg) != EXIT_OK)

@@ -24,6 +24,8 @@ extern const struct command cmd_build, cmd_config, cmd_deploy, cmd_history,
 
 /* Prints "usage: odooctl NAME USAGE" and the help text to f. */
 void cmd_usage(const struct command *c, FILE *f);
+/* The one-line error for a wrong number of arguments. */
+void cmd_usage_error(const struct command *c);
 /*
  * Parses argv with the command's long options plus --help (-h); prints
  * help and returns 0 with *done set when asked. Returns -1 on an unknown

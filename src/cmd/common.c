@@ -17,6 +17,12 @@ void cmd_usage(const struct command *c, FILE *f)
 		fprintf(f, "\n%s", c->help);
 }
 
+void cmd_usage_error(const struct command *c)
+{
+	log_error("%s: wrong number of arguments (usage: odooctl %s %s)",
+		  c->name, c->name, c->usage);
+}
+
 int cmd_getopt(const struct command *c, int argc, char **argv,
 	       const struct option *opts, int *done,
 	       int (*on_opt)(int opt, const char *arg, void *ctx), void *ctx)

@@ -17,7 +17,7 @@ static int exec_config(int argc, char **argv, struct global *g)
 	if (done)
 		return EXIT_OK;
 	if (argc - optind < 1 || argc - optind > 2) {
-		cmd_usage(&cmd_config, stderr);
+		cmd_usage_error(&cmd_config);
 		return EXIT_USAGE;
 	}
 	verb = argv[optind];

@@ -19,7 +19,7 @@ static int exec_deploy(int argc, char **argv, struct global *g)
 	if (done)
 		return EXIT_OK;
 	if (argc - optind < 2 || argc - optind > 3) {
-		cmd_usage(&cmd_deploy, stderr);
+		cmd_usage_error(&cmd_deploy);
 		return EXIT_USAGE;
 	}
 	if (cmd_load_config(g, &cfg) != EXIT_OK)

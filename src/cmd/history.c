@@ -77,7 +77,7 @@ static int exec_history(int argc, char **argv, struct global *g)
 	if (done)
 		return EXIT_OK;
 	if (argc - optind > 1) {
-		cmd_usage(&cmd_history, stderr);
+		cmd_usage_error(&cmd_history);
 		return EXIT_USAGE;
 	}
 	if (cmd_load_config(g, &cfg) != EXIT_OK)

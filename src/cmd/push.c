@@ -96,7 +96,7 @@ static int exec_push(int argc, char **argv, struct global *g)
 	if (done)
 		return EXIT_OK;
 	if (argc - optind > 1) {
-		cmd_usage(&cmd_push, stderr);
+		cmd_usage_error(&cmd_push);
 		return EXIT_USAGE;
 	}
 	if (cmd_load_config(g, &cfg) != EXIT_OK)

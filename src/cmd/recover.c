@@ -16,7 +16,7 @@ static int exec_recover(int argc, char **argv, struct global *g)
 	if (done)
 		return EXIT_OK;
 	if (argc - optind > 1) {
-		cmd_usage(&cmd_recover, stderr);
+		cmd_usage_error(&cmd_recover);
 		return EXIT_USAGE;
 	}
 	if (cmd_load_config(g, &cfg) != EXIT_OK)

@@ -30,7 +30,7 @@ static int exec_rollback(int argc, char **argv, struct global *g)
 		else if (!env_name)
 			env_name = argv[i];
 		else {
-			cmd_usage(&cmd_rollback, stderr);
+			cmd_usage_error(&cmd_rollback);
 			return EXIT_USAGE;
 		}
 	}

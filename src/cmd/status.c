@@ -196,7 +196,7 @@ static int exec_status(int argc, char **argv, struct global *g)
 	if (done)
 		return EXIT_OK;
 	if (argc - optind > 1) {
-		cmd_usage(&cmd_status, stderr);
+		cmd_usage_error(&cmd_status);
 		return EXIT_USAGE;
 	}
 	if (cmd_load_config(g, &cfg) != EXIT_OK)

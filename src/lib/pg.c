@@ -38,6 +38,10 @@ int pg_check(const struct config_env *env, const char *dbname,
 	if (PQstatus(conn) != CONNECTION_OK) {
 		char *msg = xstrdup(PQerrorMessage(conn));
 
+		for (char *c = msg; *c; c++)	/* one line, for logs */
+			if (*c == '\n' || *c == '\t')
+				*c = ' ';
+
 		*cause = xasprintf("cannot connect to PostgreSQL database "
 				   "'%s' at %s:%ld: %s", values[4],
 				   env->db_host, env->db_port, strtrim(msg));
