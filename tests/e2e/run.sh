@@ -1,0 +1,258 @@
+#!/usr/bin/env bash
+# odooctl's end-to-end suite against real services.
+#
+#   tests/e2e/run.sh [PREFIX...]     e.g. `tests/e2e/run.sh t0001 t01`
+#
+# Starts what does not already answer: dockerd on /var/run/docker.sock
+# (default data root; unless $DOCKER_HOST or that socket answers) and an OCI
+# registry on 127.0.0.1:5000 (`docker-registry serve`, storage in a temp
+# dir). Builds the stand-in images (tests/fixtures/standin/build-images.sh;
+# a no-op when they are current). Then runs every tests/e2e/tNNNN-*.sh (or
+# those whose name starts with a PREFIX) in order, each under `timeout`
+# ($E2E_TIMEOUT s, default 900), renumbering their TAP lines into one
+# stream; the last line is "N passed, N failed". Exits 1 on any failure.
+# Whatever it started is stopped on exit, and stacks the tests left behind
+# are torn down.
+#
+# Environment: ODOOCTL (binary under test, default build/odooctl), DOCKER
+# (client, default /usr/bin/docker), E2E_TIMEOUT, E2E_KEEP=1 (keep the
+# stacks' temp dirs), E2E_DOCKERD_ARGS (extra dockerd arguments).
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+E2E=$ROOT/tests/e2e
+export ODOOCTL=${ODOOCTL:-$ROOT/build/odooctl}
+if [[ -z ${DOCKER:-} ]]; then
+	DOCKER=docker
+	[[ -x /usr/bin/docker ]] && DOCKER=/usr/bin/docker
+fi
+export DOCKER
+export E2E_REGISTRY=127.0.0.1:5000
+TIMEOUT=${E2E_TIMEOUT:-900}
+E2E_RUN_DIR=$(mktemp -d /tmp/odooctl-e2e-run.XXXXXX)
+export E2E_RUN_DIR
+dockerd_pid=
+registry_pid=
+test_pid=
+
+say() { printf '# run.sh: %s\n' "$*"; }
+die() { say "$*"; exit 2; }
+
+docker_ok() { timeout 20 "$DOCKER" version >/dev/null 2>&1; }
+registry_ok() {
+	curl -fsS -o /dev/null --max-time 3 "http://$E2E_REGISTRY/v2/" 2>/dev/null
+}
+
+# stop PID NAME SECONDS: SIGTERM, then SIGKILL after SECONDS.
+stop() {
+	local pid=$1 name=$2 i
+	kill -TERM "$pid" 2>/dev/null || return 0
+	for ((i = 0; i < $3 * 10; i++)); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	if kill -0 "$pid" 2>/dev/null; then
+		say "$name ($pid) did not stop; killing it"
+		kill -KILL "$pid" 2>/dev/null || true
+	fi
+	wait "$pid" 2>/dev/null || true
+}
+
+sweep_stacks() {
+	local d
+	[[ -f $E2E_RUN_DIR/stacks ]] || return 0
+	while IFS= read -r d; do
+		[[ -d $d ]] || continue
+		say "tearing down the stack left in $d"
+		bash -c '. "$1" && stack_down_dir "$2"' _ "$E2E/lib.sh" "$d" \
+			>/dev/null 2>&1 || true
+	done <"$E2E_RUN_DIR/stacks"
+	: >"$E2E_RUN_DIR/stacks"
+}
+
+cleanup() {
+	local rc=$? containerd=
+	trap - EXIT INT TERM
+	if [[ -n $test_pid ]] && kill -0 "$test_pid" 2>/dev/null; then
+		# timeout(1) passes SIGTERM on to the test, whose EXIT trap
+		# tears its stack down; its process group goes after 60 s.
+		say "stopping the running test"
+		stop "$test_pid" test 60
+		kill -KILL -- "-$test_pid" 2>/dev/null || true
+	fi
+	if docker_ok; then
+		sweep_stacks
+	fi
+	if [[ -n $registry_pid ]]; then
+		stop "$registry_pid" docker-registry 10
+	fi
+	if [[ -n $dockerd_pid ]]; then
+		containerd=$(pgrep -P "$dockerd_pid" -x containerd || true)
+		stop "$dockerd_pid" dockerd 60
+		# dockerd stops its own containerd; make sure it did.
+		for pid in $containerd; do
+			stop "$pid" containerd 10
+		done
+	fi
+	if [[ ${E2E_KEEP:-0} == 1 ]]; then
+		say "kept $E2E_RUN_DIR"
+	else
+		rm -rf "$E2E_RUN_DIR"
+	fi
+	exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+start_dockerd() {
+	local i
+	((EUID == 0)) || die "no Docker daemon answers and starting one needs root"
+	command -v dockerd >/dev/null || die "dockerd is missing (tools/install-deps.sh)"
+	unset DOCKER_HOST
+	say "starting dockerd (log: $E2E_RUN_DIR/dockerd.log)"
+	# shellcheck disable=SC2086 # a list of arguments
+	dockerd ${E2E_DOCKERD_ARGS:-} >"$E2E_RUN_DIR/dockerd.log" 2>&1 &
+	dockerd_pid=$!
+	for ((i = 0; i < 120; i++)); do
+		if ! kill -0 "$dockerd_pid" 2>/dev/null; then
+			dockerd_pid=
+			tail -n 20 "$E2E_RUN_DIR/dockerd.log" | sed 's/^/#   /'
+			die "dockerd exited at start"
+		fi
+		DOCKER_HOST=unix:///var/run/docker.sock docker_ok && break
+		sleep 0.5
+	done
+	export DOCKER_HOST=unix:///var/run/docker.sock
+	docker_ok || die "dockerd does not answer after 60 s"
+}
+
+start_registry() {
+	local i dir=$E2E_RUN_DIR/registry
+	command -v docker-registry >/dev/null ||
+		die "docker-registry is missing (tools/install-deps.sh)"
+	if ss -Htln 'sport = :5000' | grep -q .; then
+		die "127.0.0.1:5000 is taken by something that is not a registry"
+	fi
+	mkdir -p "$dir/data"
+	cat >"$dir/config.yml" <<-EOF
+		version: 0.1
+		log:
+		  level: warn
+		storage:
+		  filesystem:
+		    rootdirectory: $dir/data
+		  delete:
+		    enabled: true
+		http:
+		  addr: $E2E_REGISTRY
+	EOF
+	say "starting docker-registry on $E2E_REGISTRY"
+	docker-registry serve "$dir/config.yml" >"$dir/log" 2>&1 &
+	registry_pid=$!
+	for ((i = 0; i < 100; i++)); do
+		registry_ok && return 0
+		kill -0 "$registry_pid" 2>/dev/null || break
+		sleep 0.2
+	done
+	tail -n 20 "$dir/log" | sed 's/^/#   /'
+	die "docker-registry does not answer"
+}
+
+# ---- services ----------------------------------------------------------------
+
+if [[ -n ${DOCKER_HOST:-} ]] && docker_ok; then
+	:
+elif DOCKER_HOST=unix:///var/run/docker.sock docker_ok; then
+	export DOCKER_HOST=unix:///var/run/docker.sock
+else
+	start_dockerd
+fi
+registry_ok || start_registry
+say "docker: ${DOCKER_HOST:-default}, registry: $E2E_REGISTRY, odooctl: $ODOOCTL"
+"$ROOT/tests/fixtures/standin/build-images.sh" 2>&1 | sed 's/^/# /'
+
+# ---- tests -------------------------------------------------------------------
+
+tests=()
+for t in "$E2E"/t[0-9][0-9][0-9][0-9]-*.sh; do
+	[[ -e $t ]] || continue
+	name=$(basename "$t" .sh)
+	if (($# == 0)); then
+		tests+=("$t")
+		continue
+	fi
+	for prefix in "$@"; do
+		if [[ $name == "$prefix"* ]]; then
+			tests+=("$t")
+			break
+		fi
+	done
+done
+((${#tests[@]})) || die "no test matches: ${*:-(none)}"
+
+n=0 passed=0 failed=0 skipped=0
+result() {	# result PASSED DESC
+	n=$((n + 1))
+	if (($1)); then
+		passed=$((passed + 1))
+		printf 'ok %d - %s\n' "$n" "$2"
+	else
+		failed=$((failed + 1))
+		printf 'not ok %d - %s\n' "$n" "$2"
+	fi
+}
+
+for t in "${tests[@]}"; do
+	name=$(basename "$t" .sh)
+	say "$name"
+	ran=0 bad=0 plan='' rc=0
+	start=$SECONDS
+	log=$E2E_RUN_DIR/$name.log
+	: >"$log"
+	# In the background, so that cleanup can stop it; timeout(1) makes it
+	# a process group of its own.
+	(cd "$ROOT" && exec timeout --kill-after=30 "$TIMEOUT" bash "$t" \
+		</dev/null >"$log" 2>&1) &
+	test_pid=$!
+	while IFS= read -r line; do
+		case $line in
+		"ok "*"# SKIP"* | "ok "*"# skip"*)
+			ran=$((ran + 1)) skipped=$((skipped + 1)) n=$((n + 1))
+			printf 'ok %d - %s: %s\n' "$n" "$name" \
+				"$(sed -E 's/^ok [0-9]* ?-? ?//' <<<"$line")"
+			;;
+		"ok "*)
+			ran=$((ran + 1))
+			result 1 "$name: $(sed -E 's/^ok [0-9]* ?-? ?//' <<<"$line")"
+			;;
+		"not ok "*)
+			ran=$((ran + 1)) bad=$((bad + 1))
+			result 0 "$name: $(sed -E 's/^not ok [0-9]* ?-? ?//' <<<"$line")"
+			;;
+		1..*) plan=${line#1..} ;;
+		"#"*) printf '%s\n' "$line" ;;
+		*) printf '#   %s\n' "$line" ;;
+		esac
+	done < <(tail -n +1 -f --pid="$test_pid" "$log")
+	wait "$test_pid" || rc=$?
+	test_pid=''
+	if [[ $rc == 124 || $rc == 137 ]]; then
+		result 0 "$name: timed out after $TIMEOUT s"
+	elif [[ $rc != 0 ]] && ((bad == 0)); then
+		result 0 "$name: exited with status $rc"
+	elif ((ran == 0)); then
+		result 0 "$name: ran no test"
+	elif [[ -n $plan && $plan != "$ran" ]] && [[ $rc == 0 ]]; then
+		result 0 "$name: planned $plan tests, ran $ran"
+	fi
+	say "$name: $((SECONDS - start)) s"
+	if docker_ok; then
+		sweep_stacks
+	fi
+done
+
+echo "1..$n"
+((skipped == 0)) || say "$skipped skipped"
+echo "$passed passed, $failed failed"
+((failed == 0))
