@@ -494,13 +494,13 @@ int config_load(struct config *cfg, const char *path, char **cause)
 	int rc;
 
 	memset(cfg, 0, sizeof(*cfg));
-	cfg->path = xstrdup(path);
 	p.fp = fopen(path, "r");
 	if (!p.fp) {
 		*cause = xasprintf("cannot read config '%s': %s", path,
 				   strerror(errno));
 		return -1;
 	}
+	cfg->path = xstrdup(path);
 	rc = ini_parse_stream(reader, &p, handler, &p);
 	fclose(p.fp);
 	if (rc > 0 && !p.cause)
