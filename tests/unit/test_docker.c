@@ -547,7 +547,7 @@ static void test_real_build(void **state)
 	(void)state;
 	NEED_DAEMON();
 	dockerfile = xasprintf(
-		"FROM %s\nARG GREETING\nCOPY . /ctx/\n"
+		"FROM %s\nUSER root\nARG GREETING\nCOPY . /ctx/\n"
 		"RUN test ! -e /ctx/secret.txt && test -e /ctx/keep.txt && "
 		"echo \"$GREETING\" > /greeting\n", R.base);
 	R.dir = xstrdup("/tmp/odooctl-test-dockerctx-XXXXXX");
