@@ -2,7 +2,7 @@
 # deploy_odoo19.sh <digest> <env> [operator]
 #
 # Deploys the release sha256:<digest> (or repo@sha256:<digest>) to the
-# environment <env>, with gate, backup, health checks and automatic rollback:
+# environment <env>, with gate checks, health checks and automatic rollback:
 # a thin wrapper over `odooctl deploy`, kept with the arguments of the
 # former rsync-based script. The operator defaults to odooctl's choice
 # (the invoking user). Exit status: odooctl's (0 ok, 1 failed and rolled

@@ -3,11 +3,11 @@
 #
 #   tests/e2e/run.sh [PREFIX...]     e.g. `tests/e2e/run.sh t0001 t01`
 #
-# Starts what does not already answer: dockerd on /var/run/docker.sock
-# (default data root; unless $DOCKER_HOST or that socket answers) and an OCI
-# registry on 127.0.0.1:5000 (`docker-registry serve`, storage in a temp
-# dir). Builds the stand-in images (tests/fixtures/standin/build-images.sh;
-# a no-op when they are current). Then runs every tests/e2e/tNNNN-*.sh (or
+# Starts what does not already answer (tests/e2e/services.sh): dockerd on
+# /var/run/docker.sock (default data root; unless $DOCKER_HOST or that socket
+# answers) and an OCI registry on 127.0.0.1:5000 (`docker-registry serve`,
+# storage in a temp dir). Builds the stand-in images
+# (tests/fixtures/standin/build-images.sh; a no-op when they are current). Then runs every tests/e2e/tNNNN-*.sh (or
 # those whose name starts with a PREFIX) in order, each under `timeout`
 # ($E2E_TIMEOUT s, default 900), renumbering their TAP lines into one
 # stream; the last line is "N passed, N failed". Exits 1 on any failure.
@@ -31,32 +31,13 @@ export E2E_REGISTRY=127.0.0.1:5000
 TIMEOUT=${E2E_TIMEOUT:-900}
 E2E_RUN_DIR=$(mktemp -d /tmp/odooctl-e2e-run.XXXXXX)
 export E2E_RUN_DIR
-dockerd_pid=
-registry_pid=
 test_pid=
 
 say() { printf '# run.sh: %s\n' "$*"; }
 die() { say "$*"; exit 2; }
 
-docker_ok() { timeout 20 "$DOCKER" version >/dev/null 2>&1; }
-registry_ok() {
-	curl -fsS -o /dev/null --max-time 3 "http://$E2E_REGISTRY/v2/" 2>/dev/null
-}
-
-# stop PID NAME SECONDS: SIGTERM, then SIGKILL after SECONDS.
-stop() {
-	local pid=$1 name=$2 i
-	kill -TERM "$pid" 2>/dev/null || return 0
-	for ((i = 0; i < $3 * 10; i++)); do
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.1
-	done
-	if kill -0 "$pid" 2>/dev/null; then
-		say "$name ($pid) did not stop; killing it"
-		kill -KILL "$pid" 2>/dev/null || true
-	fi
-	wait "$pid" 2>/dev/null || true
-}
+# shellcheck source=tests/e2e/services.sh
+. "$E2E/services.sh"
 
 sweep_stacks() {
 	local d
@@ -71,7 +52,7 @@ sweep_stacks() {
 }
 
 cleanup() {
-	local rc=$? containerd=
+	local rc=$?
 	trap - EXIT INT TERM
 	if [[ -n $test_pid ]] && kill -0 "$test_pid" 2>/dev/null; then
 		# timeout(1) passes SIGTERM on to the test, whose EXIT trap
@@ -83,17 +64,7 @@ cleanup() {
 	if docker_ok; then
 		sweep_stacks
 	fi
-	if [[ -n $registry_pid ]]; then
-		stop "$registry_pid" docker-registry 10
-	fi
-	if [[ -n $dockerd_pid ]]; then
-		containerd=$(pgrep -P "$dockerd_pid" -x containerd || true)
-		stop "$dockerd_pid" dockerd 60
-		# dockerd stops its own containerd; make sure it did.
-		for pid in $containerd; do
-			stop "$pid" containerd 10
-		done
-	fi
+	services_stop
 	if [[ ${E2E_KEEP:-0} == 1 ]]; then
 		say "kept $E2E_RUN_DIR"
 	else
@@ -105,72 +76,9 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-start_dockerd() {
-	local i
-	((EUID == 0)) || die "no Docker daemon answers and starting one needs root"
-	command -v dockerd >/dev/null || die "dockerd is missing (tools/install-deps.sh)"
-	unset DOCKER_HOST
-	say "starting dockerd (log: $E2E_RUN_DIR/dockerd.log)"
-	# shellcheck disable=SC2086 # a list of arguments
-	dockerd ${E2E_DOCKERD_ARGS:-} >"$E2E_RUN_DIR/dockerd.log" 2>&1 &
-	dockerd_pid=$!
-	for ((i = 0; i < 120; i++)); do
-		if ! kill -0 "$dockerd_pid" 2>/dev/null; then
-			dockerd_pid=
-			tail -n 20 "$E2E_RUN_DIR/dockerd.log" | sed 's/^/#   /'
-			die "dockerd exited at start"
-		fi
-		DOCKER_HOST=unix:///var/run/docker.sock docker_ok && break
-		sleep 0.5
-	done
-	export DOCKER_HOST=unix:///var/run/docker.sock
-	docker_ok || die "dockerd does not answer after 60 s"
-}
-
-start_registry() {
-	local i dir=$E2E_RUN_DIR/registry
-	command -v docker-registry >/dev/null ||
-		die "docker-registry is missing (tools/install-deps.sh)"
-	if ss -Htln 'sport = :5000' | grep -q .; then
-		die "127.0.0.1:5000 is taken by something that is not a registry"
-	fi
-	mkdir -p "$dir/data"
-	cat >"$dir/config.yml" <<-EOF
-		version: 0.1
-		log:
-		  level: warn
-		storage:
-		  filesystem:
-		    rootdirectory: $dir/data
-		  delete:
-		    enabled: true
-		http:
-		  addr: $E2E_REGISTRY
-	EOF
-	say "starting docker-registry on $E2E_REGISTRY"
-	docker-registry serve "$dir/config.yml" >"$dir/log" 2>&1 &
-	registry_pid=$!
-	for ((i = 0; i < 100; i++)); do
-		registry_ok && return 0
-		kill -0 "$registry_pid" 2>/dev/null || break
-		sleep 0.2
-	done
-	tail -n 20 "$dir/log" | sed 's/^/#   /'
-	die "docker-registry does not answer"
-}
-
 # ---- services ----------------------------------------------------------------
 
-if [[ -n ${DOCKER_HOST:-} ]] && docker_ok; then
-	:
-elif DOCKER_HOST=unix:///var/run/docker.sock docker_ok; then
-	export DOCKER_HOST=unix:///var/run/docker.sock
-else
-	start_dockerd
-fi
-registry_ok || start_registry
-say "docker: ${DOCKER_HOST:-default}, registry: $E2E_REGISTRY, odooctl: $ODOOCTL"
-"$ROOT/tests/fixtures/standin/build-images.sh" 2>&1 | sed 's/^/# /'
+services_start
 
 # ---- tests -------------------------------------------------------------------
 

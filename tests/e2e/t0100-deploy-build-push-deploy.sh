@@ -36,7 +36,10 @@ a_id=$(current_id)
 
 release B
 B=$DIGEST
-ok "deploy B" "$ODOOCTL" deploy "$B" e2e bob
+out=$("$E2E_ROOT/infra/scripts/deploy_odoo19.sh" 2>&1) && rc=0 || rc=$?
+is "$rc" 2 "the deploy wrapper without arguments: exit 2"
+ok "deploy B with the seed's wrapper" \
+	"$E2E_ROOT/infra/scripts/deploy_odoo19.sh" "$B" e2e bob
 is "$(serving)" B "the proxy serves B"
 is "$("$DOCKER" inspect -f '{{.State.Status}}' "$a_id")" exited \
 	"A's container is stopped and kept"
@@ -47,7 +50,10 @@ is "$("$ODOOCTL" history e2e --limit 1 | wc -l)" 1 "history --limit 1"
 is "$("$ODOOCTL" history e2e --status success | wc -l)" 2 \
 	"history --status success"
 
-ok "manual rollback (to the previous good release)" "$ODOOCTL" rollback e2e
+like "$("$E2E_ROOT/infra/scripts/status_odoo19.sh" e2e)" "current: +$B" \
+	"the status wrapper shows B"
+ok "manual rollback (to the previous good release), by the wrapper" \
+	"$E2E_ROOT/infra/scripts/rollback_odoo19.sh" e2e
 is "$(serving)" A "the proxy serves A again"
 is "$(current_id)" "$a_id" "the kept container of A was started again"
 is "$(last_status)" rollback "history: rollback"
