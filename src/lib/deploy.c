@@ -151,6 +151,32 @@ static int start_candidate(struct deploy *dp, const struct release *rel,
 	return stack_start_release(dp->d, dp->env, rel, name, cause);
 }
 
+/*
+ * Waits one health interval, watching the container's events so a crash
+ * is seen at once rather than at the next probe. -1 when interrupted.
+ */
+static int pause_or_die(struct deploy *dp, const char *name)
+{
+	long long start = clock_ms(), left;
+	long wait = dp->env->health_interval;
+	char *action = NULL, *why = NULL;
+
+	if (docker_container_wait_event(dp->d, name, wait > 30 ? 30 : (int)wait,
+					&action, &why) < 0) {
+		log_debug("%s", why);
+		free(why);
+	}
+	if (action) {
+		log_info("%s: event '%s'", name, action);
+		free(action);
+		return deploy_interrupted ? -1 : 0;
+	}
+	left = wait * 1000 - (clock_ms() - start);
+	if (left > 0 && sleep_ms(left) < 0)
+		return -1;
+	return deploy_interrupted ? -1 : 0;
+}
+
 /* Waits until name is healthy and ready, or gives up. */
 static int wait_healthy(struct deploy *dp, const char *name, char **cause)
 {
@@ -190,8 +216,7 @@ static int wait_healthy(struct deploy *dp, const char *name, char **cause)
 		}
 		log_progress("waiting for health (%ld/%ld): %s", i,
 			     env->health_retries, last);
-		if (i < env->health_retries &&
-		    sleep_ms(env->health_interval * 1000) < 0 &&
+		if (i < env->health_retries && pause_or_die(dp, name) < 0 &&
 		    interrupted(cause))
 			goto fail;
 	}

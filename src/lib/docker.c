@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define JSON_MAX	(4u << 20)	/* a plain reply */
 #define ERROR_MAX	(64u << 10)	/* an error reply of a stream */
@@ -833,6 +834,45 @@ int docker_container_logs(struct docker *d, const char *id, int tail,
 			       xasprintf("cannot read the logs of '%s'", id));
 
 	return api_mux(d, &r, out, cause);
+}
+
+int docker_container_wait_event(struct docker *d, const char *id,
+				int seconds, char **action, char **cause)
+{
+	long now = (long)time(NULL);
+	json_t *f = json_pack("{s:[s],s:[s],s:[s,s]}", "container", id,
+			      "type", "container", "event", "die", "oom");
+	char *filters = json_dumps(f, JSON_COMPACT);
+	char *path = upath("/events?since=%d&until=%d&filters=%s",
+			   (int)(now - 1), (int)(now + seconds), filters);
+	char *line, *save = NULL;
+	struct buf out;
+	long status = 0;
+	int rc;
+
+	*action = NULL;
+	buf_init(&out, 1 << 20);
+	rc = docker_request(d, "GET", path, NULL, NULL, 0, &status, &out,
+			    cause);
+	if (rc == 0 && status != 200) {
+		*cause = xasprintf("cannot watch the events of '%s': "
+				   "status %ld", id, status);
+		rc = -1;
+	}
+	for (line = rc == 0 && out.data ? strtok_r(out.data, "\n", &save) :
+		    NULL; line && !*action; line = strtok_r(NULL, "\n", &save)) {
+		json_t *ev = json_loads(line, 0, NULL);
+		const char *a = json_string_value(json_object_get(ev, "Action"));
+
+		if (a)
+			*action = xstrdup(a);
+		json_decref(ev);
+	}
+	buf_release(&out);
+	free(path);
+	free(filters);
+	json_decref(f);
+	return rc;
 }
 
 /* The exit code, once the exec's process is gone (it may lag a little). */

@@ -95,6 +95,13 @@ int docker_container_set_restart(struct docker *d, const char *id,
 int docker_container_logs(struct docker *d, const char *id, int tail,
 			  struct buf *out, char **cause);
 /*
+ * Waits up to `seconds` (at most 30) for the container to die or be
+ * OOM-killed, through GET /events. *action is "die"/"oom" (caller frees),
+ * or NULL when nothing happened in that time.
+ */
+int docker_container_wait_event(struct docker *d, const char *id,
+				int seconds, char **action, char **cause);
+/*
  * Runs argv in the container and waits for it; output (stdout and stderr,
  * demultiplexed) into out (more than out->max fails), its exit code into
  * *exit_code (126/127 when argv[0] cannot be run).
