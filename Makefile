@@ -38,7 +38,7 @@ unit: $(UNIT)
 # under ASan/UBSan, then the end-to-end suite against real services driving
 # the sanitized binary.
 check:
-	$(MAKE) unit
+	$(MAKE) all unit
 	$(MAKE) B=build/asan CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" unit build/asan/odooctl
 	ODOOCTL=$(CURDIR)/build/asan/odooctl tests/e2e/run.sh
 
