@@ -44,6 +44,17 @@ absent=sha256:$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
 refused 3 "gate 'registry' failed: '$STACK_REPO@$absent' is not in the registry" \
 	"digest absent from the registry" "$ODOOCTL" -q deploy "$absent" e2e
 
+sed "s|^image_repository *=.*|image_repository = 127.0.0.1:$(free_port)/nobody|" \
+	"$ODOOCTL_CONFIG" >"$STACK_DIR/noreg.conf"
+refused 3 "gate 'registry' failed: .*127.0.0.1:[0-9]+/nobody@$B" \
+	"a registry that does not answer" \
+	"$ODOOCTL" -q -c "$STACK_DIR/noreg.conf" deploy "$B" e2e
+sed 's|^docker_socket *=.*|docker_socket = /nonexistent/docker.sock|' \
+	"$ODOOCTL_CONFIG" >"$STACK_DIR/nodocker.conf"
+refused 3 "gate 'docker' failed: cannot reach docker at '/nonexistent/docker.sock'" \
+	"a Docker engine that does not answer" \
+	"$ODOOCTL" -q -c "$STACK_DIR/nodocker.conf" deploy "$B" e2e
+
 sed 's/^disk_floor_mb *=.*/disk_floor_mb = 1000000000/' "$ODOOCTL_CONFIG" \
 	>"$STACK_DIR/floor.conf"
 refused 3 "gate 'disk' failed: [0-9]+ MiB free on '.*', the floor is 1000000000 MiB" \
