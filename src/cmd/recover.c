@@ -3,6 +3,7 @@
 
 #include "cmd.h"
 #include "log.h"
+#include "state.h"
 
 static int exec_recover(int argc, char **argv, struct global *g)
 {
@@ -27,6 +28,12 @@ static int exec_recover(int argc, char **argv, struct global *g)
 		return EXIT_USAGE;
 	}
 	op = cmd_operator();
+	if (!history_field_valid(op)) {
+		log_error("operator '%s' may not contain '|' or a newline", op);
+		free(op);
+		config_release(&cfg);
+		return EXIT_USAGE;
+	}
 	rc = (int)deploy_recover(env, op, &nothing, &why);
 	if (rc != EXIT_OK) {
 		log_error("recover of %s: %s", env->name, why);

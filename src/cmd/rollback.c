@@ -4,6 +4,7 @@
 
 #include "cmd.h"
 #include "log.h"
+#include "state.h"
 #include "util.h"
 
 static int looks_like_release(const char *s)
@@ -43,6 +44,7 @@ static int exec_rollback(int argc, char **argv, struct global *g)
 		if (deploy_rollback_target(env, &digest, &why) < 0) {
 			log_error("rollback of %s: %s", env->name, why);
 			free(why);
+			rc = EXIT_REFUSED;
 			goto out_cfg;
 		}
 		target = digest;
@@ -53,6 +55,12 @@ static int exec_rollback(int argc, char **argv, struct global *g)
 		goto out_cfg;
 	}
 	op = cmd_operator();
+	if (!history_field_valid(op)) {
+		log_error("operator '%s' may not contain '|' or a newline", op);
+		free(op);
+		release_release(&rel);
+		goto out_cfg;
+	}
 	cmd_trap_signals();
 	log_phase("rollback of %s to %s (operator %s)", env->name, rel.digest,
 		  op);

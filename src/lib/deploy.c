@@ -50,15 +50,26 @@ static void record(const struct deploy *dp, const char *digest,
 	}
 }
 
-static void journal(const struct deploy *dp, const char *phase,
-		    const char *arg)
+/*
+ * Journals a phase before it acts. The phases recover depends on
+ * (candidate, switch, commit) make the deploy fail when they cannot be
+ * written; the others only warn.
+ */
+static int journal(const struct deploy *dp, const char *phase,
+		   const char *arg, char **cause)
 {
 	char *why = NULL;
 
-	if (journal_phase(dp->env->state_dir, phase, arg, &why) < 0) {
+	if (journal_phase(dp->env->state_dir, phase, arg, &why) == 0)
+		return 0;
+	if (!cause) {
 		log_warn("journal: %s", why);
 		free(why);
+		return 0;
 	}
+	*cause = xasprintf("journal: %s", why);
+	free(why);
+	return -1;
 }
 
 static int interrupted(char **cause)
@@ -69,15 +80,19 @@ static int interrupted(char **cause)
 	return -1;
 }
 
+/* 1 when the container runs, 0 when not (or absent), -1 when unknown. */
 static int running(struct docker *d, const char *name)
 {
 	struct container_state st;
 	char *why = NULL;
 	int found = 0, r;
 
-	if (!name || stack_inspect(d, name, &st, &found, &why) < 0) {
-		free(why);
+	if (!name)
 		return 0;
+	if (stack_inspect(d, name, &st, &found, &why) < 0) {
+		log_debug("%s", why);
+		free(why);
+		return -1;
 	}
 	r = found && st.running;
 	container_state_release(&st);
@@ -131,24 +146,42 @@ static int phase_pull(struct deploy *dp, char **cause)
 	return 0;
 }
 
+/*
+ * Starts a container of rel: for a rollback its kept container when there
+ * is one (or the one already running), else a new one. The name is
+ * journaled under `phase` before anything starts, so recover can find it.
+ */
 static int start_candidate(struct deploy *dp, const struct release *rel,
-			   char **name, int *reused, char **cause)
+			   const char *phase, char **name, int *reused,
+			   char **cause)
 {
-	char *existing = NULL;
+	char *existing = NULL, *arg;
+	int run = 0, rc;
 
 	*reused = 0;
 	if (dp->kind == DEPLOY_ROLLBACK &&
 	    stack_release_container(dp->d, dp->env, rel->digest, &existing,
 				    cause) < 0)
 		return -1;
-	if (existing && !running(dp->d, existing)) {
-		log_info("starting the kept container %s", existing);
-		*name = existing;
-		*reused = 1;
-		return docker_container_start(dp->d, existing, cause);
+	if (existing && (run = running(dp->d, existing)) < 0) {
+		*cause = xasprintf("cannot tell whether %s runs", existing);
+		free(existing);
+		return -1;
 	}
-	free(existing);
-	return stack_start_release(dp->d, dp->env, rel, name, cause);
+	*reused = existing != NULL;
+	*name = existing ? existing : stack_release_name(dp->env, rel);
+	arg = xasprintf("%s%s", *name, *reused ? " reused" : "");
+	rc = journal(dp, phase, arg, cause);
+	free(arg);
+	if (rc < 0)
+		return -1;
+	if (run)
+		return 0;
+	if (*reused) {
+		log_info("starting the kept container %s", *name);
+		return docker_container_start(dp->d, *name, cause);
+	}
+	return stack_start_release(dp->d, dp->env, rel, *name, cause);
 }
 
 /*
@@ -273,7 +306,8 @@ static int verify_proxy(struct deploy *dp, char **cause)
 static int phase_switch(struct deploy *dp, char **cause)
 {
 	log_phase("switch: proxy -> %s", dp->candidate);
-	journal(dp, "switch", dp->candidate);
+	if (journal(dp, "switch", dp->candidate, cause) < 0)
+		return -1;
 	dp->switched = 1;
 	if (proxy_switch(dp->d, dp->env, dp->proxy_id, dp->candidate, 0,
 			 cause) < 0)
@@ -287,7 +321,7 @@ static void phase_drain(struct deploy *dp)
 
 	if (!dp->prev_running || !strcmp(dp->prev.container, dp->candidate))
 		return;
-	journal(dp, "drain", dp->prev.container);
+	journal(dp, "drain", dp->prev.container, NULL);
 	log_phase("drain: %s keeps serving its requests for %ld s",
 		  dp->prev.container, dp->env->drain_seconds);
 	sleep_ms(dp->env->drain_seconds * 1000);
@@ -309,7 +343,8 @@ static int commit(struct deploy *dp, const char *digest, const char *name,
 	const char *spare[] = { name, NULL };
 	char *why = NULL;
 
-	journal(dp, "commit", name);
+	if (journal(dp, "commit", name, cause) < 0)
+		return -1;
 	record(dp, digest, status);
 	if (state_write_last_good(dp->env->state_dir, digest, cause) < 0 ||
 	    state_write_current(dp->env->state_dir, &cur, cause) < 0)
@@ -337,7 +372,7 @@ static int revive_last_good(struct deploy *dp, char **target, char **cause)
 		return -1;
 	log_info("bringing back the last good release %s", lg.digest);
 	dp->kind = DEPLOY_ROLLBACK;	/* reuse its kept container */
-	rc = start_candidate(dp, &lg, target, &reused, cause);
+	rc = start_candidate(dp, &lg, "revive", target, &reused, cause);
 	if (rc == 0)
 		rc = wait_healthy(dp, *target, cause);
 	release_release(&lg);
@@ -360,7 +395,8 @@ static void discard_candidate(struct deploy *dp, const char *keep)
 
 /*
  * Brings the last good release back: the one that still serves, or its
- * kept container. Returns 0 when it answers through the proxy again.
+ * kept container. Returns 0 when it answers through the proxy again; the
+ * caller records the outcome, then ends the journal.
  */
 static int roll_back(struct deploy *dp, const char *reason, char **cause)
 {
@@ -369,7 +405,7 @@ static int roll_back(struct deploy *dp, const char *reason, char **cause)
 
 	log_phase("rollback: %s", reason);
 	deploy_interrupted = 0;
-	if (dp->prev_running && running(dp->d, dp->prev.container))
+	if (dp->prev_running && running(dp->d, dp->prev.container) == 1)
 		target = xstrdup(dp->prev.container);
 	else if (revive_last_good(dp, &target, cause) < 0)
 		goto out;
@@ -389,10 +425,33 @@ static int roll_back(struct deploy *dp, const char *reason, char **cause)
 			goto out;
 	}
 	log_info("%s serves again", target);
-	rc = journal_end(dp->env->state_dir, cause);
+	rc = 0;
 out:
 	free(target);
 	return rc;
+}
+
+static void end_journal(const struct deploy *dp)
+{
+	char *why = NULL;
+
+	if (journal_end(dp->env->state_dir, &why) < 0) {
+		log_error("%s", why);
+		free(why);
+	}
+}
+
+/* A first release failed: nothing to go back to but the maintenance page. */
+static void fail_first(struct deploy *dp)
+{
+	char *why = NULL;
+
+	discard_candidate(dp, NULL);
+	if (dp->switched && dp->proxy_id &&
+	    proxy_switch(dp->d, dp->env, dp->proxy_id, NULL, 1, &why) < 0) {
+		log_error("%s", why);
+		free(why);
+	}
 }
 
 static enum odooctl_exit fail(struct deploy *dp, char *reason, char **cause)
@@ -401,14 +460,14 @@ static enum odooctl_exit fail(struct deploy *dp, char *reason, char **cause)
 
 	log_progress_done();
 	if (!dp->last_good && !dp->prev_running) {
-		discard_candidate(dp, NULL);
+		fail_first(dp);
 		record(dp, dp->rel->digest, "failed");
-		journal_end(dp->env->state_dir, &why);
-		free(why);
+		end_journal(dp);
 		*cause = xasprintf("%s (no earlier release to roll back to)",
 				   reason);
 	} else if (roll_back(dp, reason, &why) == 0) {
 		record(dp, dp->rel->digest, "rolled_back");
+		end_journal(dp);
 		*cause = xasprintf("%s; rolled back", reason);
 	} else {
 		record(dp, dp->rel->digest, "failed");
@@ -443,8 +502,7 @@ static enum odooctl_exit prepare(struct deploy *dp, char **cause)
 	    state_read_last_good(dp->env->state_dir, &dp->last_good,
 				 cause) < 0)
 		return EXIT_REFUSED;
-	dp->prev_running = dp->prev.container &&
-			   running(dp->d, dp->prev.container);
+	dp->prev_running = running(dp->d, dp->prev.container) == 1;
 	if (proxy_container(dp->d, dp->env, &dp->proxy_id, &why) < 0) {
 		*cause = xasprintf("gate 'docker' failed: %s", why);
 		free(why);
@@ -508,19 +566,17 @@ static enum odooctl_exit pipeline(struct deploy *dp, char **cause)
 				    cause);
 	}
 	log_phase("start %s beside the running release", dp->rel->digest);
-	if (start_candidate(dp, dp->rel, &dp->candidate,
-			    &dp->candidate_reused, &why) < 0) {
+	if (start_candidate(dp, dp->rel, "candidate", &dp->candidate,
+			    &dp->candidate_reused, &why) < 0)
 		return fail(dp, why, cause);
-	}
-	journal(dp, "candidate", dp->candidate);
 	log_info("container %s", dp->candidate);
 	log_phase("health: /web/health?db_server_status=1 and database '%s'",
 		  dp->env->db_name);
-	journal(dp, "health", NULL);
+	journal(dp, "health", NULL, NULL);
 	if (wait_healthy(dp, dp->candidate, &why) < 0)
 		return fail(dp, why, cause);
 	log_phase("smoke tests");
-	journal(dp, "smoke", NULL);
+	journal(dp, "smoke", NULL, NULL);
 	if (phase_smoke(dp, &why) < 0 || interrupted(&why))
 		return fail(dp, why, cause);
 	if (phase_switch(dp, &why) < 0 || interrupted(&why))
@@ -528,8 +584,11 @@ static enum odooctl_exit pipeline(struct deploy *dp, char **cause)
 	phase_drain(dp);
 	if (commit(dp, dp->rel->digest, dp->candidate, status_word(dp),
 		   &why) < 0) {
-		log_error("%s", why);
+		*cause = xasprintf("%s serves, but recording it failed: %s "
+				   "(run 'odooctl recover %s')", dp->candidate,
+				   why, dp->env->name);
 		free(why);
+		return EXIT_FAILED;
 	}
 	log_phase("%s: %s serves %s", dp->kind == DEPLOY_ROLLBACK ?
 		  "rolled back" : "deployed", dp->candidate, dp->rel->digest);
@@ -560,9 +619,15 @@ enum odooctl_exit deploy_run(const struct config_env *env,
 	if (lock < 0)
 		return EXIT_REFUSED;
 	dp.d = docker_new(env->docker_socket);
+	docker_set_cancel(dp.d, &deploy_interrupted);
 	rc = prepare(&dp, cause);
 	if (rc == EXIT_OK)
 		rc = gate(&dp, cause);
+	if (rc == EXIT_OK && deploy_interrupted) {
+		*cause = xstrdup("interrupted by a signal before anything "
+				 "changed");
+		rc = EXIT_FAILED;
+	}
 	if (rc == EXIT_OK && begin(&dp, cause) < 0)
 		rc = EXIT_REFUSED;
 	if (rc == EXIT_OK)
@@ -572,9 +637,9 @@ enum odooctl_exit deploy_run(const struct config_env *env,
 	return rc;
 }
 
-/* A killed deploy that had committed: finish its bookkeeping. */
-static int roll_forward(struct deploy *dp, const struct journal *j,
-			char **cause)
+/* 1 when history has the outcome line of the deploy j describes. */
+static int outcome_recorded(struct deploy *dp, const struct journal *j,
+			    char **cause)
 {
 	struct history h;
 	size_t skipped;
@@ -590,18 +655,40 @@ static int roll_forward(struct deploy *dp, const struct journal *j,
 		     !strcmp(h.e[i].status, "rollback")))
 			recorded = 1;
 	history_release(&h);
-	if (recorded) {
-		struct current cur = { .digest = j->digest,
-				       .container = j->candidate,
-				       .since = (long)time(NULL) };
+	return recorded;
+}
 
-		if (state_write_last_good(dp->env->state_dir, j->digest,
-					  cause) < 0 ||
-		    state_write_current(dp->env->state_dir, &cur, cause) < 0)
-			return -1;
-		return journal_end(dp->env->state_dir, cause);
+/*
+ * A killed deploy that had committed: its outcome line (in the name of
+ * whoever deployed), last_good_sha and current, as commit() would have.
+ */
+static int roll_forward(struct deploy *dp, const struct journal *j,
+			char **cause)
+{
+	struct current cur = { .digest = j->digest, .container = j->candidate,
+			       .since = (long)time(NULL) };
+	const char *op = dp->operator;
+	int recorded = outcome_recorded(dp, j, cause);
+
+	if (recorded < 0)
+		return -1;
+	if (!recorded) {
+		dp->operator = j->operator;
+		record(dp, j->digest, status_word(dp));
+		dp->operator = op;
 	}
-	return commit(dp, j->digest, j->candidate, status_word(dp), cause);
+	return state_write_last_good(dp->env->state_dir, j->digest, cause) < 0 ||
+	       state_write_current(dp->env->state_dir, &cur, cause) < 0 ? -1 : 0;
+}
+
+/* Records the recovery, then (and only then) ends the journal. */
+static enum odooctl_exit recovered(struct deploy *dp, const char *digest,
+				   char **cause)
+{
+	if (digest)
+		record(dp, digest, "recovered");
+	return journal_end(dp->env->state_dir, cause) < 0 ? EXIT_FAILED :
+							     EXIT_OK;
 }
 
 /* A first release was killed: nothing good to return to but maintenance. */
@@ -611,41 +698,40 @@ static enum odooctl_exit recover_first(struct deploy *dp, struct journal *j,
 	log_phase("recover: the first release %s never served; removing it",
 		  j->digest ? j->digest : "(unknown)");
 	discard_candidate(dp, NULL);
-	if (proxy_switch(dp->d, dp->env, dp->proxy_id, NULL, 1, cause) < 0 ||
-	    journal_end(dp->env->state_dir, cause) < 0)
+	if (proxy_switch(dp->d, dp->env, dp->proxy_id, NULL, 1, cause) < 0)
 		return EXIT_FAILED;
-	if (j->digest)
-		record(dp, j->digest, "recovered");
-	return EXIT_OK;
+	return recovered(dp, j->digest, cause);
 }
 
 static enum odooctl_exit recover(struct deploy *dp, struct journal *j,
 				 char **cause)
 {
-	struct release rel = { 0 };
 	char *why = NULL;
+	int cand = 0;
 
 	dp->kind = j->kind && !strcmp(j->kind, "rollback") ?
 		DEPLOY_ROLLBACK : DEPLOY_RELEASE;
-	if (j->committed && j->candidate && running(dp->d, j->candidate)) {
+	if (!j->corrupted && j->committed && j->candidate &&
+	    (cand = running(dp->d, j->candidate)) < 0) {
+		*cause = xasprintf("cannot tell whether %s runs; try again",
+				   j->candidate);
+		return EXIT_FAILED;
+	}
+	if (cand == 1) {
 		log_phase("recover: the %s of %s had committed; finishing it",
 			  j->kind, j->digest);
 		if (roll_forward(dp, j, cause) < 0)
 			return EXIT_FAILED;
-		record(dp, j->digest, "recovered");
-		return EXIT_OK;
+		return recovered(dp, j->digest, cause);
 	}
 	dp->candidate = j->candidate ? xstrdup(j->candidate) : NULL;
+	dp->candidate_reused = j->candidate_reused;
 	dp->switched = 1;	/* whatever the proxy says, point it right */
 	if (!dp->last_good)
 		return recover_first(dp, j, cause);
-	dp->prev_running = dp->prev.container &&
-			   running(dp->d, dp->prev.container) &&
-			   dp->last_good && dp->prev.digest &&
+	dp->prev_running = running(dp->d, dp->prev.container) == 1 &&
+			   dp->prev.digest &&
 			   !strcmp(dp->prev.digest, dp->last_good);
-	if (j->digest && release_parse(&rel, j->digest,
-				       dp->env->image_repository, &why) < 0)
-		free(why);
 	log_phase("recover: an unfinished %s of %s (phase %s)",
 		  j->kind ? j->kind : "deploy",
 		  j->digest ? j->digest : "an unknown release",
@@ -653,12 +739,9 @@ static enum odooctl_exit recover(struct deploy *dp, struct journal *j,
 	if (roll_back(dp, "the deploy was interrupted", &why) < 0) {
 		*cause = xasprintf("recover failed: %s", why);
 		free(why);
-		release_release(&rel);
 		return EXIT_FAILED;
 	}
-	record(dp, j->digest ? j->digest : dp->last_good, "recovered");
-	release_release(&rel);
-	return EXIT_OK;
+	return recovered(dp, j->digest ? j->digest : dp->last_good, cause);
 }
 
 enum odooctl_exit deploy_recover(const struct config_env *env,
@@ -715,9 +798,12 @@ int deploy_rollback_target(const struct config_env *env, char **digest,
 	char *lg = NULL;
 
 	*digest = NULL;
-	if (state_read_current(env->state_dir, &cur, cause) < 0 ||
-	    state_read_last_good(env->state_dir, &lg, cause) < 0)
+	if (state_read_current(env->state_dir, &cur, cause) < 0)
 		return -1;
+	if (state_read_last_good(env->state_dir, &lg, cause) < 0) {
+		current_release(&cur);
+		return -1;
+	}
 	if (lg && (!cur.digest || strcmp(lg, cur.digest))) {
 		*digest = lg;
 		current_release(&cur);

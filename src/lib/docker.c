@@ -1,4 +1,5 @@
 #include "docker.h"
+#include "docker_priv.h"
 #include "buildctx.h"
 #include "log.h"
 
@@ -9,6 +10,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <string.h>
 #include <time.h>
 
@@ -23,6 +25,7 @@
 
 struct docker {
 	char *socket;
+	volatile sig_atomic_t *cancel;	/* stop waiting when it turns 1 */
 };
 
 /* What to send. path and what are owned and freed with the request. */
@@ -50,6 +53,7 @@ struct stream {
 	char *error;
 	char *id;		/* aux.ID of a build */
 	char *digest;		/* aux.Digest of a push */
+	char *action;		/* Action of the first event (events) */
 };
 
 enum mode { MODE_BODY, MODE_STREAM, MODE_MUX };
@@ -67,6 +71,7 @@ struct call {
 	size_t hdr_len;
 	size_t left;		/* MUX: payload bytes left in this frame */
 	char *abort;		/* why the write callback stopped the call */
+	int done;		/* the callback stopped it: all we wanted came */
 };
 
 struct docker *docker_new(const char *socket_path)
@@ -107,8 +112,7 @@ static char *one_line(char *s)
  * Formats a path whose %s arguments are URL-escaped (path parts and
  * query values alike); %d is an int.
  */
-static char *upath(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static char *upath(const char *fmt, ...)
+char *docker_upath(const char *fmt, ...)
 {
 	struct buf b;
 	va_list ap;
@@ -234,11 +238,14 @@ static void stream_aux(struct stream *st, json_t *aux)
 
 static void stream_message(struct stream *st, json_t *m)
 {
+	const char *action = json_string_value(json_object_get(m, "Action"));
 	const char *err = docker_json_str(m, "errorDetail.message");
 	const char *id = json_string_value(json_object_get(m, "id"));
 	const char *text = json_string_value(json_object_get(m, "stream"));
 	const char *status = json_string_value(json_object_get(m, "status"));
 
+	if (action && !st->action)
+		st->action = xstrdup(action);
 	if (!err)
 		err = json_string_value(json_object_get(m, "error"));
 	if (err) {
@@ -286,6 +293,10 @@ static int stream_feed(struct call *c, const char *p, size_t len)
 		if (!nl)
 			break;
 		stream_line(c);
+		if (c->st->action) {
+			c->done = 1;	/* an event is all a watch waits for */
+			return -1;
+		}
 		p += n + 1;
 		len -= n + 1;
 	}
@@ -351,6 +362,25 @@ static size_t on_data(char *p, size_t size, size_t nmemb, void *arg)
 	return rc < 0 ? 0 : len;
 }
 
+static int on_progress(void *arg, curl_off_t dt, curl_off_t dn,
+		       curl_off_t ut, curl_off_t un)
+{
+	struct docker *d = arg;
+
+	(void)dt, (void)dn, (void)ut, (void)un;
+	return *d->cancel ? 1 : 0;
+}
+
+void docker_set_cancel(struct docker *d, volatile sig_atomic_t *flag)
+{
+	d->cancel = flag;
+}
+
+int docker_cancelled(const struct docker *d)
+{
+	return d->cancel && *d->cancel;
+}
+
 static struct curl_slist *setup(struct docker *d, const struct req *r,
 				struct call *c, const char *url, char *errbuf)
 {
@@ -364,6 +394,11 @@ static struct curl_slist *setup(struct docker *d, const struct req *r,
 	curl_easy_setopt(c->h, CURLOPT_ERRORBUFFER, errbuf);
 	curl_easy_setopt(c->h, CURLOPT_CONNECTTIMEOUT_MS, CONNECT_MS);
 	curl_easy_setopt(c->h, CURLOPT_TIMEOUT, r->timeout_s);
+	if (d->cancel) {
+		curl_easy_setopt(c->h, CURLOPT_NOPROGRESS, 0L);
+		curl_easy_setopt(c->h, CURLOPT_XFERINFOFUNCTION, on_progress);
+		curl_easy_setopt(c->h, CURLOPT_XFERINFODATA, d);
+	}
 	if (r->stall_s) {
 		curl_easy_setopt(c->h, CURLOPT_LOW_SPEED_LIMIT, 1L);
 		curl_easy_setopt(c->h, CURLOPT_LOW_SPEED_TIME, r->stall_s);
@@ -402,6 +437,8 @@ static char *transport_error(struct docker *d, const struct req *r,
 	if (c->abort)
 		return xasprintf("%s: %s", r->what, c->abort);
 	curl_easy_getinfo(c->h, CURLINFO_OS_ERRNO, &err);
+	if (rc == CURLE_ABORTED_BY_CALLBACK)
+		return xasprintf("%s: interrupted by a signal", r->what);
 	if (rc == CURLE_COULDNT_CONNECT)
 		return xasprintf("cannot reach docker at '%s': %s", d->socket,
 				 err ? strerror((int)err) : why);
@@ -448,7 +485,7 @@ static int perform(struct docker *d, struct req *r, struct call *c,
 	hdrs = setup(d, r, c, url, errbuf);
 	rc = curl_easy_perform(c->h);
 	curl_easy_getinfo(c->h, CURLINFO_RESPONSE_CODE, &c->status);
-	if (rc != CURLE_OK) {
+	if (rc != CURLE_OK && !(c->done && rc == CURLE_WRITE_ERROR)) {
 		*cause = transport_error(d, r, c, rc, errbuf);
 		goto out;
 	}
@@ -470,7 +507,7 @@ out:
 }
 
 /* "<what>: <the daemon's message>" for an HTTP error status. */
-static char *status_error(const char *what, const struct buf *b, long status)
+char *docker_status_error(const char *what, const struct buf *b, long status)
 {
 	json_t *j = b->len ? json_loadb(b->data, b->len, 0, NULL) : NULL;
 	const char *m = json_string_value(json_object_get(j, "message"));
@@ -505,7 +542,7 @@ static int api(struct docker *d, struct req *r, long *status, json_t **reply,
 	if (perform(d, r, &c, cause) < 0)
 		goto out;
 	if (c.status >= 400) {
-		*cause = status_error(r->what, &body, c.status);
+		*cause = docker_status_error(r->what, &body, c.status);
 		goto out;
 	}
 	if (reply && !(*reply = json_loadb(body.data ? body.data : "",
@@ -536,7 +573,7 @@ static int api_stream(struct docker *d, struct req *r, struct stream *st,
 	if (perform(d, r, &c, cause) < 0)
 		goto out;
 	if (c.status >= 300)
-		*cause = status_error(r->what, &c.errbody, c.status);
+		*cause = docker_status_error(r->what, &c.errbody, c.status);
 	else if (st->error)
 		*cause = xasprintf("%s: %s", r->what, st->error);
 	else
@@ -560,7 +597,7 @@ static int api_mux(struct docker *d, struct req *r, struct buf *out,
 	if (perform(d, r, &c, cause) < 0)
 		goto out;
 	if (c.status >= 300) {
-		*cause = status_error(r->what, &c.errbody, c.status);
+		*cause = docker_status_error(r->what, &c.errbody, c.status);
 		goto out;
 	}
 	rc = 0;
@@ -614,7 +651,7 @@ int docker_image_pull(struct docker *d, const char *ref,
 	struct stream st = { .what = ref, .progress = progress,
 			     .progress_arg = arg };
 	struct req r = req_new("POST",
-			       upath("/images/create?fromImage=%s", ref),
+			       docker_upath("/images/create?fromImage=%s", ref),
 			       xasprintf("cannot pull '%s'", ref));
 	int rc;
 
@@ -628,7 +665,7 @@ int docker_image_pull(struct docker *d, const char *ref,
 int docker_distribution_check(struct docker *d, const char *ref, int *absent,
 			      char **cause)
 {
-	struct req r = req_new("GET", upath("/distribution/%s/json", ref),
+	struct req r = req_new("GET", docker_upath("/distribution/%s/json", ref),
 			       xasprintf("cannot find '%s' in its registry",
 					 ref));
 	long status = 0;
@@ -662,7 +699,7 @@ static int inspect(struct docker *d, struct req *r, json_t **obj, int *found,
 int docker_image_inspect(struct docker *d, const char *ref, json_t **image,
 			 int *found, char **cause)
 {
-	struct req r = req_new("GET", upath("/images/%s/json", ref),
+	struct req r = req_new("GET", docker_upath("/images/%s/json", ref),
 			       xasprintf("cannot inspect image '%s'", ref));
 
 	return inspect(d, &r, image, found, cause);
@@ -671,7 +708,7 @@ int docker_image_inspect(struct docker *d, const char *ref, json_t **image,
 int docker_image_tag(struct docker *d, const char *image, const char *repo,
 		     const char *tag, char **cause)
 {
-	struct req r = req_new("POST", upath("/images/%s/tag?repo=%s&tag=%s",
+	struct req r = req_new("POST", docker_upath("/images/%s/tag?repo=%s&tag=%s",
 					     image, repo, tag),
 			       xasprintf("cannot tag '%s' as '%s:%s'", image,
 					 repo, tag));
@@ -699,7 +736,7 @@ int docker_image_build(struct docker *d, const struct docker_build *opts,
 	buf_init(&tar, BUILDCTX_MAX);
 	if (buildctx_tar(opts->context_dir, opts->dockerfile, &tar, cause) < 0)
 		goto out;
-	r = req_new("POST", upath("/build?t=%s&dockerfile=%s&labels=%s"
+	r = req_new("POST", docker_upath("/build?t=%s&dockerfile=%s&labels=%s"
 				  "&buildargs=%s&rm=1&forcerm=1", opts->tag,
 				  opts->dockerfile, labels, args),
 		    xasprintf("cannot build '%s'", opts->tag));
@@ -732,7 +769,7 @@ int docker_image_push(struct docker *d, const char *repo, const char *tag,
 	char *name = xasprintf("%s:%s", repo, tag);
 	struct stream st = { .what = name, .progress = progress,
 			     .progress_arg = arg };
-	struct req r = req_new("POST", upath("/images/%s/push?tag=%s", repo,
+	struct req r = req_new("POST", docker_upath("/images/%s/push?tag=%s", repo,
 					     tag),
 			       xasprintf("cannot push '%s'", name));
 	int rc = -1;
@@ -764,7 +801,7 @@ int docker_container_list(struct docker *d, const char *label,
 	struct req r;
 
 	if (label)
-		r = req_new("GET", upath("/containers/json?all=1&filters=%s",
+		r = req_new("GET", docker_upath("/containers/json?all=1&filters=%s",
 					 filters),
 			    xasprintf("cannot list the containers labelled "
 				      "'%s'", label));
@@ -780,7 +817,7 @@ int docker_container_list(struct docker *d, const char *label,
 int docker_container_inspect(struct docker *d, const char *id,
 			     json_t **container, int *found, char **cause)
 {
-	struct req r = req_new("GET", upath("/containers/%s/json", id),
+	struct req r = req_new("GET", docker_upath("/containers/%s/json", id),
 			       xasprintf("cannot inspect container '%s'", id));
 
 	return inspect(d, &r, container, found, cause);
@@ -788,7 +825,7 @@ int docker_container_inspect(struct docker *d, const char *id,
 
 int docker_container_start(struct docker *d, const char *id, char **cause)
 {
-	struct req r = req_new("POST", upath("/containers/%s/start", id),
+	struct req r = req_new("POST", docker_upath("/containers/%s/start", id),
 			       xasprintf("cannot start container '%s'", id));
 
 	return api(d, &r, NULL, NULL, cause);
@@ -797,7 +834,7 @@ int docker_container_start(struct docker *d, const char *id, char **cause)
 int docker_container_stop(struct docker *d, const char *id, int timeout_s,
 			  char **cause)
 {
-	struct req r = req_new("POST", upath("/containers/%s/stop?t=%d", id,
+	struct req r = req_new("POST", docker_upath("/containers/%s/stop?t=%d", id,
 					     timeout_s),
 			       xasprintf("cannot stop container '%s'", id));
 
@@ -808,7 +845,7 @@ int docker_container_stop(struct docker *d, const char *id, int timeout_s,
 /* Its anonymous volumes go too: each release carries one of addons. */
 int docker_container_remove(struct docker *d, const char *id, char **cause)
 {
-	struct req r = req_new("DELETE", upath("/containers/%s?v=1", id),
+	struct req r = req_new("DELETE", docker_upath("/containers/%s?v=1", id),
 			       xasprintf("cannot remove container '%s'", id));
 
 	return api(d, &r, NULL, NULL, cause);
@@ -817,7 +854,7 @@ int docker_container_remove(struct docker *d, const char *id, char **cause)
 int docker_container_set_restart(struct docker *d, const char *id,
 				 const char *name, char **cause)
 {
-	struct req r = req_new("POST", upath("/containers/%s/update", id),
+	struct req r = req_new("POST", docker_upath("/containers/%s/update", id),
 			       xasprintf("cannot set the restart policy of "
 					 "'%s' to '%s'", id, name));
 
@@ -829,7 +866,7 @@ int docker_container_set_restart(struct docker *d, const char *id,
 int docker_container_logs(struct docker *d, const char *id, int tail,
 			  struct buf *out, char **cause)
 {
-	struct req r = req_new("GET", upath("/containers/%s/logs?stdout=1"
+	struct req r = req_new("GET", docker_upath("/containers/%s/logs?stdout=1"
 					    "&stderr=1&tail=%d", id, tail),
 			       xasprintf("cannot read the logs of '%s'", id));
 
@@ -843,33 +880,18 @@ int docker_container_wait_event(struct docker *d, const char *id,
 	json_t *f = json_pack("{s:[s],s:[s],s:[s,s]}", "container", id,
 			      "type", "container", "event", "die", "oom");
 	char *filters = json_dumps(f, JSON_COMPACT);
-	char *path = upath("/events?since=%d&until=%d&filters=%s",
-			   (int)(now - 1), (int)(now + seconds), filters);
-	char *line, *save = NULL;
-	struct buf out;
-	long status = 0;
+	struct stream st = { .what = "events" };
+	struct req r = req_new("GET", docker_upath("/events?since=%d&until=%d"
+					    "&filters=%s", (int)now,
+					    (int)(now + seconds), filters),
+			       xasprintf("cannot watch the events of '%s'",
+					 id));
 	int rc;
 
-	*action = NULL;
-	buf_init(&out, 1 << 20);
-	rc = docker_request(d, "GET", path, NULL, NULL, 0, &status, &out,
-			    cause);
-	if (rc == 0 && status != 200) {
-		*cause = xasprintf("cannot watch the events of '%s': "
-				   "status %ld", id, status);
-		rc = -1;
-	}
-	for (line = rc == 0 && out.data ? strtok_r(out.data, "\n", &save) :
-		    NULL; line && !*action; line = strtok_r(NULL, "\n", &save)) {
-		json_t *ev = json_loads(line, 0, NULL);
-		const char *a = json_string_value(json_object_get(ev, "Action"));
-
-		if (a)
-			*action = xstrdup(a);
-		json_decref(ev);
-	}
-	buf_release(&out);
-	free(path);
+	r.timeout_s = seconds + CALL_S;
+	rc = api_stream(d, &r, &st, cause);
+	*action = st.action;
+	stream_release(&st);
 	free(filters);
 	json_decref(f);
 	return rc;
@@ -880,7 +902,7 @@ static int exec_wait(struct docker *d, const char *exec_id, const char *what,
 		     int *exit_code, char **cause)
 {
 	for (int i = 0; i < 50; i++) {
-		struct req r = req_new("GET", upath("/exec/%s/json", exec_id),
+		struct req r = req_new("GET", docker_upath("/exec/%s/json", exec_id),
 				       xstrdup(what));
 		json_t *j = NULL;
 		int running;
@@ -903,7 +925,7 @@ int docker_exec(struct docker *d, const char *id, const char *const argv[],
 		struct buf *out, int *exit_code, char **cause)
 {
 	char *what = xasprintf("cannot exec '%s' in '%s'", argv[0], id);
-	struct req r = req_new("POST", upath("/containers/%s/exec", id),
+	struct req r = req_new("POST", docker_upath("/containers/%s/exec", id),
 			       xstrdup(what));
 	json_t *cmd = json_array(), *reply = NULL;
 	char *exec_id = NULL;
@@ -921,7 +943,7 @@ int docker_exec(struct docker *d, const char *id, const char *const argv[],
 		goto out;
 	}
 	exec_id = xstrdup(docker_json_str(reply, "Id"));
-	r = req_new("POST", upath("/exec/%s/start", exec_id), xstrdup(what));
+	r = req_new("POST", docker_upath("/exec/%s/start", exec_id), xstrdup(what));
 	r.json = json_pack("{s:b,s:b}", "Detach", 0, "Tty", 0);
 	if (api_mux(d, &r, out, cause) < 0)
 		goto out;

@@ -10,6 +10,7 @@
 #define ODOOCTL_DOCKER_H
 
 #include <jansson.h>
+#include <signal.h>
 
 #include "util.h"
 
@@ -21,6 +22,11 @@ struct docker;
 struct docker *docker_new(const char *socket_path);
 void docker_free(struct docker *d);
 const char *docker_socket(const struct docker *d);
+/*
+ * Requests give up ("interrupted by a signal") as soon as *flag is
+ * non-zero, so a SIGTERM is not held up by a long watch or pull.
+ */
+void docker_set_cancel(struct docker *d, volatile sig_atomic_t *flag);
 
 /*
  * One request. path is below the version prefix ("/containers/json").
@@ -108,6 +114,82 @@ int docker_container_wait_event(struct docker *d, const char *id,
  */
 int docker_exec(struct docker *d, const char *id, const char *const argv[],
 		struct buf *out, int *exit_code, char **cause);
+
+/*
+ * Streams: a long exec whose stdin and stdout are streamed (pg_dump,
+ * psql), and a container's files as a tar stream, both ways. Nothing is
+ * buffered whole.
+ */
+
+/* Takes n bytes; returns 0, or -1 with *cause set to stop the stream. */
+typedef int (*docker_sink_fn)(const void *p, size_t n, void *arg,
+			      char **cause);
+/* Fills at most cap bytes; returns how many, 0 at the end, -1 (*cause). */
+typedef long (*docker_source_fn)(void *buf, size_t cap, void *arg,
+				 char **cause);
+
+struct docker_exec_opts {
+	const char *const *argv;
+	const char *const *env;		/* "KEY=value", NULL-terminated */
+	const char *user;		/* NULL: the container's user */
+	docker_source_fn in;		/* stdin, or NULL for none */
+	void *in_arg;
+	docker_sink_fn out;		/* stdout, or NULL to discard it */
+	void *out_arg;
+	struct buf *err;		/* stderr: its last err->max bytes */
+};
+
+/*
+ * Runs argv in the container over a hijacked connection: stdin from o->in
+ * (closed when it returns 0), stdout to o->out as it comes, stderr kept in
+ * o->err. Waits for the exit code. When o->in or o->out fails, or the
+ * cancel flag (docker_set_cancel) turns 1, the connection is closed at
+ * once: the process sees its stdin end, and a caller that frames its input
+ * (BEGIN ... COMMIT) never has a partial input committed.
+ */
+int docker_exec_stream(struct docker *d, const char *id,
+		       const struct docker_exec_opts *o, int *exit_code,
+		       char **cause);
+/* A sink appending to a struct buf; fails when it is full. */
+int docker_sink_buf(const void *p, size_t n, void *arg, char **cause);
+
+/* The tar stream of a path in a container (running or not). */
+struct docker_reader;
+/*
+ * GET /containers/{id}/archive?path=. *found = 0 (and 0 returned, *r
+ * NULL) when the path does not exist.
+ */
+int docker_archive_get(struct docker *d, const char *id, const char *path,
+		       struct docker_reader **r, int *found, char **cause);
+/* The next bytes, valid until the next call: their count, 0 at the end. */
+long docker_reader_read(struct docker_reader *r, const void **p,
+			char **cause);
+void docker_reader_free(struct docker_reader *r);
+
+/* A tar stream extracted into a directory of a container. */
+struct docker_writer;
+/* PUT /containers/{id}/archive?path=; the directory must exist. */
+int docker_archive_put(struct docker *d, const char *id, const char *path,
+		       struct docker_writer **w, char **cause);
+int docker_writer_write(struct docker_writer *w, const void *p, size_t n,
+			char **cause);
+/* Ends the stream and waits for the daemon's verdict; frees w. */
+int docker_writer_close(struct docker_writer *w, char **cause);
+/* Stops mid-stream (what was extracted stays); frees w. */
+void docker_writer_abort(struct docker_writer *w);
+
+/* A one-off container: created, started, waited for, removed. */
+struct docker_run {
+	const char *image;
+	const char *const *argv;
+	const char *user;		/* NULL: the image's */
+	const char *const *binds;	/* "volume:/path[:ro]", NULL-ended */
+	const char *label;		/* "key=value" or NULL */
+	int timeout_s;			/* killed after this long */
+};
+/* Output (stdout and stderr) into out, bounded; the exit code. */
+int docker_run_oneoff(struct docker *d, const struct docker_run *o,
+		      struct buf *out, int *exit_code, char **cause);
 
 /* Small accessors over inspect JSON, borrowed strings, NULL when absent. */
 const char *docker_json_str(json_t *obj, const char *dotted_path);

@@ -20,11 +20,11 @@ int journal_begin(const char *state_dir, const struct journal *j,
 		  char **cause)
 {
 	char *path = journal_path(state_dir);
-	char *line = xasprintf("begin %s %s %s %s %s %s %ld\n", j->kind,
+	char *line = xasprintf("begin %s %s %s %s %s %ld %s\n", j->kind,
 			       j->digest, j->ref,
 			       j->previous ? j->previous : NONE,
 			       j->previous_container ? j->previous_container : NONE,
-			       j->operator, j->started);
+			       j->started, j->operator);
 	int rc = file_write_atomic(path, line, strlen(line), 0644, cause);
 
 	free(line);
@@ -55,8 +55,9 @@ static int parse_begin(struct journal *j, const char *line)
 	char kind[16], digest[80], ref[512], prev[80], prevc[256], op[256];
 	long started;
 
-	if (sscanf(line, "begin %15s %79s %511s %79s %255s %255s %ld", kind,
-		   digest, ref, prev, prevc, op, &started) != 7 ||
+	/* The operator comes last: it may hold spaces. */
+	if (sscanf(line, "begin %15s %79s %511s %79s %255s %ld %255[^\n]", kind,
+		   digest, ref, prev, prevc, &started, op) != 7 ||
 	    !release_digest_valid(digest) ||
 	    (strcmp(prev, NONE) && !release_digest_valid(prev)))
 		return -1;
@@ -79,8 +80,12 @@ static void parse_phase(struct journal *j, char *line)
 	free(j->last_phase);
 	j->last_phase = xstrdup(name);
 	if (!strcmp(name, "candidate") && arg) {
+		char *sp = strchr(arg, ' ');
+
+		j->candidate_reused = sp && !strcmp(sp, " reused");
 		free(j->candidate);
-		j->candidate = xstrdup(arg);
+		j->candidate = sp ? xstrndup(arg, (size_t)(sp - arg)) :
+				    xstrdup(arg);
 	}
 	if (!strcmp(name, "switch"))
 		j->switched = 1;

@@ -17,6 +17,7 @@ struct journal {
 	char *operator;
 	long started;
 	char *candidate;	/* container started for the new release */
+	int candidate_reused;	/* an existing one, started again: keep it */
 	char *last_phase;
 	int switched;		/* the proxy was (perhaps) pointed at it */
 	int committed;

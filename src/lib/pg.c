@@ -52,7 +52,8 @@ int pg_check(const struct config_env *env, const char *dbname,
 	if (PQresultStatus(res) == PGRES_TUPLES_OK)
 		rc = 0;
 	else
-		*cause = xasprintf("PostgreSQL database '%s': %s", values[4],
+		*cause = xasprintf("PostgreSQL database '%s': %.*s", values[4],
+				   (int)strcspn(PQerrorMessage(conn), "\n"),
 				   PQerrorMessage(conn));
 	PQclear(res);
 out:

@@ -11,6 +11,7 @@ int proc_run(const char *const argv[], char *const envp[],
 		      struct buf *out, int *status, char **cause)
 {
 	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t attr;
 	int fds[2], rc;
 	pid_t pid;
 	char chunk[4096];
@@ -24,7 +25,16 @@ int proc_run(const char *const argv[], char *const envp[],
 	posix_spawn_file_actions_adddup2(&fa, fds[1], 1);
 	posix_spawn_file_actions_adddup2(&fa, fds[1], 2);
 	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-	rc = posix_spawnp(&pid, argv[0], &fa, NULL, (char *const *)argv, envp);
+	/*
+	 * Its own process group: a Ctrl-C meant for odooctl (which then rolls
+	 * back) must not kill a compose command halfway.
+	 */
+	posix_spawnattr_init(&attr);
+	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
+	posix_spawnattr_setpgroup(&attr, 0);
+	rc = posix_spawnp(&pid, argv[0], &fa, &attr, (char *const *)argv,
+			  envp);
+	posix_spawnattr_destroy(&attr);
 	posix_spawn_file_actions_destroy(&fa);
 	close(fds[1]);
 	if (rc != 0) {

@@ -31,8 +31,10 @@ int stack_inspect(struct docker *d, const char *id, struct container_state *st,
 
 	memset(st, 0, sizeof(*st));
 	st->http_port = -1;
-	if (docker_container_inspect(d, id, &c, found, cause) < 0 || !*found)
-		return *found ? -1 : 0;
+	if (docker_container_inspect(d, id, &c, found, cause) < 0)
+		return -1;
+	if (!*found)
+		return 0;
 	state = json_object_get(c, "State");
 	name = json_string_value(json_object_get(c, "Name"));
 	st->id = dup_or_null(json_string_value(json_object_get(c, "Id")));
@@ -213,26 +215,32 @@ int stack_ensure_infra(struct docker *d, const struct config_env *env,
 	return -1;
 }
 
-int stack_start_release(struct docker *d, const struct config_env *env,
-			const struct release *r, char **name, char **cause)
+char *stack_release_name(const struct config_env *env,
+			 const struct release *r)
 {
 	char shortd[13];
+
+	release_short(r->digest, shortd);
+	return xasprintf("%s-%s-%s-%ld", env->compose_project,
+			 env->odoo_service, shortd, (long)time(NULL));
+}
+
+int stack_start_release(struct docker *d, const struct config_env *env,
+			const struct release *r, const char *name,
+			char **cause)
+{
 	char *label_env = xasprintf("%s=%s", LABEL_ENV, env->name);
 	char *label_rel = xasprintf("%s=%s", LABEL_RELEASE, r->digest);
-	const char *args[] = { "run", "-d", "--no-deps", "--name", NULL,
+	const char *args[] = { "run", "-d", "--no-deps", "--name", name,
 			       "-l", label_env, "-l", label_rel,
 			       "-l", "odooctl.managed=1",
 			       "-p", "127.0.0.1::8069", env->odoo_service,
 			       NULL };
 	int rc;
 
-	release_short(r->digest, shortd);
-	*name = xasprintf("%s-%s-%s-%ld", env->compose_project,
-			  env->odoo_service, shortd, (long)time(NULL));
-	args[4] = *name;
 	rc = compose_exec(env, r->ref, args, NULL, cause);
 	if (rc == 0)
-		rc = docker_container_set_restart(d, *name, "unless-stopped",
+		rc = docker_container_set_restart(d, name, "unless-stopped",
 						  cause);
 	free(label_env);
 	free(label_rel);

@@ -34,7 +34,7 @@ struct container_state {
 	int http_port;		/* host port of 8069/tcp, or -1 */
 };
 
-/* *found = 0 when there is no such container. */
+/* *found = 0 when there is no such container; -1 when docker failed. */
 int stack_inspect(struct docker *d, const char *id, struct container_state *st,
 		  int *found, char **cause);
 void container_state_release(struct container_state *st);
@@ -51,9 +51,13 @@ int stack_release_container(struct docker *d, const struct config_env *env,
  */
 int stack_ensure_infra(struct docker *d, const struct config_env *env,
 		       const char *image_ref, char **cause);
-/* Creates and starts a container of the Odoo service for r. */
+/* A new, unique container name for r: <project>-<service>-<digest12>-<t>. */
+char *stack_release_name(const struct config_env *env,
+			 const struct release *r);
+/* Creates and starts a container `name` of the Odoo service for r. */
 int stack_start_release(struct docker *d, const struct config_env *env,
-			const struct release *r, char **name, char **cause);
+			const struct release *r, const char *name,
+			char **cause);
 /* Stops (keeps) or stops and removes a release container. */
 int stack_stop(struct docker *d, const struct config_env *env,
 	       const char *name, int remove, char **cause);

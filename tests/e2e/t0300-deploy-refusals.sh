@@ -55,6 +55,12 @@ refused 3 "gate 'docker' failed: cannot reach docker at '/nonexistent/docker.soc
 	"a Docker engine that does not answer" \
 	"$ODOOCTL" -q -c "$STACK_DIR/nodocker.conf" deploy "$B" e2e
 
+sed "s|^proxy_url *=.*|proxy_url = http://127.0.0.1:$(free_port)|" \
+	"$ODOOCTL_CONFIG" >"$STACK_DIR/noproxy.conf"
+refused 3 "gate 'proxy' failed: GET http://127.0.0.1:[0-9]+/web/health: " \
+	"a proxy_url that does not answer" \
+	"$ODOOCTL" -q -c "$STACK_DIR/noproxy.conf" deploy "$B" e2e
+
 sed 's/^disk_floor_mb *=.*/disk_floor_mb = 1000000000/' "$ODOOCTL_CONFIG" \
 	>"$STACK_DIR/floor.conf"
 refused 3 "gate 'disk' failed: [0-9]+ MiB free on '.*', the floor is 1000000000 MiB" \
@@ -76,7 +82,7 @@ refused 3 "gate 'proxy' failed: 'nginx -t' in the proxy failed" \
 	"a proxy config broken by hand" "$ODOOCTL" -q deploy "$B" e2e
 cp "$STACK_DIR/upstream.good" "$up"
 
-printf 'begin deploy %s %s - - alice %s\nphase health\n' "$B" "$STACK_REPO@$B" \
+printf 'begin deploy %s %s - - %s alice\nphase health\n' "$B" "$STACK_REPO@$B" \
 	"$(date +%s)" >"$STACK_DIR/state/journal"
 sum=$(state_sum)
 refused 3 "unfinished deploy of $B .*phase health.*odooctl recover e2e" \

@@ -18,6 +18,13 @@ release K "slow_start 3"
 K=$DIGEST
 name_of[$K]=K
 
+# docker_name_of DIGEST: the newest container of that release.
+docker_name_of() {
+	"$DOCKER" ps -a --filter "label=odooctl.release=$1" \
+		--filter "label=com.docker.compose.project=$STACK_PROJECT" \
+		--format '{{.Names}}' | head -n 1
+}
+
 # deploy_and_kill SIGNAL PHASE: deploys K, sends SIGNAL once PHASE begins.
 deploy_and_kill() {
 	local sig=$1 phase=$2 log=$STACK_DIR/kill-$2.log pid end
@@ -81,6 +88,26 @@ is "$(serving)" A "SIGTERM: A serves"
 	fail "SIGTERM: no journal left"
 
 ok "recover with nothing to recover" "$ODOOCTL" recover e2e
-ok "a deploy works after all that" "$ODOOCTL" deploy "$K" e2e alice
+ok "a deploy works after all that (operator with a space)" \
+	"$ODOOCTL" deploy "$K" e2e "Bob Jones"
 is "$(serving)" K "K serves"
+
+# Killed after the commit was journaled but before its history line: the
+# journal as the deploy leaves it, the success line not yet written.
+a_name=$(docker_name_of "$A")
+k_name=$(awk '{ print $2 }' "$STACK_DIR/state/current")
+sed -i '$d' "$STACK_DIR/state/history.log"
+hist_before=$(history_lines)
+printf 'begin deploy %s %s %s %s %s Bob Jones\nphase candidate %s\nphase switch %s\nphase commit %s\n' \
+	"$K" "$STACK_REPO@$K" "$A" "$a_name" "$(($(date +%s) - 5))" \
+	"$k_name" "$k_name" "$k_name" >"$STACK_DIR/state/journal"
+ok "recover a deploy that had committed" "$ODOOCTL" recover e2e
+is "$(serving)" K "it is finished, not undone: K serves"
+is "$(history_lines | head -n "$(wc -l <<<"$hist_before")")" "$hist_before" \
+	"no history line lost"
+like "$(history_lines | tail -n 2 | head -n 1)" " \| $K \| e2e \| success \| Bob Jones$" \
+	"the success line is written in the deployer's name"
+like "$(history_lines | tail -n 1)" " \| $K \| e2e \| recovered \| " \
+	"then the recovery"
+is "$(cat "$STACK_DIR/state/last_good_sha")" "$K" "last_good_sha is K"
 done_testing

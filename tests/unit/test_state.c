@@ -131,7 +131,8 @@ static void test_journal_phases(void **state)
 	const char *dir = *state;
 	struct journal j = { .kind = "deploy", .digest = D2,
 			     .ref = "r@" D2, .previous = D1,
-			     .previous_container = "old", .operator = "alice",
+			     .previous_container = "old",
+			     .operator = "Alice Smith",
 			     .started = 100 }, back;
 	char *why = NULL, *path;
 	int exists;
@@ -148,14 +149,20 @@ static void test_journal_phases(void **state)
 	assert_string_equal(back.previous, D1);
 	assert_string_equal(back.previous_container, "old");
 	assert_string_equal(back.candidate, "new");
+	assert_false(back.candidate_reused);
+	assert_string_equal(back.operator, "Alice Smith");
+	assert_int_equal(back.started, 100);
 	assert_string_equal(back.last_phase, "health");
 	assert_false(back.switched);
 	assert_false(back.committed);
 	journal_release(&back);
-	assert_int_equal(journal_phase(dir, "switch", "new", &why), 0);
+	assert_int_equal(journal_phase(dir, "candidate", "kept reused", &why), 0);
+	assert_int_equal(journal_phase(dir, "switch", "kept", &why), 0);
 	assert_int_equal(journal_phase(dir, "commit", "new", &why), 0);
 	assert_int_equal(journal_load(dir, &back, &exists, &why), 0);
 	assert_true(back.switched && back.committed);
+	assert_string_equal(back.candidate, "kept");
+	assert_true(back.candidate_reused);
 	journal_release(&back);
 	assert_int_equal(journal_end(dir, &why), 0);
 	assert_int_equal(journal_load(dir, &back, &exists, &why), 0);
