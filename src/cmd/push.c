@@ -29,10 +29,13 @@ static int on_opt(int opt, const char *arg, void *ctx)
 static void progress(const char *what, long long done, long long total,
 		     void *arg)
 {
+	char d[16], t[16];
+
 	(void)arg;
+	fmt_bytes(done, d);
+	fmt_bytes(total, t);
 	if (total > 0)
-		log_progress("%s: %.1f / %.1f MB", what, done / 1e6,
-			     total / 1e6);
+		log_progress("%s: %s / %s", what, d, t);
 	else
 		log_progress("%s", what);
 }

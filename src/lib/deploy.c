@@ -13,7 +13,8 @@
 #include <string.h>
 #include <time.h>
 
-#define PROXY_VERIFY_TRIES 10
+#define PROXY_VERIFY_MS 10000
+#define PROXY_VERIFY_RUN 5
 #define LOG_TAIL 15
 
 volatile sig_atomic_t deploy_interrupted;
@@ -119,10 +120,13 @@ static void show_logs(struct docker *d, const char *name)
 static void progress(const char *what, long long done, long long total,
 		     void *arg)
 {
+	char d[16], t[16];
+
 	(void)arg;
+	fmt_bytes(done, d);
+	fmt_bytes(total, t);
 	if (total > 0)
-		log_progress("%s: %.1f / %.1f MB", what, done / 1e6,
-			     total / 1e6);
+		log_progress("%s: %s / %s", what, d, t);
 	else
 		log_progress("%s", what);
 }
@@ -290,17 +294,29 @@ static int phase_smoke(struct deploy *dp, char **cause)
 	return rc;
 }
 
+/*
+ * The proxy answers through the release it was switched to. `nginx -s
+ * reload` returns before the old workers stop accepting, so one good
+ * answer proves little: several in a row, over a few hundred ms, do.
+ */
 static int verify_proxy(struct deploy *dp, char **cause)
 {
-	for (int i = 0; i < PROXY_VERIFY_TRIES; i++) {
+	long long deadline = clock_ms() + PROXY_VERIFY_MS;
+	int good = 0;
+
+	while (good < PROXY_VERIFY_RUN) {
 		free(*cause);
 		*cause = NULL;
-		if (health_proxy(dp->env, cause) == 0)
-			return 0;
-		sleep_ms(500);
+		if (health_proxy(dp->env, cause) == 0) {
+			good++;
+		} else {
+			good = 0;
+			if (clock_ms() > deadline)
+				return -1;
+		}
+		sleep_ms(100);
 	}
-	(void)dp;
-	return -1;
+	return 0;
 }
 
 static int phase_switch(struct deploy *dp, char **cause)
