@@ -29,7 +29,7 @@ static int on_opt(int opt, const char *arg, void *ctx)
 static void progress(const char *what, long long done, long long total,
 		     void *arg)
 {
-	char d[16], t[16];
+	char d[32], t[32];
 
 	(void)arg;
 	fmt_bytes(done, d);

@@ -120,7 +120,7 @@ static void show_logs(struct docker *d, const char *name)
 static void progress(const char *what, long long done, long long total,
 		     void *arg)
 {
-	char d[16], t[16];
+	char d[32], t[32];
 
 	(void)arg;
 	fmt_bytes(done, d);

@@ -284,19 +284,19 @@ int mkdir_p(const char *path, int mode, char **cause)
 	return rc;
 }
 
-void fmt_bytes(long long n, char out[16])
+void fmt_bytes(long long n, char out[32])
 {
 	static const char *const units[] = { "kB", "MB", "GB", "TB" };
 	double v = (double)n;
 	size_t i = 0;
 
 	if (n < 1000) {
-		snprintf(out, 16, "%lld B", n);
+		snprintf(out, 32, "%lld B", n);
 		return;
 	}
 	for (v /= 1000; v >= 1000 && i + 1 < ARRAY_SIZE(units); i++)
 		v /= 1000;
-	snprintf(out, 16, "%.1f %s", v, units[i]);
+	snprintf(out, 32, "%.1f %s", v, units[i]);
 }
 
 char *strtrim(char *s)

@@ -53,7 +53,7 @@ int mkdir_p(const char *path, int mode, char **cause);
 int fsync_dir_of(const char *path);
 
 /* "512 B", "12.3 kB", "45.6 MB", "1.2 GB" into out. */
-void fmt_bytes(long long n, char out[16]);
+void fmt_bytes(long long n, char out[32]);
 /* Strips leading and trailing whitespace in place. */
 char *strtrim(char *s);
 int str_starts_with(const char *s, const char *prefix);
