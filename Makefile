@@ -43,7 +43,7 @@ check:
 	ODOOCTL=$(CURDIR)/build/asan/odooctl tests/e2e/run.sh
 
 demo: all
-	infra/scripts/demo.sh
+	bash tools/demo.sh
 
 clean:
 	rm -rf build
