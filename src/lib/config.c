@@ -80,6 +80,12 @@ static const struct option_def options[] = {
 	  "Dockerfile, relative to build_context" },
 	{ "odoo_base", OPT_STRING, S(odoo_base), 0, 0, "",
 	  "ODOO_BASE build argument (empty: the Dockerfile's odoo:19.0)" },
+	{ "backup_dir", OPT_PATH, S(backup_dir), 0, 0, NULL,
+	  "where backups go (default: state_dir/backups)" },
+	{ "backup_keep", OPT_LONG, S(backup_keep), 1, 10000, "7",
+	  "backups always kept, newest first" },
+	{ "backup_max_age_days", OPT_LONG, S(backup_max_age_days), 0, 36500,
+	  "14", "backups younger than this many days are kept too" },
 };
 
 #define SMOKE_KEY "smoke"
@@ -411,6 +417,8 @@ static void env_derive(struct config_env *env)
 		env->state_dir = strcmp(env->name, "production") == 0 ?
 			xstrdup("/srv/deployments/odoo19") :
 			xasprintf("/srv/deployments/odoo19-%s", env->name);
+	if (!env->backup_dir)
+		env->backup_dir = xasprintf("%s/backups", env->state_dir);
 	if (!env->env_file) {
 		char *first = xstrndup(env->compose_files,
 				       strcspn(env->compose_files, ","));

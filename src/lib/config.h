@@ -48,6 +48,9 @@ struct config_env {
 	char *build_context;
 	char *dockerfile;
 	char *odoo_base;
+	char *backup_dir;
+	long backup_keep;
+	long backup_max_age_days;
 	struct smoke_check smoke[CONFIG_MAX_SMOKE];
 	size_t nsmoke;
 	int smoke_set;	/* a smoke key was given (else the defaults) */
