@@ -39,6 +39,7 @@ struct config_env {
 	char *webhook_path;
 	char *proxy_url;
 	char *proxy_service;
+	char *switch_service;
 	char *odoo_service;
 	char *postgres_service;
 	long drain_seconds;

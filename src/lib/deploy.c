@@ -793,7 +793,7 @@ enum odooctl_exit deploy_recover(const struct config_env *env,
 	}
 	if (!dp.proxy_id) {
 		*cause = xasprintf("no running '%s' container in project '%s'",
-				   env->proxy_service, env->compose_project);
+				   env->switch_service, env->compose_project);
 		goto out;
 	}
 	rc = recover(&dp, &j, cause);

@@ -74,7 +74,7 @@ static int check_proxy(const struct gate_input *in, char **cause)
 		if (in->first_release)
 			return 0;
 		*cause = xasprintf("no running '%s' container in project '%s'",
-				   in->env->proxy_service,
+				   in->env->switch_service,
 				   in->env->compose_project);
 		return -1;
 	}

@@ -32,7 +32,7 @@ int proxy_container(struct docker *d, const struct config_env *env,
 		const char *svc = stack_label(c, "com.docker.compose.service");
 		const char *state = docker_json_str(c, "State");
 
-		if (svc && !strcmp(svc, env->proxy_service) && state &&
+		if (svc && !strcmp(svc, env->switch_service) && state &&
 		    !strcmp(state, "running")) {
 			*id = xstrdup(docker_json_str(c, "Id"));
 			break;
@@ -56,7 +56,7 @@ static int proxy_nginx(struct docker *d, const char *proxy_id,
 
 		if (emerg)
 			t = emerg;
-		*cause = xasprintf("'%s %s' in the proxy failed: %.*s",
+		*cause = xasprintf("'%s %s' in the switch failed: %.*s",
 				   argv[0], argv[1], (int)strcspn(t, "\n"),
 				   *t ? t : "no output");
 		rc = -1;

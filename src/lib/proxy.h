@@ -1,9 +1,12 @@
 /*
- * The nginx proxy in front of Odoo. odooctl owns one file,
- * state_dir/proxy/upstream.conf (mounted at /etc/nginx/odooctl), which names
- * the container that serves and whether the maintenance page is up. A
- * switch rewrites it atomically, has nginx test the whole configuration,
- * and reloads gracefully: old workers finish their requests.
+ * The nginx in front of Odoo, in two tiers: clients connect to the proxy
+ * service, which is never reloaded and forwards each request on a new
+ * connection to the switch service. odooctl owns one file,
+ * state_dir/proxy/upstream.conf (mounted into the switch at
+ * /etc/nginx/odooctl), which names the container that serves and whether
+ * the maintenance page is up. A switch rewrites it atomically, has the
+ * switch's nginx test its whole configuration, and reloads it: its old
+ * workers finish their requests, and no client connection is closed.
  */
 #ifndef ODOOCTL_PROXY_H
 #define ODOOCTL_PROXY_H
@@ -11,10 +14,10 @@
 #include "config.h"
 #include "docker.h"
 
-/* The running proxy container of env's compose project; NULL if none. */
+/* The running switch container of env's compose project; NULL if none. */
 int proxy_container(struct docker *d, const struct config_env *env,
 		    char **id, char **cause);
-/* `nginx -t` in the proxy: refuses a configuration broken by hand. */
+/* `nginx -t` in the switch: refuses a configuration broken by hand. */
 int proxy_test(struct docker *d, const char *proxy_id, char **cause);
 /*
  * Points the proxy at container `target` (NULL: nobody, maintenance only)

@@ -140,8 +140,7 @@ int stack_release_container(struct docker *d, const struct config_env *env,
 	return 0;
 }
 
-/* Returns the running container of a compose service, or NULL. */
-static int service_state(struct docker *d, const struct config_env *env,
+int stack_service_state(struct docker *d, const struct config_env *env,
 			 const char *service, struct container_state *st,
 			 char **cause)
 {
@@ -172,18 +171,21 @@ static int service_state(struct docker *d, const struct config_env *env,
 static int infra_ready(struct docker *d, const struct config_env *env,
 		       int *ready, char **cause)
 {
-	struct container_state pg, px;
-	int rc;
+	const char *services[] = { env->postgres_service, env->switch_service,
+				   env->proxy_service };
+	int rc = 0;
 
-	*ready = 0;
-	if (service_state(d, env, env->postgres_service, &pg, cause) < 0)
-		return -1;
-	rc = service_state(d, env, env->proxy_service, &px, cause);
-	if (rc == 0)
-		*ready = pg.running && px.running &&
-			 (!pg.health || !strcmp(pg.health, "healthy"));
-	container_state_release(&pg);
-	container_state_release(&px);
+	*ready = 1;
+	for (size_t i = 0; i < ARRAY_SIZE(services) && rc == 0; i++) {
+		struct container_state st;
+
+		rc = stack_service_state(d, env, services[i], &st, cause);
+		if (rc == 0 && (!st.running ||
+				(st.health && strcmp(st.health, "healthy") &&
+				 i == 0)))
+			*ready = 0;
+		container_state_release(&st);
+	}
 	return rc;
 }
 
@@ -191,7 +193,8 @@ int stack_ensure_infra(struct docker *d, const struct config_env *env,
 		       const char *image_ref, char **cause)
 {
 	const char *args[] = { "up", "-d", "--no-recreate", "--no-deps",
-			       env->postgres_service, env->proxy_service, NULL };
+			       env->postgres_service, env->switch_service,
+			       env->proxy_service, NULL };
 	long long deadline = clock_ms() + INFRA_WAIT_MS;
 	int ready;
 
@@ -199,8 +202,8 @@ int stack_ensure_infra(struct docker *d, const struct config_env *env,
 		return -1;
 	if (ready)
 		return 0;
-	log_info("starting %s and %s", env->postgres_service,
-		 env->proxy_service);
+	log_info("starting %s, %s and %s", env->postgres_service,
+		 env->switch_service, env->proxy_service);
 	if (compose_exec(env, image_ref, args, NULL, cause) < 0)
 		return -1;
 	while (clock_ms() < deadline) {

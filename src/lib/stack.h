@@ -39,6 +39,13 @@ int stack_inspect(struct docker *d, const char *id, struct container_state *st,
 		  int *found, char **cause);
 void container_state_release(struct container_state *st);
 
+/*
+ * The container of a compose service of env (postgres, proxy; not the
+ * one-off release containers): st->id NULL when there is none.
+ */
+int stack_service_state(struct docker *d, const struct config_env *env,
+			const char *service, struct container_state *st,
+			char **cause);
 /* Release containers of env, newest first (caller json_decref()s). */
 int stack_releases(struct docker *d, const struct config_env *env,
 		   json_t **list, char **cause);

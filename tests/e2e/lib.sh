@@ -31,7 +31,7 @@
 #                           and $POSTGRES_PORT, repository $STACK_REPO in the
 #                           test registry; stack_down runs on exit.
 #                           Nothing is started.
-#   stack_start             compose up -d postgres proxy, waits for both to
+#   stack_start             compose up -d postgres switch proxy, waits for all to
 #                           be healthy (writes a maintenance upstream.conf
 #                           first when odooctl has not written one)
 #   compose ARGS...         docker-compose on the stack, as odooctl runs it
@@ -315,11 +315,11 @@ stack_start() {
 			set $odoo_maintenance 1;
 		EOF
 	fi
-	compose up -d postgres proxy >"$STACK_DIR/compose-up.log" 2>&1 || {
+	compose up -d postgres switch proxy >"$STACK_DIR/compose-up.log" 2>&1 || {
 		diag "$(cat "$STACK_DIR/compose-up.log")"
 		return 1
 	}
-	for s in postgres proxy; do
+	for s in postgres switch proxy; do
 		wait_healthy "$(stack_container "$s")" 120 || return 1
 	done
 }

@@ -101,7 +101,7 @@ ok "promptly" test $((SECONDS - start)) -le 5
 cleanup_raw
 
 # ---- the stack: compose file, nginx.conf, a release container ----------------
-ok "compose up postgres and proxy (healthy)" stack_start
+ok "compose up postgres, switch and proxy (healthy)" stack_start
 ODOO_IMAGE=$digest
 export ODOO_IMAGE
 ok "start a release container as odooctl does" compose run -d --no-deps \
@@ -109,7 +109,7 @@ ok "start a release container as odooctl does" compose run -d --no-deps \
 	-l "odooctl.release=sha256:${digest#*@sha256:}" -l odooctl.managed=1 \
 	-p 127.0.0.1::8069 odoo19
 ok "release container healthy" wait_healthy "$STACK_PROJECT-standin" 90
-proxy=$(stack_container proxy)
+proxy=$(stack_container switch)
 base=http://127.0.0.1:$PROXY_PORT
 is "$(http_code "$base/web/login")" 503 "proxy in maintenance before a switch"
 cat >"$STACK_DIR/state/proxy/upstream.conf.new" <<EOF
@@ -118,7 +118,7 @@ set \$odoo_ws_upstream "$STACK_PROJECT-standin:8072";
 set \$odoo_maintenance 0;
 EOF
 mv "$STACK_DIR/state/proxy/upstream.conf.new" "$STACK_DIR/state/proxy/upstream.conf"
-ok "nginx -t && nginx -s reload" "$DOCKER" exec "$proxy" sh -c \
+ok "nginx -t && nginx -s reload in the switch" "$DOCKER" exec "$proxy" sh -c \
 	'nginx -t && nginx -s reload'
 ok "stack: /web/health through the proxy" wait_http "$base/web/health" 200 30
 is "$(curl -s --max-time 10 "$base/web/health?db_server_status=1")" \

@@ -78,7 +78,7 @@ up=$STACK_DIR/state/proxy/upstream.conf
 cp "$up" "$STACK_DIR/upstream.good"
 echo 'this is not nginx;' >>"$up"
 sum=$(state_sum)
-refused 3 "gate 'proxy' failed: 'nginx -t' in the proxy failed" \
+refused 3 "gate 'proxy' failed: 'nginx -t' in the switch failed" \
 	"a proxy config broken by hand" "$ODOOCTL" -q deploy "$B" e2e
 cp "$STACK_DIR/upstream.good" "$up"
 
