@@ -8,6 +8,7 @@
 #   state_sum                       a checksum of every state file
 #   history_lines                   history.log, or nothing
 #   last_status                     the status of the last history line
+# shellcheck disable=SC2034 # used by the scripts that source this one
 HISTORY_RE='^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z \| sha256:[0-9a-f]{64} \| [a-z0-9_.-]+ \| [a-z_]+ \| [^|]+$'
 
 release() {
@@ -16,6 +17,7 @@ release() {
 		cat "$STACK_DIR/build.log" >&2
 		return 1
 	}
+	# shellcheck disable=SC2034 # the result, for the caller
 	DIGEST=$("$ODOOCTL" -q push)
 }
 

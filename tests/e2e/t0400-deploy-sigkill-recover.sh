@@ -62,8 +62,7 @@ for phase in pull start health smoke switch drain; do
 	is "$(serving)" "${name_of[$lg]}" "$phase: the last good release serves"
 	is "$(jq -r .current.healthy <<<"$("$ODOOCTL" status e2e --json)")" true \
 		"$phase: status says healthy"
-	[[ ! -e $STACK_DIR/state/journal ]] && ok "$phase: the journal is gone" ||
-		fail "$phase: the journal is gone"
+	ok "$phase: the journal is gone" test ! -e "$STACK_DIR/state/journal"
 	is "$(history_lines | head -n "$(wc -l <<<"$hist_before")")" \
 		"$hist_before" "$phase: no history line lost or changed"
 	like "$(history_lines | tail -n 2 | head -n 1)" " \| $K \| e2e \| started \| alice$" \
@@ -84,8 +83,7 @@ like "$(tail -n 1 "$STACK_DIR/kill-health.log")" "interrupted by a signal.*rolle
 	"SIGTERM: the error says it was interrupted and rolled back"
 is "$(last_status)" rolled_back "SIGTERM: history says rolled_back"
 is "$(serving)" A "SIGTERM: A serves"
-[[ ! -e $STACK_DIR/state/journal ]] && ok "SIGTERM: no journal left" ||
-	fail "SIGTERM: no journal left"
+ok "SIGTERM: no journal left" test ! -e "$STACK_DIR/state/journal"
 
 ok "recover with nothing to recover" "$ODOOCTL" recover e2e
 ok "a deploy works after all that (operator with a space)" \
