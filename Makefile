@@ -34,11 +34,35 @@ $(B)/tests/%: tests/unit/%.c $(B)/libodooctl.a
 unit: $(UNIT)
 	@for t in $(UNIT); do echo "# $$t"; $$t || exit 1; done
 
-# Everything CI runs: the normal build with its unit tests, then the same
-# under ASan/UBSan, then the end-to-end suite against real services driving
-# the sanitized binary.
+# The literal parser under libFuzzer (Debian's clang) for FUZZ_SECONDS,
+# from the fixture manifests and tests/fuzz/seeds; any finding fails.
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_SRC     := src/lib/pylex.c src/lib/pyliteral.c src/lib/pyval.c src/lib/util.c
+FUZZ_SEEDS    = $(shell find tests/fixtures/manifests services -name __manifest__.py) \
+                $(wildcard tests/fuzz/seeds/*)
+
+$(B)/fuzz/fuzz_pyliteral: tests/fuzz/fuzz_pyliteral.c $(FUZZ_SRC) $(wildcard src/lib/*.h)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) -std=c17 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer \
+		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+		-Isrc/lib -o $@ $< $(FUZZ_SRC) -lm
+
+fuzz: $(B)/fuzz/fuzz_pyliteral
+	@rm -rf $(B)/fuzz/seeds && mkdir -p $(B)/fuzz/seeds $(B)/fuzz/corpus
+	@n=0; for f in $(FUZZ_SEEDS); do n=$$((n + 1)); \
+		cp "$$f" $(B)/fuzz/seeds/seed-$$n; done
+	$(B)/fuzz/fuzz_pyliteral -max_len=65536 -max_total_time=$(FUZZ_SECONDS) \
+		-timeout=10 -dict=tests/fuzz/pyliteral.dict -print_final_stats=1 \
+		-artifact_prefix=$(B)/fuzz/ $(B)/fuzz/corpus $(B)/fuzz/seeds
+
+# Everything CI runs: the normal build with its unit tests, the literal
+# parser under libFuzzer for FUZZ_SECONDS, the unit tests again under
+# ASan/UBSan, then the end-to-end suite against real services driving the
+# sanitized binary.
 check:
 	$(MAKE) all unit
+	$(MAKE) fuzz
 	$(MAKE) B=build/asan CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" unit build/asan/odooctl
 	ODOOCTL=$(CURDIR)/build/asan/odooctl tests/e2e/run.sh
 
@@ -48,4 +72,4 @@ demo: all
 clean:
 	rm -rf build
 
-.PHONY: all unit check demo clean
+.PHONY: all unit fuzz check demo clean

@@ -16,8 +16,9 @@
 #endif
 
 static const struct command *const commands[] = {
-	&cmd_build, &cmd_push, &cmd_deploy, &cmd_rollback, &cmd_status,
-	&cmd_history, &cmd_recover, &cmd_config,
+	&cmd_lint, &cmd_build, &cmd_push, &cmd_deploy, &cmd_rollback,
+	&cmd_status, &cmd_history, &cmd_recover, &cmd_backup, &cmd_backups,
+	&cmd_restore, &cmd_verify, &cmd_config,
 };
 
 static void usage(FILE *f)

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian packages odooctl needs to build and to run its test
 # suite (compilers and libraries, Docker Engine, Compose v1, an OCI registry,
-# PostgreSQL 15, nginx, busybox). Idempotent: asks apt only about what is
+# PostgreSQL 15, nginx, busybox; clang with its libFuzzer runtime, shellcheck
+# and python3 for the lint tests). Idempotent: asks apt only about what is
 # missing, and prints nothing when everything is already there.
 set -euo pipefail
 
@@ -12,6 +13,7 @@ packages=(
 	docker.io docker-registry docker-compose
 	postgresql-15 postgresql-client-15 nginx-light busybox-static
 	curl git iproute2 jq util-linux procps
+	clang libclang-rt-dev shellcheck python3
 )
 
 missing=()

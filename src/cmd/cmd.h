@@ -19,8 +19,9 @@ struct command {
 	int (*exec)(int argc, char **argv, struct global *g);
 };
 
-extern const struct command cmd_build, cmd_config, cmd_deploy, cmd_history,
-	cmd_push, cmd_recover, cmd_rollback, cmd_status;
+extern const struct command cmd_backup, cmd_backups, cmd_build, cmd_config,
+	cmd_deploy, cmd_history, cmd_lint, cmd_push, cmd_recover, cmd_restore,
+	cmd_rollback, cmd_status, cmd_verify;
 
 /* Prints "usage: odooctl NAME USAGE" and the help text to f. */
 void cmd_usage(const struct command *c, FILE *f);

@@ -130,6 +130,7 @@ typedef long (*docker_source_fn)(void *buf, size_t cap, void *arg,
 
 struct docker_exec_opts {
 	const char *const *argv;
+	const char *label;		/* its name in messages [argv[0]] */
 	const char *const *env;		/* "KEY=value", NULL-terminated */
 	const char *user;		/* NULL: the container's user */
 	docker_source_fn in;		/* stdin, or NULL for none */

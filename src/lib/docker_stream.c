@@ -223,12 +223,10 @@ out:
 /* Refills the stdin buffer; at its end, closes our half. */
 static int pump_input(struct pump *pu, char **cause)
 {
-	long n;
-
 	if (pu->in_closed || pu->in_off < pu->in_len)
 		return 0;
 	if (!pu->in_eof) {
-		n = pu->o->in(pu->in, IO_CHUNK, pu->o->in_arg, cause);
+		long n = pu->o->in(pu->in, IO_CHUNK, pu->o->in_arg, cause);
 		if (n < 0)
 			return -1;
 		pu->in_off = 0;
@@ -284,7 +282,6 @@ static int pump_run(struct pump *pu, char **cause)
 {
 	for (;;) {
 		struct pollfd pfd = { .fd = pu->fd, .events = POLLIN };
-		int rc;
 
 		if (docker_cancelled(pu->d)) {
 			*cause = xstrdup("interrupted by a signal");
@@ -301,7 +298,8 @@ static int pump_run(struct pump *pu, char **cause)
 		if ((pfd.revents & POLLOUT) && pump_send(pu, cause) < 0)
 			return -1;
 		if (pfd.revents & (POLLIN | POLLHUP | POLLERR)) {
-			rc = pump_recv(pu, cause);
+			int rc = pump_recv(pu, cause);
+
 			if (rc)
 				return rc > 0 ? 0 : -1;
 		}
@@ -391,7 +389,8 @@ int docker_exec_stream(struct docker *d, const char *id,
 		       const struct docker_exec_opts *o, int *exit_code,
 		       char **cause)
 {
-	char *what = xasprintf("cannot exec '%s' in '%s'", o->argv[0], id);
+	char *what = xasprintf("cannot exec '%s' in '%s'",
+			       o->label ? o->label : o->argv[0], id);
 	struct pump pu = { .d = d, .o = o, .fd = -1, .in_closed = !o->in };
 	char *exec_id = NULL, *why = NULL;
 	int rc = -1;

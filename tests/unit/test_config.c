@@ -138,6 +138,35 @@ static void test_syntax_and_structure(void **state)
 		     ":4: line longer than");
 }
 
+/* backup_dir follows state_dir; retention has defaults and bounds. */
+static void test_backup_keys(void **state)
+{
+	static const char text[] =
+		"[defaults]\nimage_repository = r\ndb_name = central\n"
+		"[production]\nstate_dir = /srv/p\n"
+		"[staging]\nbackup_dir = /b\nbackup_keep = 3\n"
+		"backup_max_age_days = 0\n";
+	struct config cfg;
+	const struct config_env *p, *s;
+	char *why = NULL;
+
+	(void)state;
+	assert_null(load(text, &cfg));
+	p = config_env(&cfg, "production", &why);
+	s = config_env(&cfg, "staging", &why);
+	assert_string_equal(p->backup_dir, "/srv/p/backups");
+	assert_int_equal(p->backup_keep, 7);
+	assert_int_equal(p->backup_max_age_days, 14);
+	assert_string_equal(s->backup_dir, "/b");
+	assert_int_equal(s->backup_keep, 3);
+	assert_int_equal(s->backup_max_age_days, 0);
+	config_release(&cfg);
+	why = load("[production]\nimage_repository = r\ndb_name = c\n"
+		   "backup_keep = 0\n", &cfg);
+	assert_non_null(strstr(why, "backup_keep: 0 is out of range [1, "));
+	free(why);
+}
+
 static void test_unknown_env(void **state)
 {
 	struct config cfg;
@@ -192,6 +221,7 @@ int main(void)
 		cmocka_unit_test(test_unknown_key_names_line),
 		cmocka_unit_test(test_bad_values),
 		cmocka_unit_test(test_syntax_and_structure),
+		cmocka_unit_test(test_backup_keys),
 		cmocka_unit_test(test_unknown_env),
 		cmocka_unit_test(test_missing_file),
 		cmocka_unit_test(test_password_from_env_file),

@@ -1,0 +1,148 @@
+/* odooctl backup [ENV] [--trigger T] [--db NAME] [--json] */
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "backup.h"
+#include "cmd.h"
+#include "log.h"
+#include "pgx.h"
+#include "util.h"
+
+struct backup_cmd {
+	int json;
+	int trigger;
+	const char *db;
+};
+
+static int on_opt(int opt, const char *arg, void *ctx)
+{
+	struct backup_cmd *o = ctx;
+
+	switch (opt) {
+	case 'j':
+		o->json = 1;
+		return 0;
+	case 't':
+		o->trigger = backup_trigger_parse(arg);
+		if (o->trigger < 0 || o->trigger == TRIGGER_PRE_RESTORE)
+			log_error("--trigger '%s': expected manual, pre-deploy "
+				  "or scheduled", arg);
+		return o->trigger < 0 || o->trigger == TRIGGER_PRE_RESTORE ?
+		       -1 : 0;
+	case 'd':
+		o->db = arg;
+		if (!pgx_name_valid(arg))
+			log_error("--db '%s': not a database name (letters, "
+				  "digits, _ - .)", arg);
+		return pgx_name_valid(arg) ? 0 : -1;
+	}
+	return -1;
+}
+
+static void print_result(const struct backup_result *res, int json)
+{
+	if (json) {
+		json_t *out = json_deep_copy(res->meta);
+
+		json_object_set_new(out, "path", json_string(res->zip));
+		json_dumpf(out, stdout, JSON_INDENT(2));
+		putchar('\n');
+		json_decref(out);
+	} else {
+		printf("%s\n", res->zip);
+	}
+}
+
+/* Takes the backup, then applies retention; returns an exit status. */
+static int run(const struct config_env *env, const struct backup_cmd *o)
+{
+	struct backup_opts bo = { .env = env, .db_name = o->db,
+				  .trigger = (enum backup_trigger)o->trigger };
+	struct backup_result res;
+	struct docker *d = docker_new(env->docker_socket);
+	char *why = NULL;
+	int lock, rc;
+
+	docker_set_cancel(d, &deploy_interrupted);
+	lock = backup_lock(env, &why);
+	if (lock < 0) {
+		log_error("backup of %s refused: %s", env->name, why);
+		free(why);
+		docker_free(d);
+		return lock == -2 ? EXIT_REFUSED : EXIT_FAILED;
+	}
+	rc = backup_create(d, &bo, &res, &why);
+	if (rc == 0) {
+		if (backup_prune(env, &why) < 0) {
+			log_warn("retention in '%s': %s", env->backup_dir, why);
+			free(why);
+		}
+		print_result(&res, o->json);
+		backup_result_release(&res);
+	} else {
+		log_error("backup of %s %s: %s", env->name,
+			  rc == -2 ? "refused" : "failed", why);
+		free(why);
+	}
+	backup_unlock(lock);
+	docker_free(d);
+	return rc == 0 ? EXIT_OK : rc == -2 ? EXIT_REFUSED : EXIT_FAILED;
+}
+
+static int exec_backup(int argc, char **argv, struct global *g)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "trigger", required_argument, NULL, 't' },
+		{ "db", required_argument, NULL, 'd' },
+		{ NULL, 0, NULL, 0 } };
+	struct backup_cmd o = { .trigger = TRIGGER_MANUAL };
+	struct config cfg;
+	const struct config_env *env;
+	int done, rc = EXIT_USAGE;
+
+	if (cmd_getopt(&cmd_backup, argc, argv, opts, &done, on_opt, &o) < 0)
+		return EXIT_USAGE;
+	if (done)
+		return EXIT_OK;
+	if (argc - optind > 1) {
+		cmd_usage_error(&cmd_backup);
+		return EXIT_USAGE;
+	}
+	if (cmd_load_config(g, &cfg) != EXIT_OK)
+		return EXIT_USAGE;
+	env = cmd_env(&cfg, optind < argc ? argv[optind] : NULL);
+	if (env) {
+		cmd_trap_signals();
+		rc = run(env, &o);
+	}
+	config_release(&cfg);
+	return rc;
+}
+
+const struct command cmd_backup = {
+	.name = "backup",
+	.usage = "[ENV] [--trigger manual|pre-deploy|scheduled] [--db NAME] "
+		 "[--json]",
+	.summary = "Back up the database and its filestore, in Odoo's zip "
+		   "format.",
+	.help =
+	"pg_dump runs inside the stack's postgres container (the server's own\n"
+	"version); the filestore is read from the odoo-data volume. The zip\n"
+	"(dump.sql, manifest.json, filestore/) restores through Odoo's\n"
+	"database manager too; beside it, <name>.json holds its sha256, sizes,\n"
+	"row counts, the release that ran and the trigger. Free space is\n"
+	"checked first (database + filestore, +10%); the zip is written as\n"
+	".partial and renamed only when complete and fsync'd. Then retention:\n"
+	"backup_keep newest, all younger than backup_max_age_days, and the\n"
+	"newest verified one are kept. Prints the path of the zip.\n\n"
+	"Options:\n"
+	"  -t, --trigger T   recorded in the metadata [manual]\n"
+	"  -d, --db NAME     another database than the environment's\n"
+	"  -j, --json        print the metadata (and path) as JSON\n\n"
+	"Exit status: 0 done, 1 failed (nothing left behind), 2 usage,\n"
+	"3 refused (not enough space, no database, postgres not running,\n"
+	"nothing deployed, another backup running).\n",
+	.exec = exec_backup,
+};

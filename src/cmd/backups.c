@@ -1,0 +1,117 @@
+/* odooctl backups [ENV] [--json] */
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "backup.h"
+#include "cmd.h"
+#include "log.h"
+#include "util.h"
+
+static int on_opt(int opt, const char *arg, void *ctx)
+{
+	(void)arg;
+	if (opt != 'j')
+		return -1;
+	*(int *)ctx = 1;
+	return 0;
+}
+
+static const char *verdict(int v)
+{
+	return v == 1 ? "passed" : v == 0 ? "FAILED" : "-";
+}
+
+static json_t *item_json(const struct backup_item *it)
+{
+	char ts[21];
+	json_t *o;
+
+	time_iso8601(it->created, ts);
+	o = json_pack("{s:s,s:s,s:s,s:I,s:o}", "name", it->name, "path",
+		      it->zip, "created_at", ts, "size", (json_int_t)it->size,
+		      "verified", it->verified < 0 ? json_null() :
+				  json_boolean(it->verified));
+	json_object_set(o, "trigger", json_object_get(it->meta, "trigger") ?
+			json_object_get(it->meta, "trigger") : json_null());
+	json_object_set(o, "release", json_object_get(it->meta, "release") ?
+			json_object_get(it->meta, "release") : json_null());
+	json_object_set(o, "metadata", it->meta ? it->meta : json_null());
+	return o;
+}
+
+static void print_human(const struct backup_list *l)
+{
+	printf("%-32s %-20s %-11s %10s  %s\n", "NAME", "CREATED", "TRIGGER",
+	       "SIZE", "VERIFIED");
+	for (size_t i = 0; i < l->n; i++) {
+		const struct backup_item *it = &l->items[i];
+		const char *trig = json_string_value(json_object_get(it->meta,
+								     "trigger"));
+		char ts[21], size[32];
+
+		time_iso8601(it->created, ts);
+		fmt_bytes(it->size, size);
+		printf("%-32s %-20s %-11s %10s  %s\n", it->name, ts,
+		       trig ? trig : it->meta ? "-" : "(no metadata)", size,
+		       verdict(it->verified));
+	}
+}
+
+static int exec_backups(int argc, char **argv, struct global *g)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' }, { NULL, 0, NULL, 0 } };
+	struct config cfg;
+	const struct config_env *env;
+	struct backup_list l;
+	char *why = NULL;
+	int done, json = 0, rc = EXIT_USAGE;
+
+	if (cmd_getopt(&cmd_backups, argc, argv, opts, &done, on_opt,
+		       &json) < 0)
+		return EXIT_USAGE;
+	if (done)
+		return EXIT_OK;
+	if (argc - optind > 1) {
+		cmd_usage_error(&cmd_backups);
+		return EXIT_USAGE;
+	}
+	if (cmd_load_config(g, &cfg) != EXIT_OK)
+		return EXIT_USAGE;
+	env = cmd_env(&cfg, optind < argc ? argv[optind] : NULL);
+	if (env && backup_list_load(env->backup_dir, env->name, &l,
+				    &why) < 0) {
+		log_error("%s", why);
+		free(why);
+		rc = EXIT_FAILED;
+	} else if (env) {
+		json_t *arr = json_array();
+
+		for (size_t i = 0; json && i < l.n; i++)
+			json_array_append_new(arr, item_json(&l.items[i]));
+		if (json) {
+			json_dumpf(arr, stdout, JSON_INDENT(2));
+			putchar('\n');
+		} else {
+			print_human(&l);
+		}
+		json_decref(arr);
+		backup_list_release(&l);
+		rc = EXIT_OK;
+	}
+	config_release(&cfg);
+	return rc;
+}
+
+const struct command cmd_backups = {
+	.name = "backups",
+	.usage = "[ENV] [--json]",
+	.summary = "The backups of an environment, newest first.",
+	.help =
+	"Lists the zips in backup_dir named <ENV>-<UTC time>.zip with their\n"
+	"creation time, trigger, size and the verdict of the last verify.\n\n"
+	"Options:\n"
+	"  -j, --json   machine-readable output (with each backup's metadata)\n",
+	.exec = exec_backups,
+};

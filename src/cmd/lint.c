@@ -1,0 +1,203 @@
+/* odooctl lint [PATH...] [--json] [--env ENV] [--no-python] | --dump FILE */
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "lint.h"
+#include "log.h"
+#include "manifest.h"
+#include "pyliteral.h"
+#include "util.h"
+
+struct lint_opts {
+	int json;
+	int no_python;
+	const char *env;
+	const char *dump;
+};
+
+static int on_opt(int opt, const char *arg, void *ctx)
+{
+	struct lint_opts *o = ctx;
+
+	switch (opt) {
+	case 'j':
+		o->json = 1;
+		return 0;
+	case 'P':
+		o->no_python = 1;
+		return 0;
+	case 'e':
+		o->env = arg;
+		return 0;
+	case 'D':
+		o->dump = arg;
+		return 0;
+	}
+	return -1;
+}
+
+/* --dump FILE: the parsed literal as canonical JSON, for the corpus test. */
+static int dump(const char *path)
+{
+	struct pyliteral_error err;
+	struct pyliteral *doc;
+	char *src, *why = NULL, *json;
+	size_t len;
+
+	src = file_read(path, MANIFEST_MAX_SIZE, &len, &why);
+	if (!src) {
+		log_error("%s", why);
+		free(why);
+		return EXIT_USAGE;
+	}
+	doc = pyliteral_parse(src, len, &err);
+	free(src);
+	if (!doc) {
+		log_error("%s:%d:%d: %s", path, err.line, err.col, err.msg);
+		return EXIT_FAILED;
+	}
+	json = pyval_canonical_json(pyliteral_root(doc));
+	printf("%s\n", json);
+	free(json);
+	pyliteral_free(doc);
+	return EXIT_OK;
+}
+
+static void print_json(const struct lint_report *r)
+{
+	json_t *all = json_array(), *top;
+
+	for (size_t i = 0; i < r->n; i++)
+		json_array_append_new(all, json_pack(
+			"{s:s,s:i,s:i,s:s,s:s}", "file", r->v[i].file,
+			"line", r->v[i].line, "col", r->v[i].col,
+			"rule", r->v[i].rule, "message", r->v[i].message));
+	top = json_pack("{s:I,s:o,s:o}", "addons", (json_int_t)r->addons,
+			"python_files", r->py_files < 0 ? json_null() :
+			json_integer(r->py_files), "findings", all);
+	json_dumpf(top, stdout, JSON_INDENT(2));
+	putchar('\n');
+	json_decref(top);
+}
+
+static void print_report(const struct lint_report *r, int json)
+{
+	if (json)
+		print_json(r);
+	for (size_t i = 0; !json && i < r->n; i++)
+		printf("%s:%d:%d: %s: %s\n", r->v[i].file, r->v[i].line,
+		       r->v[i].col, r->v[i].rule, r->v[i].message);
+	if (r->py_files == -1)
+		log_warn("python3 not found: the addons' Python files were "
+			 "not compiled");
+	log_info("%zu addon%s, %ld Python file%s compiled, %zu finding%s",
+		 r->addons, r->addons == 1 ? "" : "s",
+		 r->py_files > 0 ? r->py_files : 0, r->py_files == 1 ? "" : "s",
+		 r->n, r->n == 1 ? "" : "s");
+}
+
+/* The addons of the configured build context, when no PATH is given. */
+static char *default_path(const struct global *g, const char *env_name)
+{
+	const struct config_env *env;
+	struct config cfg;
+	char *path = NULL;
+
+	if (cmd_load_config(g, &cfg) != EXIT_OK)
+		return NULL;
+	env = cmd_env(&cfg, env_name);
+	if (env)
+		path = xasprintf("%s/addons", env->build_context);
+	config_release(&cfg);
+	return path;
+}
+
+static int run_lint(const char *const *paths, size_t n,
+		    const struct lint_opts *o)
+{
+	struct lint_report r;
+	char *why = NULL;
+	int rc;
+
+	lint_report_init(&r);
+	rc = lint_paths(paths, n, !o->no_python, &r, &why);
+	if (rc < 0) {
+		log_error("%s", why);
+		free(why);
+		lint_report_release(&r);
+		return rc == -1 ? EXIT_USAGE : EXIT_FAILED;
+	}
+	lint_report_sort(&r);
+	print_report(&r, o->json);
+	rc = r.n ? EXIT_FAILED : EXIT_OK;
+	lint_report_release(&r);
+	return rc;
+}
+
+static int exec_lint(int argc, char **argv, struct global *g)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "env", required_argument, NULL, 'e' },
+		{ "no-python", no_argument, NULL, 'P' },
+		{ "dump", required_argument, NULL, 'D' },
+		{ NULL, 0, NULL, 0 } };
+	struct lint_opts o = { 0 };
+	char *path;
+	int done, rc;
+
+	if (cmd_getopt(&cmd_lint, argc, argv, opts, &done, on_opt, &o) < 0)
+		return EXIT_USAGE;
+	if (done)
+		return EXIT_OK;
+	if (o.dump && optind < argc) {
+		cmd_usage_error(&cmd_lint);
+		return EXIT_USAGE;
+	}
+	if (o.dump)
+		return dump(o.dump);
+	if (optind < argc)
+		return run_lint((const char *const *)argv + optind,
+				(size_t)(argc - optind), &o);
+	path = default_path(g, o.env);
+	if (!path)
+		return EXIT_USAGE;
+	rc = run_lint((const char *const *)&path, 1, &o);
+	free(path);
+	return rc;
+}
+
+const struct command cmd_lint = {
+	.name = "lint",
+	.usage = "[PATH...] [--json] [--env ENV] [--no-python] | --dump FILE",
+	.summary = "Check the addons' manifests against Odoo 19's rules.",
+	.help =
+	"PATH is an addons directory or one addon's directory; without one,\n"
+	"the addons of the environment's build_context. Every manifest is\n"
+	"parsed as Odoo parses it (a Python literal, without Python), then:\n"
+	"  syntax, manifest-type  it parses, and is a dict with str keys\n"
+	"  name, author, license  present; license one Odoo 19 accepts\n"
+	"  version                19.0.x.y.z, or x.y / x.y.z (prefixed)\n"
+	"  depends                module names, each on the addons path or\n"
+	"                         a module of Odoo 19; depends-cycle: none\n"
+	"  auto_install           True, False or a subset of depends\n"
+	"  data-file              data and demo files exist (.xml .csv .sql)\n"
+	"  external-dependencies  {'python': [...], 'bin': [...]}\n"
+	"  type                   known keys have the type Odoo expects\n"
+	"  deprecated-key         description, active, init_xml, qweb ...\n"
+	"  addon-name             the directory's name is a module name\n"
+	"  python-syntax          the .py files compile (python3 -m\n"
+	"                         py_compile, when python3 is installed)\n"
+	"One line per finding, sorted: FILE:LINE:COL: RULE: MESSAGE.\n\n"
+	"Options:\n"
+	"  -j, --json         machine-readable output\n"
+	"  -e, --env ENV      the environment whose build_context to lint\n"
+	"  -P, --no-python    do not compile the Python files\n"
+	"  -D, --dump FILE    print FILE's literal as canonical JSON (what\n"
+	"                     the corpus test compares with Python)\n\n"
+	"Exit status: 0 nothing found, 1 findings, 2 usage error.\n",
+	.exec = exec_lint,
+};

@@ -1,0 +1,148 @@
+/* odooctl restore BACKUP [ENV] [--db NAME] [--force] [--neutralize] */
+#include <stdlib.h>
+#include <string.h>
+
+#include "backup.h"
+#include "cmd.h"
+#include "log.h"
+#include "pgx.h"
+#include "state.h"
+#include "util.h"
+
+struct restore_cmd {
+	const char *db;
+	int force, neutralize;
+};
+
+static int on_opt(int opt, const char *arg, void *ctx)
+{
+	struct restore_cmd *o = ctx;
+
+	switch (opt) {
+	case 'd':
+		o->db = arg;
+		if (!pgx_name_valid(arg))
+			log_error("--db '%s': not a database name (letters, "
+				  "digits, _ - .)", arg);
+		return pgx_name_valid(arg) ? 0 : -1;
+	case 'f':
+		o->force = 1;
+		return 0;
+	case 'n':
+		o->neutralize = 1;
+		return 0;
+	}
+	return -1;
+}
+
+/* The deploy lock (a restore must not race a deploy), then backups'. */
+static int lock_both(const struct config_env *env, int locks[2])
+{
+	char *why = NULL;
+
+	locks[0] = state_init(env->state_dir, &why) < 0 ? -1 :
+		   state_lock(env->state_dir, &why);
+	locks[1] = locks[0] < 0 ? -1 : backup_lock(env, &why);
+	if (locks[0] >= 0 && locks[1] >= 0)
+		return EXIT_OK;
+	log_error("restore to %s refused: %s", env->name, why);
+	free(why);
+	state_unlock(locks[0]);
+	return locks[0] == -2 || locks[1] == -2 ? EXIT_REFUSED : EXIT_FAILED;
+}
+
+static int run(const struct config_env *env, const char *arg,
+	       const struct restore_cmd *c)
+{
+	struct restore_opts o = { .env = env, .db = c->db, .force = c->force,
+				  .neutralize = c->neutralize };
+	struct docker *d;
+	char *zip, *why = NULL;
+	int locks[2], rc;
+
+	zip = backup_resolve(env, arg, &why);
+	if (!zip) {
+		log_error("%s", why);
+		free(why);
+		return EXIT_USAGE;
+	}
+	rc = lock_both(env, locks);
+	if (rc != EXIT_OK) {
+		free(zip);
+		return rc;
+	}
+	d = docker_new(env->docker_socket);
+	docker_set_cancel(d, &deploy_interrupted);
+	o.zip = zip;
+	rc = backup_restore(d, &o, &why);
+	if (rc < 0) {
+		log_error("restore of %s to %s %s: %s", zip, env->name,
+			  rc == -2 ? "refused" : "failed", why);
+		free(why);
+	}
+	backup_unlock(locks[1]);
+	state_unlock(locks[0]);
+	docker_free(d);
+	free(zip);
+	return rc == 0 ? EXIT_OK : rc == -2 ? EXIT_REFUSED : EXIT_FAILED;
+}
+
+static int exec_restore(int argc, char **argv, struct global *g)
+{
+	static const struct option opts[] = {
+		{ "db", required_argument, NULL, 'd' },
+		{ "force", no_argument, NULL, 'f' },
+		{ "neutralize", no_argument, NULL, 'n' },
+		{ NULL, 0, NULL, 0 } };
+	struct restore_cmd c = { 0 };
+	struct config cfg;
+	const struct config_env *env;
+	int done, rc = EXIT_USAGE;
+
+	if (cmd_getopt(&cmd_restore, argc, argv, opts, &done, on_opt, &c) < 0)
+		return EXIT_USAGE;
+	if (done)
+		return EXIT_OK;
+	if (argc - optind < 1 || argc - optind > 2) {
+		cmd_usage_error(&cmd_restore);
+		return EXIT_USAGE;
+	}
+	if (cmd_load_config(g, &cfg) != EXIT_OK)
+		return EXIT_USAGE;
+	env = cmd_env(&cfg, optind + 1 < argc ? argv[optind + 1] : NULL);
+	if (env) {
+		cmd_trap_signals();
+		rc = run(env, argv[optind], &c);
+	}
+	config_release(&cfg);
+	return rc;
+}
+
+const struct command cmd_restore = {
+	.name = "restore",
+	.usage = "BACKUP [ENV] [--db NAME] [--force] [--neutralize]",
+	.summary = "Restore a backup's database and filestore.",
+	.help =
+	"BACKUP is a zip path, a name in backup_dir, or 'latest'. Its sha256\n"
+	"and size are checked against its metadata first (a zip without\n"
+	"metadata, e.g. from Odoo's database manager, is checked by its\n"
+	"CRCs as it is read). The dump is loaded with psql -v ON_ERROR_STOP=1\n"
+	"in one transaction, committed only if dump.sql ends with pg_dump's\n"
+	"last line, into a staging database; the filestore into a staging\n"
+	"directory of the odoo-data volume. Only then are they swapped in\n"
+	"(the database renames are one transaction). Restoring over the\n"
+	"environment's own database stops its Odoo containers for the swap\n"
+	"and starts them again.\n\n"
+	"Options:\n"
+	"  -d, --db NAME      restore into NAME [the environment's db_name]\n"
+	"  -f, --force        replace an existing database; it is backed up\n"
+	"                     first (trigger pre-restore)\n"
+	"  -n, --neutralize   for a non-production copy: outgoing and incoming\n"
+	"                     mail, crons (but the autovacuum), webhooks and\n"
+	"                     payment providers off, checked before the swap\n\n"
+	"Exit status: 0 restored, 1 failed (the target is as it was), 2 usage,\n"
+	"3 refused before anything was touched (checksum or size mismatch,\n"
+	"not a backup, existing database without --force, lock held, postgres\n"
+	"not running, nothing deployed).\n",
+	.exec = exec_restore,
+};

@@ -1,0 +1,339 @@
+/*
+ * A restore: check the zip, back up what it would overwrite, load it into
+ * a staging database and filestore directory, neutralize when asked (and
+ * check that it took), then swap staging in for the target by renames.
+ * Until the swap the target is untouched; a failed swap is undone.
+ */
+#include "backup_priv.h"
+#include "backup_zip.h"
+#include "log.h"
+#include "stack.h"
+#include "util.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/*
+ * What Odoo 16+ does to a copy (base's and mail's neutralize.sql, and
+ * payment's), each part only where its table exists: outgoing mail off
+ * (and a dead-end server so Odoo's command-line SMTP is not used), incoming
+ * mail off, every cron off but the autovacuum, webhooks and payment
+ * providers off, and the flag Odoo shows in its banner.
+ */
+static const char neutralize_sql[] =
+	"DO $odooctl$ BEGIN\n"
+	"IF to_regclass('public.ir_mail_server') IS NOT NULL THEN\n"
+	"  UPDATE ir_mail_server SET active = false;\n"
+	"  IF EXISTS (SELECT 1 FROM information_schema.columns WHERE "
+	"table_schema = 'public' AND table_name = 'ir_mail_server' AND "
+	"column_name = 'smtp_authentication') THEN\n"
+	"    INSERT INTO ir_mail_server (name, smtp_port, smtp_host, "
+	"smtp_encryption, active, smtp_authentication) VALUES "
+	"('neutralization - disable emails', 1025, 'invalid', 'none', true, "
+	"'login');\n"
+	"  END IF;\n"
+	"END IF;\n"
+	"IF to_regclass('public.fetchmail_server') IS NOT NULL THEN\n"
+	"  UPDATE fetchmail_server SET active = false;\n"
+	"END IF;\n"
+	"IF to_regclass('public.ir_cron') IS NOT NULL THEN\n"
+	"  IF to_regclass('public.ir_model_data') IS NOT NULL THEN\n"
+	"    UPDATE ir_cron SET active = false WHERE id NOT IN (SELECT res_id "
+	"FROM ir_model_data WHERE model = 'ir.cron' AND module = 'base' AND "
+	"name = 'autovacuum_job');\n"
+	"  ELSE\n"
+	"    UPDATE ir_cron SET active = false;\n"
+	"  END IF;\n"
+	"END IF;\n"
+	"IF EXISTS (SELECT 1 FROM information_schema.columns WHERE "
+	"table_schema = 'public' AND table_name = 'ir_act_server' AND "
+	"column_name = 'webhook_url') THEN\n"
+	"  UPDATE ir_act_server SET webhook_url = "
+	"'neutralization - disable webhook' WHERE state = 'webhook';\n"
+	"END IF;\n"
+	"IF to_regclass('public.payment_provider') IS NOT NULL THEN\n"
+	"  UPDATE payment_provider SET state = 'disabled' WHERE state NOT IN "
+	"('test', 'disabled');\n"
+	"END IF;\n"
+	"IF to_regclass('public.ir_config_parameter') IS NOT NULL THEN\n"
+	"  UPDATE ir_config_parameter SET value = 'true' WHERE key = "
+	"'database.is_neutralized';\n"
+	"  IF NOT FOUND THEN\n"
+	"    INSERT INTO ir_config_parameter (key, value) VALUES "
+	"('database.is_neutralized', 'true');\n"
+	"  END IF;\n"
+	"END IF;\n"
+	"END $odooctl$;";
+
+/* count(*) of table WHERE cond, 0 without the table (cond: no quotes). */
+#define GUARDED(t, cond) \
+	"CASE WHEN to_regclass('public." t "') IS NULL THEN 0 ELSE " \
+	"(xpath('/row/n/text()', query_to_xml('SELECT count(*) AS n FROM " \
+	t " WHERE " cond "', false, true, '')))[1]::text::int END"
+
+static const char neutralized_sql[] =
+	"SELECT json_build_object("
+	"'mail_servers', " GUARDED("ir_mail_server",
+				   "active AND smtp_host IS DISTINCT FROM "
+				   "''invalid''") ", "
+	"'fetchmail_servers', " GUARDED("fetchmail_server", "active") ", "
+	"'crons', " GUARDED("ir_cron", "active AND id NOT IN (SELECT res_id "
+			    "FROM ir_model_data WHERE model = ''ir.cron'' "
+			    "AND name = ''autovacuum_job'')") ", "
+	"'payment_providers', " GUARDED("payment_provider",
+					"state NOT IN (''test'', "
+					"''disabled'')") ", "
+	"'flag', CASE WHEN to_regclass('public.ir_config_parameter') IS NULL "
+	"THEN 'no table' ELSE (xpath('/row/v/text()', query_to_xml("
+	"'SELECT value AS v FROM ir_config_parameter WHERE key = "
+	"''database.is_neutralized''', false, true, '')))[1]::text END)";
+
+/* Runs the neutralization in db and checks that nothing is left on. */
+static int neutralize(struct pgx *px, const char *db, char **cause)
+{
+	static const char *const keys[] = { "mail_servers", "fetchmail_servers",
+					    "crons", "payment_providers" };
+	json_t *j;
+	const char *flag;
+	int rc = 0;
+
+	if (pgx_exec(px, db, neutralize_sql, NULL, NULL, cause) < 0)
+		return -1;
+	j = backup_query_json(px, db, neutralized_sql, cause);
+	if (!j)
+		return -1;
+	for (size_t i = 0; i < ARRAY_SIZE(keys) && rc == 0; i++)
+		if (json_integer_value(json_object_get(j, keys[i])) != 0) {
+			*cause = xasprintf("neutralization did not take: %lld "
+					   "%s still active", (long long)
+					   json_integer_value(json_object_get(
+						   j, keys[i])), keys[i]);
+			rc = -1;
+		}
+	flag = json_string_value(json_object_get(j, "flag"));
+	if (rc == 0 && flag && strcmp(flag, "true") && strcmp(flag, "no table")) {
+		*cause = xasprintf("neutralization did not take: "
+				   "database.is_neutralized is '%s'", flag);
+		rc = -1;
+	}
+	if (rc == 0)
+		log_info("neutralized: mail servers, fetchmail, crons (but the "
+			 "autovacuum), webhooks and payment providers are off");
+	json_decref(j);
+	return rc;
+}
+
+/* The running release containers of env: stopped for a swap of its DB. */
+struct paused {
+	char **names;
+	size_t n;
+};
+
+static int pause_odoo(struct docker *d, const struct config_env *env,
+		      struct paused *p, char **cause)
+{
+	json_t *list = NULL, *c;
+	size_t i;
+
+	memset(p, 0, sizeof(*p));
+	if (stack_releases(d, env, &list, cause) < 0)
+		return -1;
+	json_array_foreach(list, i, c) {
+		const char *state = docker_json_str(c, "State");
+		const char *id = docker_json_str(c, "Id");
+		const char *name = json_string_value(json_array_get(
+			json_object_get(c, "Names"), 0));
+
+		if (!state || strcmp(state, "running") || !id)
+			continue;
+		log_info("stopping %s for the swap", name ? name + 1 : id);
+		if (docker_container_stop(d, id, (int)env->stop_timeout,
+					  cause) < 0)
+			break;
+		p->names = xrealloc(p->names, (p->n + 1) * sizeof(*p->names));
+		p->names[p->n++] = xstrdup(id);
+	}
+	json_decref(list);
+	return *cause ? -1 : 0;
+}
+
+static void resume_odoo(struct docker *d, struct paused *p)
+{
+	for (size_t i = 0; i < p->n; i++) {
+		char *why = NULL;
+
+		if (docker_container_start(d, p->names[i], &why) < 0) {
+			log_warn("%s", why);
+			free(why);
+		} else {
+			log_info("started it again");
+		}
+		free(p->names[i]);
+	}
+	free(p->names);
+	memset(p, 0, sizeof(*p));
+}
+
+struct restore {
+	const struct restore_opts *o;
+	struct docker *d;
+	const char *target;
+	char *staging, *old;
+	json_t *meta;
+	struct pgx px;
+	struct filestore fs;
+	int exists;
+};
+
+/* Undoing after a failure: what fails here is worth a warning only. */
+static void quietly(int rc, char **why)
+{
+	if (rc < 0 && *why)
+		log_warn("%s", *why);
+	free(*why);
+	*why = NULL;
+}
+
+/* Databases: target -> old and staging -> target at once; the filestore. */
+static int swap(struct restore *r, char **cause)
+{
+	const char *const in[] = { r->target, r->old, r->staging, r->target,
+				   NULL };
+	const char *const back[] = { r->target, r->staging, r->old,
+				     r->target, NULL };
+	const char *const unnew[] = { r->target, r->staging, NULL };
+	char *why = NULL;
+
+	if (r->exists && pgx_db_drop(&r->px, r->old, cause) < 0)
+		return -1;
+	if (pgx_db_rename(&r->px, r->exists ? in : in + 2, cause) < 0)
+		return -1;
+	if (filestore_replace(&r->fs, r->staging, r->target, cause) < 0) {
+		quietly(pgx_db_rename(&r->px, r->exists ? back : unnew, &why),
+			&why);
+		return -1;
+	}
+	if (r->exists && pgx_db_drop(&r->px, r->old, &why) < 0)
+		log_warn("restored, but the replaced database '%s' is left: %s",
+			 r->old, why);
+	free(why);
+	return 0;
+}
+
+/* Refusals first: nothing is touched before these pass. */
+static int check(struct restore *r, char **cause)
+{
+	char *why = NULL;
+	int rc;
+
+	r->meta = backup_meta_load(r->o->zip, &why);
+	if (!r->meta && why)
+		log_warn("%s", why);
+	else if (!r->meta)
+		log_warn("'%s' has no metadata: no recorded checksum, relying "
+			 "on the zip's own CRCs", r->o->zip);
+	free(why);
+	if (backup_zip_check(r->o->zip, r->meta, cause) < 0)
+		return -2;
+	log_info("checked: %s", r->meta ? "sha256 and size as recorded" :
+		 "the zip's structure");
+	rc = pgx_open(r->d, r->o->env, &r->px, cause);
+	if (rc == 0)
+		rc = filestore_open(r->d, r->o->env, &r->fs, cause);
+	if (rc == 0)
+		rc = pgx_db_exists(&r->px, r->target, &r->exists, cause);
+	if (rc == 0 && r->exists && !r->o->force) {
+		*cause = xasprintf("database '%s' exists (--force replaces it, "
+				   "after a backup of it)", r->target);
+		return -2;
+	}
+	return rc;
+}
+
+static int backup_first(struct restore *r, char **cause)
+{
+	struct backup_opts bo = { .env = r->o->env, .db_name = r->target,
+				  .trigger = TRIGGER_PRE_RESTORE };
+	struct backup_result res;
+	int rc = backup_create(r->d, &bo, &res, cause);
+
+	if (rc == 0)
+		backup_result_release(&res);
+	return rc;
+}
+
+static void drop_staging(struct restore *r)
+{
+	char *why = NULL;
+
+	quietly(pgx_db_drop(&r->px, r->staging, &why), &why);
+	quietly(filestore_remove(&r->fs, r->staging, &why), &why);
+}
+
+static int stage(struct restore *r, char **cause)
+{
+	struct backup_load l = { .px = &r->px, .fs = &r->fs,
+				 .db = r->staging, .fs_dir = r->staging,
+				 .meta = r->meta };
+	int rc;
+
+	log_phase("restore %s into staging database '%s'", r->o->zip,
+		  r->staging);
+	drop_staging(r);
+	rc = backup_load_run(&l, r->o->zip, cause);
+	if (rc == 0 && r->o->neutralize)
+		rc = neutralize(&r->px, r->staging, cause);
+	if (rc < 0) {
+		docker_set_cancel(r->d, NULL);	/* even after a signal */
+		drop_staging(r);
+	}
+	backup_load_release(&l);
+	return rc;
+}
+
+static int swap_in(struct restore *r, char **cause)
+{
+	struct paused p = { 0 };
+	int rc = 0;
+
+	/* Short, and never to be left half-way: a signal waits for it. */
+	docker_set_cancel(r->d, NULL);
+	log_phase("swap '%s' in as '%s'", r->staging, r->target);
+	if (!strcmp(r->target, r->o->env->db_name))
+		rc = pause_odoo(r->d, r->o->env, &p, cause);
+	if (rc == 0)
+		rc = swap(r, cause);
+	resume_odoo(r->d, &p);
+	if (rc < 0)
+		drop_staging(r);
+	return rc;
+}
+
+int backup_restore(struct docker *d, const struct restore_opts *o,
+		   char **cause)
+{
+	struct restore r = { .o = o, .d = d };
+	int rc;
+
+	r.target = o->db ? o->db : o->env->db_name;
+	r.staging = backup_db_scratch("odooctl_restore_", r.target);
+	r.old = backup_db_scratch("odooctl_replaced_", r.target);
+	log_phase("restore %s to database '%s' of %s%s", o->zip, r.target,
+		  o->env->name, o->neutralize ? ", neutralized" : "");
+	rc = check(&r, cause);
+	if (rc == 0 && r.exists)
+		rc = backup_first(&r, cause);
+	if (rc == 0)
+		rc = stage(&r, cause);
+	if (rc == 0)
+		rc = swap_in(&r, cause);
+	if (rc == 0)
+		log_phase("restored: database '%s' and filestore/%s from %s",
+			  r.target, r.target, o->zip);
+	json_decref(r.meta);
+	filestore_close(&r.fs);
+	pgx_close(&r.px);
+	free(r.staging);
+	free(r.old);
+	return rc;
+}

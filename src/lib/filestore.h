@@ -1,0 +1,46 @@
+/*
+ * Odoo's filestore, in the odoo-data volume every release container of an
+ * environment mounts at /var/lib/odoo. Files are read and written as tar
+ * streams through a release container (running or stopped: the Engine
+ * API's archive endpoints need no process); what only a process can do
+ * (measure, remove, rename a tree) runs in a one-off container of the
+ * release image with the same volume, so it works with Odoo stopped too.
+ */
+#ifndef ODOOCTL_FILESTORE_H
+#define ODOOCTL_FILESTORE_H
+
+#include "config.h"
+#include "docker.h"
+
+struct filestore {
+	struct docker *d;	/* borrowed */
+	char *container;	/* a release container of the environment */
+	char *image;		/* its image, for one-off helpers */
+	char *bind;		/* "<volume or host path>:/var/lib/odoo" */
+	int running;
+};
+
+/*
+ * Finds the container: the one state_dir/current names, else the newest
+ * release container of env. -2 when env has none (nothing deployed yet).
+ */
+int filestore_open(struct docker *d, const struct config_env *env,
+		   struct filestore *fs, char **cause);
+void filestore_close(struct filestore *fs);
+
+/* Bytes under filestore/<db> (0 when it does not exist). */
+int filestore_size(struct filestore *fs, const char *db, long long *bytes,
+		   char **cause);
+/* Removes filestore/<db>. */
+int filestore_remove(struct filestore *fs, const char *db, char **cause);
+/*
+ * Replaces filestore/<to> by filestore/<from> (which may be absent: then
+ * <to> is just removed).
+ */
+int filestore_replace(struct filestore *fs, const char *from, const char *to,
+		      char **cause);
+/* The owner of /var/lib/odoo: what Odoo runs as, for restored files. */
+int filestore_owner(struct filestore *fs, long *uid, long *gid,
+		    char **cause);
+
+#endif

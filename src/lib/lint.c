@@ -1,0 +1,377 @@
+#include "lint.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "manifest.h"
+#include "pycompile.h"
+#include "util.h"
+
+/* ---- the report --------------------------------------------------------- */
+
+void lint_report_init(struct lint_report *r)
+{
+	memset(r, 0, sizeof(*r));
+}
+
+void lint_report_release(struct lint_report *r)
+{
+	for (size_t i = 0; i < r->n; i++) {
+		free(r->v[i].file);
+		free(r->v[i].rule);
+		free(r->v[i].message);
+	}
+	free(r->v);
+	lint_report_init(r);
+}
+
+void lint_add(struct lint_report *r, const char *file, int line, int col,
+	      const char *rule, const char *fmt, ...)
+{
+	struct lint_finding *f;
+	va_list ap;
+
+	if (r->n == r->cap) {
+		r->cap = r->cap ? 2 * r->cap : 16;
+		r->v = xrealloc(r->v, r->cap * sizeof(*r->v));
+	}
+	f = &r->v[r->n++];
+	f->file = xstrdup(file);
+	f->line = line;
+	f->col = col;
+	f->rule = xstrdup(rule);
+	va_start(ap, fmt);
+	f->message = xvasprintf(fmt, ap);
+	va_end(ap);
+	/* one finding, one line */
+	for (char *s = f->message; *s; s++)
+		if (*s == '\n' || *s == '\r' || *s == '\t')
+			*s = ' ';
+}
+
+static int cmp_finding(const void *a, const void *b)
+{
+	const struct lint_finding *x = a, *y = b;
+	int c = strcmp(x->file, y->file);
+
+	if (!c)
+		c = (x->line > y->line) - (x->line < y->line);
+	if (!c)
+		c = (x->col > y->col) - (x->col < y->col);
+	if (!c)
+		c = strcmp(x->rule, y->rule);
+	return c ? c : strcmp(x->message, y->message);
+}
+
+void lint_report_sort(struct lint_report *r)
+{
+	if (r->n)
+		qsort(r->v, r->n, sizeof(*r->v), cmp_finding);
+}
+
+/* ---- finding the addons ------------------------------------------------- */
+
+struct addons {
+	struct manifest *m;	/* linted */
+	size_t n, cap;
+	char **known;		/* every addon name seen, sorted */
+	size_t nknown, capknown;
+};
+
+static int is_addon(const char *dir)
+{
+	char *path = xasprintf("%s/" MANIFEST_NAME, dir);
+	struct stat st;
+	int rc = stat(path, &st) == 0 && S_ISREG(st.st_mode);
+
+	free(path);
+	return rc;
+}
+
+static void know(struct addons *a, const char *name)
+{
+	if (a->nknown == a->capknown) {
+		a->capknown = a->capknown ? 2 * a->capknown : 64;
+		a->known = xrealloc(a->known, a->capknown * sizeof(*a->known));
+	}
+	a->known[a->nknown++] = xstrdup(name);
+}
+
+static int cmp_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int maybe_dir(const struct dirent *e)
+{
+	return e->d_name[0] != '.' && (e->d_type == DT_DIR ||
+				       e->d_type == DT_LNK ||
+				       e->d_type == DT_UNKNOWN);
+}
+
+/*
+ * The directories in dir that may be addons, sorted by name (whether they
+ * hold a manifest is seen when it is read); -1 with *cause when dir is
+ * unreadable.
+ */
+static int list_dirs(const char *dir, char ***names, size_t *n, char **cause)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	size_t cap = 0;
+
+	*names = NULL;
+	*n = 0;
+	if (!d) {
+		*cause = xasprintf("cannot read addons directory '%s': %s",
+				   dir, strerror(errno));
+		return -1;
+	}
+	while ((e = readdir(d))) {
+		if (!maybe_dir(e))
+			continue;
+		if (*n == cap) {
+			cap = cap ? 2 * cap : 64;
+			*names = xrealloc(*names, cap * sizeof(**names));
+		}
+		(*names)[(*n)++] = xstrdup(e->d_name);
+	}
+	closedir(d);
+	if (*n)
+		qsort(*names, *n, sizeof(**names), cmp_name);
+	return 0;
+}
+
+/* Lints dir when it is an addon; 0 when it is not. */
+static int lint_one(struct addons *a, const char *dir, struct lint_report *r)
+{
+	if (a->n == a->cap) {
+		a->cap = a->cap ? 2 * a->cap : 64;
+		a->m = xrealloc(a->m, a->cap * sizeof(*a->m));
+	}
+	if (manifest_lint(&a->m[a->n], dir, r) < 0)
+		return 0;
+	know(a, a->m[a->n].name);
+	a->n++;
+	return 1;
+}
+
+static char *parent_of(const char *path)
+{
+	char *p = xstrdup(path), *slash;
+
+	while (strlen(p) > 1 && p[strlen(p) - 1] == '/')
+		p[strlen(p) - 1] = '\0';
+	slash = strrchr(p, '/');
+	if (!slash) {
+		free(p);
+		return xstrdup(".");
+	}
+	slash[slash == p] = '\0';
+	return p;
+}
+
+/* One PATH: an addon (its siblings become known) or an addons directory. */
+static int add_path(struct addons *a, const char *path, struct lint_report *r,
+		    char **cause)
+{
+	struct stat st;
+	int single, found = 0;
+	char *dir, **names, *why = NULL;
+	size_t n;
+
+	if (stat(path, &st) < 0) {
+		*cause = xasprintf("cannot lint '%s': %s", path,
+				   strerror(errno));
+		return -1;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		*cause = xasprintf("cannot lint '%s': not a directory (give an "
+				   "addons directory or an addon's)", path);
+		return -1;
+	}
+	single = is_addon(path);
+	dir = single ? parent_of(path) : xstrdup(path);
+	if (list_dirs(dir, &names, &n, &why) < 0 && !single) {
+		*cause = why;
+		free(dir);
+		return -1;
+	}
+	free(why);
+	for (size_t i = 0; i < n; i++) {
+		char *sub = xasprintf("%s/%s", dir, names[i]);
+
+		if (single && is_addon(sub))
+			know(a, names[i]);
+		else if (!single)
+			found += lint_one(a, sub, r);
+		free(sub);
+		free(names[i]);
+	}
+	if (single)
+		found = lint_one(a, path, r);
+	free(names);
+	free(dir);
+	if (found)
+		return 0;
+	*cause = xasprintf("no addon in '%s' (an addon is a directory "
+			   "holding a " MANIFEST_NAME ")", path);
+	return -1;
+}
+
+/* ---- dependencies ------------------------------------------------------- */
+
+static int known(const struct addons *a, const char *name)
+{
+	return manifest_core_module(name) ||
+	       bsearch(&name, a->known, a->nknown, sizeof(*a->known),
+		       cmp_name) != NULL;
+}
+
+static void check_depends(const struct addons *a, struct lint_report *r)
+{
+	for (size_t i = 0; i < a->n; i++) {
+		const struct manifest *m = &a->m[i];
+
+		for (size_t j = 0; j < m->ndeps; j++)
+			if (!known(a, m->deps[j].name))
+				lint_add(r, m->path, m->deps[j].line,
+					 m->deps[j].col, "depends", "'%s' is "
+					 "neither on the addons path nor a "
+					 "module of Odoo 19", m->deps[j].name);
+	}
+}
+
+struct graph {
+	const struct addons *a;
+	size_t *by_name;	/* indexes of a->m, sorted by name */
+	int *color;		/* 0 new, 1 on the stack, 2 done */
+	size_t *stack, depth;
+	struct lint_report *r;
+};
+
+static const struct addons *sorting;
+
+static int cmp_index(const void *x, const void *y)
+{
+	size_t i = *(const size_t *)x, j = *(const size_t *)y;
+	int c = strcmp(sorting->m[i].name, sorting->m[j].name);
+
+	return c ? c : (i > j) - (i < j);
+}
+
+/* The linted addon called name (the first, as Odoo takes the first). */
+static long addon_index(const struct graph *g, const char *name)
+{
+	size_t lo = 0, hi = g->a->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (strcmp(g->a->m[g->by_name[mid]].name, name) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < g->a->n && !strcmp(g->a->m[g->by_name[lo]].name, name))
+		return (long)g->by_name[lo];
+	return -1;
+}
+
+static void report_cycle(struct graph *g, size_t from, size_t to,
+			 const struct manifest_dep *at)
+{
+	struct buf b;
+	size_t k = g->depth;
+
+	while (k > 0 && g->stack[k - 1] != to)
+		k--;
+	buf_init(&b, 1u << 20);
+	for (k = k ? k - 1 : 0; k < g->depth; k++)
+		buf_printf(&b, "%s -> ", g->a->m[g->stack[k]].name);
+	buf_printf(&b, "%s", g->a->m[to].name);
+	lint_add(g->r, g->a->m[from].path, at->line, at->col, "depends-cycle",
+		 "dependency cycle: %s: Odoo 19 cannot install these modules",
+		 b.data);
+	buf_release(&b);
+}
+
+static void visit(struct graph *g, size_t i)
+{
+	const struct manifest *m = &g->a->m[i];
+
+	g->color[i] = 1;
+	g->stack[g->depth++] = i;
+	for (size_t j = 0; j < m->ndeps; j++) {
+		long t = addon_index(g, m->deps[j].name);
+
+		if (t >= 0 && g->color[t] == 1)
+			report_cycle(g, i, (size_t)t, &m->deps[j]);
+		else if (t >= 0 && g->color[t] == 0)
+			visit(g, (size_t)t);
+	}
+	g->depth--;
+	g->color[i] = 2;
+}
+
+static void check_cycles(const struct addons *a, struct lint_report *r)
+{
+	struct graph g = { a, xcalloc(a->n, sizeof(size_t)),
+			   xcalloc(a->n, sizeof(int)),
+			   xcalloc(a->n, sizeof(size_t)), 0, r };
+
+	for (size_t i = 0; i < a->n; i++)
+		g.by_name[i] = i;
+	sorting = a;
+	if (a->n)
+		qsort(g.by_name, a->n, sizeof(*g.by_name), cmp_index);
+	for (size_t i = 0; i < a->n; i++)
+		if (!g.color[i])
+			visit(&g, i);
+	free(g.by_name);
+	free(g.color);
+	free(g.stack);
+}
+
+/* ---- all of it ---------------------------------------------------------- */
+
+static void addons_release(struct addons *a)
+{
+	for (size_t i = 0; i < a->n; i++)
+		manifest_release(&a->m[i]);
+	for (size_t i = 0; i < a->nknown; i++)
+		free(a->known[i]);
+	free(a->m);
+	free(a->known);
+}
+
+int lint_paths(const char *const *paths, size_t n, int python,
+	       struct lint_report *r, char **cause)
+{
+	struct addons a = { 0 };
+	const char **dirs;
+	int rc = 0;
+
+	for (size_t i = 0; i < n && rc == 0; i++)
+		rc = add_path(&a, paths[i], r, cause);
+	if (rc == 0) {
+		qsort(a.known, a.nknown, sizeof(*a.known), cmp_name);
+		check_depends(&a, r);
+		check_cycles(&a, r);
+		r->addons = a.n;
+		dirs = xcalloc(a.n, sizeof(*dirs));
+		for (size_t i = 0; i < a.n; i++)
+			dirs[i] = a.m[i].dir;
+		r->py_files = python ?
+			      pycompile_addons(dirs, a.n, r, cause) : 0;
+		rc = r->py_files < -1 ? -2 : 0;
+		free(dirs);
+	}
+	addons_release(&a);
+	return rc;
+}

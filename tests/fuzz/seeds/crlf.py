@@ -1,0 +1,5 @@
+# -*- coding: utf-8 -*-
+{
+	"name": "crlf",
+	"depends": ["base",],  # c
+}

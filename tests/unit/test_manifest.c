@@ -1,0 +1,291 @@
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "lint.h"
+#include "manifest.h"
+#include "util.h"
+
+/* tests/fixtures/manifests, found from this file's path. */
+static char *fixture(const char *sub)
+{
+	const char *slash = strrchr(__FILE__, '/');
+
+	return xasprintf("%.*s/../fixtures/manifests/%s",
+			 slash ? (int)(slash - __FILE__) : 1,
+			 slash ? __FILE__ : ".", sub);
+}
+
+static void lint(const char *path, int python, struct lint_report *r)
+{
+	char *why = NULL;
+
+	lint_report_init(r);
+	if (lint_paths(&path, 1, python, r, &why) < 0)
+		fail_msg("lint %s: %s", path, why);
+	lint_report_sort(r);
+}
+
+static void show(const struct lint_report *r)
+{
+	for (size_t i = 0; i < r->n; i++)
+		print_message("  %s:%d:%d: %s: %s\n", r->v[i].file,
+			      r->v[i].line, r->v[i].col, r->v[i].rule,
+			      r->v[i].message);
+}
+
+static void test_passing_tree(void **state)
+{
+	char *dir = fixture("ok");
+	struct lint_report r;
+
+	(void)state;
+	lint(dir, 1, &r);
+	show(&r);
+	assert_int_equal(r.n, 0);
+	assert_int_equal(r.addons, 4);
+	if (r.py_files >= 0)
+		assert_int_equal(r.py_files, 5);
+	lint_report_release(&r);
+	free(dir);
+}
+
+/* Each failing fixture fails its rule only, as many times as given. */
+static void test_failing_fixtures(void **state)
+{
+	static const struct {
+		const char *dir, *rule;
+		size_t count;
+	} cases[] = {
+		{ "bad/syntax", "syntax", 1 },
+		{ "bad/manifest_type", "manifest-type", 1 },
+		{ "bad/name", "name", 1 },
+		{ "bad/author", "author", 1 },
+		{ "bad/license", "license", 1 },
+		{ "bad/version", "version", 1 },
+		{ "bad/depends", "depends", 1 },
+		{ "bad/auto_install", "auto_install", 1 },
+		{ "bad/data_file", "data-file", 1 },
+		{ "bad/external_dependencies", "external-dependencies", 2 },
+		{ "bad/type", "type", 1 },
+		{ "bad/deprecated_key", "deprecated-key", 2 },
+		{ "bad/addon-name", "addon-name", 1 },
+		{ "bad/python_syntax", "python-syntax", 1 },
+		{ "cycle", "depends-cycle", 1 },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		char *dir = fixture(cases[i].dir);
+		int python = !strcmp(cases[i].rule, "python-syntax");
+		struct lint_report r;
+
+		lint(dir, python, &r);
+		if (python && r.py_files < 0) {
+			print_message("python3 missing: %s not checked\n", dir);
+		} else if (r.n != cases[i].count) {
+			show(&r);
+			fail_msg("%s: %zu findings, want %zu", cases[i].dir,
+				 r.n, cases[i].count);
+		}
+		for (size_t j = 0; j < r.n; j++)
+			if (strcmp(r.v[j].rule, cases[i].rule))
+				fail_msg("%s: rule %s, want %s", cases[i].dir,
+					 r.v[j].rule, cases[i].rule);
+		lint_report_release(&r);
+		free(dir);
+	}
+}
+
+/* Lints one addon whose manifest is text; returns the rules found. */
+static char *lint_text(const char *text)
+{
+	char root[] = "/tmp/odooctl-test-manifest-XXXXXX", *dir, *path, *why;
+	struct lint_report r;
+	struct buf rules;
+
+	assert_non_null(mkdtemp(root));
+	dir = xasprintf("%s/my_addon", root);
+	path = xasprintf("%s/" MANIFEST_NAME, dir);
+	assert_int_equal(mkdir(dir, 0755), 0);
+	why = NULL;
+	assert_int_equal(file_write_atomic(path, text, strlen(text), 0644,
+					   &why), 0);
+	lint(dir, 0, &r);
+	buf_init(&rules, 1 << 16);
+	for (size_t i = 0; i < r.n; i++)
+		buf_printf(&rules, "%s%s", i ? " " : "", r.v[i].rule);
+	lint_report_release(&r);
+	unlink(path);
+	rmdir(dir);
+	rmdir(root);
+	free(path);
+	free(dir);
+	return buf_detach(&rules, NULL);
+}
+
+static void assert_rules(const char *fields, const char *want)
+{
+	char *text = xasprintf("{'name': 'n', 'author': 'a', %s}", fields);
+	char *got = lint_text(text);
+
+	if (strcmp(got, want))
+		fail_msg("%s: rules '%s', want '%s'", text, got, want);
+	free(got);
+	free(text);
+}
+
+static void test_versions(void **state)
+{
+	static const char *const ok[] = {
+		"19.0.1.0.0", "19.0.1.0", "19.0.1", "1.0", "1.0.0", "0.1",
+		"2.10.300",
+	};
+	static const char *const bad[] = {
+		"19.0", "18.0.1.0.0", "1", "1.0.0.0", "a.b", "19.0.1.0.0.0",
+		"19.0.x.0.0", "1..0", "19.01", "",
+	};
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(ok); i++) {
+		char *f = xasprintf("'license': 'LGPL-3', 'version': '%s'",
+				    ok[i]);
+
+		assert_rules(f, "");
+		free(f);
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		char *f = xasprintf("'license': 'LGPL-3', 'version': '%s'",
+				    bad[i]);
+
+		assert_rules(f, "version");
+		free(f);
+	}
+	assert_rules("'license': 'LGPL-3', 'version': 1.0", "version");
+}
+
+static void test_licenses(void **state)
+{
+	static const char *const ok[] = {
+		"GPL-2", "GPL-2 or any later version", "GPL-3",
+		"GPL-3 or any later version", "AGPL-3", "LGPL-3",
+		"Other OSI approved licence", "OEEL-1", "OPL-1",
+		"Other proprietary",
+	};
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(ok); i++) {
+		char *f = xasprintf("'license': '%s'", ok[i]);
+
+		assert_rules(f, "");
+		free(f);
+	}
+	assert_rules("'license': 'MIT'", "license");
+	assert_rules("'license': 'lgpl-3'", "license");
+	assert_rules("'license': ''", "license");
+	assert_rules("'license': 3", "license");
+	assert_rules("'version': '1.0'", "license");
+}
+
+static void test_depends_and_auto_install(void **state)
+{
+	(void)state;
+	assert_rules("'license': 'LGPL-3', 'depends': ['base', 'sale', "
+		     "'website_sale']", "");
+	assert_rules("'license': 'LGPL-3', 'depends': 'base'", "depends");
+	assert_rules("'license': 'LGPL-3', 'depends': ['base', 1]", "depends");
+	assert_rules("'license': 'LGPL-3', 'depends': ['my-module']",
+		     "depends");
+	assert_rules("'license': 'LGPL-3', 'depends': ['sale'], "
+		     "'auto_install': True", "");
+	assert_rules("'license': 'LGPL-3', 'depends': ['sale'], "
+		     "'auto_install': ['sale']", "");
+	assert_rules("'license': 'LGPL-3', 'depends': ['sale'], "
+		     "'auto_install': []", "");
+	assert_rules("'license': 'LGPL-3', 'depends': ['sale'], "
+		     "'auto_install': 'sale'", "auto_install");
+	assert_rules("'license': 'LGPL-3', 'depends': ['sale'], "
+		     "'auto_install': ['sale', 'stock']", "auto_install");
+	/* Odoo's own dependency on itself is a cycle */
+	assert_rules("'license': 'LGPL-3', 'depends': ['my_addon']",
+		     "depends-cycle");
+}
+
+static void test_files_and_external(void **state)
+{
+	(void)state;
+	assert_rules("'license': 'LGPL-3', 'data': ['../x.xml', '/etc/passwd',"
+		     " '']", "data-file data-file data-file");
+	assert_rules("'license': 'LGPL-3', 'data': '__manifest__.py'",
+		     "data-file");
+	assert_rules("'license': 'LGPL-3', 'demo': ['__manifest__.py']",
+		     "data-file");
+	assert_rules("'license': 'LGPL-3', 'external_dependencies': "
+		     "{'python': ['lxml>=4.9', 'python-dateutil', "
+		     "'pdfminer.six; python_version > \"3\"'], "
+		     "'bin': ['wkhtmltopdf']}",
+		     "");
+	assert_rules("'license': 'LGPL-3', 'external_dependencies': "
+		     "{'python': ['>=1', ''], 'bin': [3]}",
+		     "external-dependencies external-dependencies "
+		     "external-dependencies");
+	assert_rules("'license': 'LGPL-3', 'external_dependencies': "
+		     "['requests']", "external-dependencies");
+}
+
+static void test_usage_errors(void **state)
+{
+	char root[] = "/tmp/odooctl-test-empty-XXXXXX";
+	const char *path = "/nonexistent/addons";
+	struct lint_report r;
+	char *why = NULL;
+
+	(void)state;
+	lint_report_init(&r);
+	assert_int_equal(lint_paths(&path, 1, 0, &r, &why), -1);
+	assert_non_null(strstr(why, "cannot lint '/nonexistent/addons'"));
+	free(why);
+	assert_non_null(mkdtemp(root));
+	path = root;
+	why = NULL;
+	assert_int_equal(lint_paths(&path, 1, 0, &r, &why), -1);
+	assert_non_null(strstr(why, "no addon in"));
+	free(why);
+	rmdir(root);
+	lint_report_release(&r);
+}
+
+static void test_core_modules(void **state)
+{
+	(void)state;
+	assert_true(manifest_core_module("base"));
+	assert_true(manifest_core_module("account"));
+	assert_true(manifest_core_module("website_timesheet"));
+	assert_true(manifest_core_module("l10n_jp"));
+	assert_false(manifest_core_module("odoo"));
+	assert_false(manifest_core_module("vendor_ops_core"));
+	assert_false(manifest_core_module(""));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_passing_tree),
+		cmocka_unit_test(test_failing_fixtures),
+		cmocka_unit_test(test_versions),
+		cmocka_unit_test(test_licenses),
+		cmocka_unit_test(test_depends_and_auto_install),
+		cmocka_unit_test(test_files_and_external),
+		cmocka_unit_test(test_usage_errors),
+		cmocka_unit_test(test_core_modules),
+	};
+
+	return cmocka_run_group_tests_name("manifest", tests, NULL, NULL);
+}
