@@ -52,9 +52,12 @@ fuzz: $(B)/fuzz/fuzz_pyliteral
 	@rm -rf $(B)/fuzz/seeds && mkdir -p $(B)/fuzz/seeds $(B)/fuzz/corpus
 	@n=0; for f in $(FUZZ_SEEDS); do n=$$((n + 1)); \
 		cp "$$f" $(B)/fuzz/seeds/seed-$$n; done
-	$(B)/fuzz/fuzz_pyliteral -max_len=65536 -max_total_time=$(FUZZ_SECONDS) \
+	@echo "fuzz: fuzz_pyliteral for $(FUZZ_SECONDS) s (log: $(B)/fuzz/log)"
+	@$(B)/fuzz/fuzz_pyliteral -max_len=65536 -max_total_time=$(FUZZ_SECONDS) \
 		-timeout=10 -dict=tests/fuzz/pyliteral.dict -print_final_stats=1 \
-		-artifact_prefix=$(B)/fuzz/ $(B)/fuzz/corpus $(B)/fuzz/seeds
+		-artifact_prefix=$(B)/fuzz/ $(B)/fuzz/corpus $(B)/fuzz/seeds \
+		>$(B)/fuzz/log 2>&1 || { tail -n 60 $(B)/fuzz/log; exit 1; }
+	@grep -E '^(Done|stat::number_of_executed_units|stat::average_exec_per_sec)' $(B)/fuzz/log
 
 # Everything CI runs: the normal build with its unit tests, the literal
 # parser under libFuzzer for FUZZ_SECONDS, the unit tests again under
