@@ -225,18 +225,6 @@ static int write_manifest(struct job *j, char **cause)
 	return rc;
 }
 
-static la_ssize_t from_reader(struct archive *a, void *arg, const void **p)
-{
-	char *why = NULL;
-	long n = docker_reader_read(arg, p, &why);
-
-	if (n < 0) {
-		archive_set_error(a, EIO, "%s", why);
-		free(why);
-	}
-	return n;
-}
-
 /* "<db>/ab/abcdef" -> "filestore/ab/abcdef"; NULL for the top itself. */
 static char *zip_name(const char *tar_name)
 {
@@ -286,7 +274,7 @@ static int copy_tar(struct job *j, struct docker_reader *r, char **cause)
 	int rc;
 
 	archive_read_support_format_tar(a);
-	rc = archive_read_open(a, r, NULL, from_reader, NULL);
+	rc = archive_read_open(a, r, NULL, filestore_archive_read, NULL);
 	while (rc == ARCHIVE_OK &&
 	       (rc = archive_read_next_header(a, &e)) == ARCHIVE_OK)
 		if (archive_entry_filetype(e) == AE_IFREG &&

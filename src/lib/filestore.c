@@ -189,7 +189,8 @@ int filestore_replace(struct filestore *fs, const char *from, const char *to,
 	return rc;
 }
 
-static la_ssize_t from_reader(struct archive *a, void *arg, const void **p)
+la_ssize_t filestore_archive_read(struct archive *a, void *arg,
+				  const void **p)
 {
 	char *why = NULL;
 	long n = docker_reader_read(arg, p, &why);
@@ -220,7 +221,7 @@ int filestore_owner(struct filestore *fs, long *uid, long *gid,
 	}
 	a = archive_read_new();
 	archive_read_support_format_tar(a);
-	if (archive_read_open(a, r, NULL, from_reader, NULL) == ARCHIVE_OK &&
+	if (archive_read_open(a, r, NULL, filestore_archive_read, NULL) == ARCHIVE_OK &&
 	    archive_read_next_header(a, &e) == ARCHIVE_OK) {
 		*uid = (long)archive_entry_uid(e);
 		*gid = (long)archive_entry_gid(e);

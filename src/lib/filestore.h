@@ -9,6 +9,8 @@
 #ifndef ODOOCTL_FILESTORE_H
 #define ODOOCTL_FILESTORE_H
 
+#include <archive.h>
+
 #include "config.h"
 #include "docker.h"
 
@@ -27,6 +29,12 @@ struct filestore {
 int filestore_open(struct docker *d, const struct config_env *env,
 		   struct filestore *fs, char **cause);
 void filestore_close(struct filestore *fs);
+/*
+ * libarchive's read callback over a docker_reader (arg): a tar streamed
+ * from the Engine API, read as it arrives.
+ */
+la_ssize_t filestore_archive_read(struct archive *a, void *arg,
+				  const void **p);
 
 /* Bytes under filestore/<db> (0 when it does not exist). */
 int filestore_size(struct filestore *fs, const char *db, long long *bytes,
