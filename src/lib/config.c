@@ -88,6 +88,16 @@ static const struct option_def options[] = {
 	  "backups always kept, newest first" },
 	{ "backup_max_age_days", OPT_LONG, S(backup_max_age_days), 0, 36500,
 	  "14", "backups younger than this many days are kept too" },
+	{ "cpu_max_percent", OPT_LONG, S(cpu_max_percent), 1, 100, "80",
+	  "health: CPU busy above this percent (1 s sample) is unhealthy" },
+	{ "mem_max_percent", OPT_LONG, S(mem_max_percent), 1, 100, "85",
+	  "health: memory in use (MemAvailable) above this percent" },
+	{ "disk_max_percent", OPT_LONG, S(disk_max_percent), 1, 100, "80",
+	  "health: used space above this percent on the Docker root, "
+	  "state_dir or backup_dir filesystem" },
+	{ "backup_max_age_hours", OPT_LONG, S(backup_max_age_hours), 0, 876000,
+	  "26", "health: the newest verified backup must be younger "
+	  "(0: no backup check)" },
 };
 
 #define SMOKE_KEY "smoke"

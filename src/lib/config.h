@@ -52,6 +52,10 @@ struct config_env {
 	char *backup_dir;
 	long backup_keep;
 	long backup_max_age_days;
+	long cpu_max_percent;
+	long mem_max_percent;
+	long disk_max_percent;
+	long backup_max_age_hours;
 	struct smoke_check smoke[CONFIG_MAX_SMOKE];
 	size_t nsmoke;
 	int smoke_set;	/* a smoke key was given (else the defaults) */

@@ -18,16 +18,17 @@ static char *answer(const char *what, const struct http_response *r)
 	return s;
 }
 
-static int probe_health(const struct config_env *env, const char *base_url,
-			char **cause)
+int health_live(const struct config_env *env, const char *base_url,
+		long timeout_ms, char **cause)
 {
 	char *url = xasprintf("%s/web/health?db_server_status=1", base_url);
 	struct http_request req = { .method = "GET", .url = url,
-				    .timeout_ms = env->health_timeout * 1000 };
+				    .timeout_ms = timeout_ms };
 	struct http_response r;
 	json_t *j = NULL;
 	int rc = -1;
 
+	(void)env;	/* for symmetry with health_ready */
 	if (http_do(&req, &r, cause) < 0)
 		goto out;
 	j = json_loadb(r.body.data ? r.body.data : "", r.body.len, 0, NULL);
@@ -45,8 +46,8 @@ out:
 	return rc;
 }
 
-static int probe_ready(const struct config_env *env, const char *base_url,
-		       char **cause)
+int health_ready(const struct config_env *env, const char *base_url,
+		 long timeout_ms, char **cause)
 {
 	char *url = xasprintf("%s/web/webclient/version_info", base_url);
 	char *db = xasprintf("X-Odoo-Database: %s", env->db_name);
@@ -55,7 +56,7 @@ static int probe_ready(const struct config_env *env, const char *base_url,
 		.content_type = "application/json",
 		.body = "{\"jsonrpc\":\"2.0\",\"method\":\"call\","
 			"\"params\":{},\"id\":1}",
-		.timeout_ms = env->health_timeout * 1000,
+		.timeout_ms = timeout_ms,
 	};
 	struct http_response r;
 	json_t *j = NULL, *result;
@@ -86,9 +87,9 @@ out:
 int health_probe(const struct config_env *env, const char *base_url,
 		 char **cause)
 {
-	if (probe_health(env, base_url, cause) < 0)
+	if (health_live(env, base_url, env->health_timeout * 1000, cause) < 0)
 		return -1;
-	return probe_ready(env, base_url, cause);
+	return health_ready(env, base_url, env->health_timeout * 1000, cause);
 }
 
 int health_proxy(const struct config_env *env, char **cause)

@@ -14,6 +14,12 @@
  */
 int health_probe(const struct config_env *env, const char *base_url,
 		 char **cause);
+/* GET /web/health?db_server_status=1: 200, "pass" and the DB server up. */
+int health_live(const struct config_env *env, const char *base_url,
+		long timeout_ms, char **cause);
+/* JSON-RPC version_info with X-Odoo-Database: env->db_name. */
+int health_ready(const struct config_env *env, const char *base_url,
+		 long timeout_ms, char **cause);
 /* GET base_url/web/health through the proxy: 0 when it answers 200. */
 int health_proxy(const struct config_env *env, char **cause);
 /* Runs every smoke check of env against base_url; stops at the first. */

@@ -5,9 +5,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
-int pg_check(const struct config_env *env, const char *dbname,
-	     long timeout_s, char **cause)
+static double ms_since(const struct timespec *t0)
+{
+	struct timespec t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (double)(t1.tv_sec - t0->tv_sec) * 1e3 +
+	       (double)(t1.tv_nsec - t0->tv_nsec) / 1e6;
+}
+
+static int pg_run(const struct config_env *env, const char *dbname,
+		  long timeout_s, struct pg_probe *p, char **cause)
 {
 	char port[16], timeout[16], *password, *why = NULL;
 	const char *keys[] = { "host", "port", "user", "password", "dbname",
@@ -15,6 +25,7 @@ int pg_check(const struct config_env *env, const char *dbname,
 	const char *values[8];
 	PGconn *conn;
 	PGresult *res;
+	struct timespec t0;
 	int rc = -1;
 
 	password = config_db_password(env, &why);
@@ -33,7 +44,10 @@ int pg_check(const struct config_env *env, const char *dbname,
 	values[5] = timeout;
 	values[6] = "odooctl";
 	values[7] = NULL;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	conn = PQconnectdbParams(keys, values, 0);
+	if (p)
+		p->connect_ms = ms_since(&t0);
 	secret_free(password);
 	if (PQstatus(conn) != CONNECTION_OK) {
 		char *msg = xstrdup(PQerrorMessage(conn));
@@ -48,10 +62,26 @@ int pg_check(const struct config_env *env, const char *dbname,
 		free(msg);
 		goto out;
 	}
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	res = PQexec(conn, "SELECT 1");
 	if (PQresultStatus(res) == PGRES_TUPLES_OK)
 		rc = 0;
-	else
+	if (p)
+		p->query_ms = ms_since(&t0);
+	if (rc == 0 && p) {
+		PQclear(res);
+		res = PQexec(conn, "SELECT (SELECT sum(numbackends) FROM "
+			     "pg_stat_database)::bigint, current_setting("
+			     "'max_connections')::bigint");
+		if (PQresultStatus(res) == PGRES_TUPLES_OK &&
+		    PQntuples(res) == 1) {
+			p->backends = atol(PQgetvalue(res, 0, 0));
+			p->max_connections = atol(PQgetvalue(res, 0, 1));
+		} else {
+			rc = -1;
+		}
+	}
+	if (rc < 0)
 		*cause = xasprintf("PostgreSQL database '%s': %.*s", values[4],
 				   (int)strcspn(PQerrorMessage(conn), "\n"),
 				   PQerrorMessage(conn));
@@ -59,4 +89,17 @@ int pg_check(const struct config_env *env, const char *dbname,
 out:
 	PQfinish(conn);
 	return rc;
+}
+
+int pg_check(const struct config_env *env, const char *dbname,
+	     long timeout_s, char **cause)
+{
+	return pg_run(env, dbname, timeout_s, NULL, cause);
+}
+
+int pg_probe(const struct config_env *env, const char *dbname,
+	     long timeout_s, struct pg_probe *p, char **cause)
+{
+	memset(p, 0, sizeof(*p));
+	return pg_run(env, dbname, timeout_s, p, cause);
 }

@@ -12,4 +12,15 @@
 int pg_check(const struct config_env *env, const char *dbname,
 	     long timeout_s, char **cause);
 
+struct pg_probe {
+	double connect_ms;	/* connection and authentication */
+	double query_ms;	/* SELECT 1 */
+	long backends;		/* sum of pg_stat_database.numbackends */
+	long max_connections;
+};
+
+/* pg_check, timed, with the server's connection count and limit. */
+int pg_probe(const struct config_env *env, const char *dbname,
+	     long timeout_s, struct pg_probe *p, char **cause);
+
 #endif
