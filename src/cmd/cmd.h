@@ -41,6 +41,12 @@ int cmd_getopt(const struct command *c, int argc, char **argv,
 int cmd_load_config(const struct global *g, struct config *cfg);
 /* name NULL: the only environment, else "production" if present. */
 const struct config_env *cmd_env(const struct config *cfg, const char *name);
+/*
+ * Both of the above: the environment `name` of the loaded config, or NULL
+ * (an error printed, nothing left to release): the command exits 2.
+ */
+const struct config_env *cmd_open_env(const struct global *g,
+				      const char *name, struct config *cfg);
 /* The login name, for history lines. Caller frees. */
 char *cmd_operator(void);
 /* SIGTERM/SIGINT set deploy_interrupted, so deploys roll back cleanly. */

@@ -91,6 +91,19 @@ const struct config_env *cmd_env(const struct config *cfg, const char *name)
 	return env;
 }
 
+const struct config_env *cmd_open_env(const struct global *g,
+				      const char *name, struct config *cfg)
+{
+	const struct config_env *env;
+
+	if (cmd_load_config(g, cfg) != EXIT_OK)
+		return NULL;
+	env = cmd_env(cfg, name);
+	if (!env)
+		config_release(cfg);
+	return env;
+}
+
 char *cmd_operator(void)
 {
 	struct passwd *pw = getpwuid(getuid());

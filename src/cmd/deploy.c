@@ -22,13 +22,9 @@ static int exec_deploy(int argc, char **argv, struct global *g)
 		cmd_usage_error(&cmd_deploy);
 		return EXIT_USAGE;
 	}
-	if (cmd_load_config(g, &cfg) != EXIT_OK)
+	env = cmd_open_env(g, argv[optind + 1], &cfg);
+	if (!env)
 		return EXIT_USAGE;
-	env = cmd_env(&cfg, argv[optind + 1]);
-	if (!env) {
-		config_release(&cfg);
-		return EXIT_USAGE;
-	}
 	if (release_parse(&rel, argv[optind], env->image_repository,
 			  &why) < 0) {
 		log_error("%s", why);

@@ -66,13 +66,9 @@ static int exec_health(int argc, char **argv, struct global *g)
 		cmd_usage_error(&cmd_health);
 		return EXIT_USAGE;
 	}
-	if (cmd_load_config(g, &cfg) != EXIT_OK)
+	env = cmd_open_env(g, optind < argc ? argv[optind] : NULL, &cfg);
+	if (!env)
 		return EXIT_USAGE;
-	env = cmd_env(&cfg, optind < argc ? argv[optind] : NULL);
-	if (!env) {
-		config_release(&cfg);
-		return EXIT_USAGE;
-	}
 	checks_run(env, 1000, &r);
 	if (ho.json)
 		print_json(env, &r);

@@ -102,10 +102,10 @@ static int exec_push(int argc, char **argv, struct global *g)
 		cmd_usage_error(&cmd_push);
 		return EXIT_USAGE;
 	}
-	if (cmd_load_config(g, &cfg) != EXIT_OK)
+	env = cmd_open_env(g, optind < argc ? argv[optind] : NULL, &cfg);
+	if (!env)
 		return EXIT_USAGE;
-	env = cmd_env(&cfg, optind < argc ? argv[optind] : NULL);
-	rc = env ? push(env, &o) : EXIT_USAGE;
+	rc = push(env, &o);
 	config_release(&cfg);
 	return rc;
 }

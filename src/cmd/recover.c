@@ -20,13 +20,9 @@ static int exec_recover(int argc, char **argv, struct global *g)
 		cmd_usage_error(&cmd_recover);
 		return EXIT_USAGE;
 	}
-	if (cmd_load_config(g, &cfg) != EXIT_OK)
+	env = cmd_open_env(g, optind < argc ? argv[optind] : NULL, &cfg);
+	if (!env)
 		return EXIT_USAGE;
-	env = cmd_env(&cfg, optind < argc ? argv[optind] : NULL);
-	if (!env) {
-		config_release(&cfg);
-		return EXIT_USAGE;
-	}
 	op = cmd_operator();
 	if (!history_field_valid(op)) {
 		log_error("operator '%s' may not contain '|' or a newline", op);

@@ -199,13 +199,9 @@ static int exec_status(int argc, char **argv, struct global *g)
 		cmd_usage_error(&cmd_status);
 		return EXIT_USAGE;
 	}
-	if (cmd_load_config(g, &cfg) != EXIT_OK)
+	env = cmd_open_env(g, optind < argc ? argv[optind] : NULL, &cfg);
+	if (!env)
 		return EXIT_USAGE;
-	env = cmd_env(&cfg, optind < argc ? argv[optind] : NULL);
-	if (!env) {
-		config_release(&cfg);
-		return EXIT_USAGE;
-	}
 	o = status_json(env, &rc);
 	if (so.json) {
 		json_dumpf(o, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
