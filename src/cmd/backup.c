@@ -110,13 +110,11 @@ static int exec_backup(int argc, char **argv, struct global *g)
 		cmd_usage_error(&cmd_backup);
 		return EXIT_USAGE;
 	}
-	if (cmd_load_config(g, &cfg) != EXIT_OK)
+	env = cmd_open_env(g, optind < argc ? argv[optind] : NULL, &cfg);
+	if (!env)
 		return EXIT_USAGE;
-	env = cmd_env(&cfg, optind < argc ? argv[optind] : NULL);
-	if (env) {
-		cmd_trap_signals();
-		rc = run(env, &o);
-	}
+	cmd_trap_signals();
+	rc = run(env, &o);
 	config_release(&cfg);
 	return rc;
 }

@@ -77,15 +77,14 @@ static int exec_backups(int argc, char **argv, struct global *g)
 		cmd_usage_error(&cmd_backups);
 		return EXIT_USAGE;
 	}
-	if (cmd_load_config(g, &cfg) != EXIT_OK)
+	env = cmd_open_env(g, optind < argc ? argv[optind] : NULL, &cfg);
+	if (!env)
 		return EXIT_USAGE;
-	env = cmd_env(&cfg, optind < argc ? argv[optind] : NULL);
-	if (env && backup_list_load(env->backup_dir, env->name, &l,
-				    &why) < 0) {
+	if (backup_list_load(env->backup_dir, env->name, &l, &why) < 0) {
 		log_error("%s", why);
 		free(why);
 		rc = EXIT_FAILED;
-	} else if (env) {
+	} else {
 		json_t *arr = json_array();
 
 		for (size_t i = 0; json && i < l.n; i++)

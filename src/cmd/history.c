@@ -80,16 +80,14 @@ static int exec_history(int argc, char **argv, struct global *g)
 		cmd_usage_error(&cmd_history);
 		return EXIT_USAGE;
 	}
-	if (cmd_load_config(g, &cfg) != EXIT_OK)
+	env = cmd_open_env(g, optind < argc ? argv[optind] : NULL, &cfg);
+	if (!env)
 		return EXIT_USAGE;
-	env = cmd_env(&cfg, optind < argc ? argv[optind] : NULL);
-	if (!env || history_load(env->state_dir, &h, &skipped, &why) < 0) {
-		if (env) {
-			log_error("%s", why);
-			free(why);
-		}
+	if (history_load(env->state_dir, &h, &skipped, &why) < 0) {
+		log_error("%s", why);
+		free(why);
 		config_release(&cfg);
-		return env ? EXIT_FAILED : EXIT_USAGE;
+		return EXIT_FAILED;
 	}
 	if (skipped)
 		log_warn("%zu malformed line%s in %s/history.log skipped",

@@ -77,13 +77,11 @@ static int exec_verify(int argc, char **argv, struct global *g)
 		cmd_usage_error(&cmd_verify);
 		return EXIT_USAGE;
 	}
-	if (cmd_load_config(g, &cfg) != EXIT_OK)
+	env = cmd_open_env(g, optind + 1 < argc ? argv[optind + 1] : NULL, &cfg);
+	if (!env)
 		return EXIT_USAGE;
-	env = cmd_env(&cfg, optind + 1 < argc ? argv[optind + 1] : NULL);
-	if (env) {
-		cmd_trap_signals();
-		rc = run(env, argv[optind], json);
-	}
+	cmd_trap_signals();
+	rc = run(env, argv[optind], json);
 	config_release(&cfg);
 	return rc;
 }
