@@ -20,6 +20,7 @@
 struct canned {
 	const char *data;
 	size_t len;		/* 0: strlen(data) */
+	int slow;		/* one byte at a time, to split every read */
 };
 
 struct server {
@@ -63,20 +64,30 @@ static void canned_read_request(struct server *s, int c)
 	buf_release(&b);
 }
 
+static void canned_write_reply(int c, const struct canned *r)
+{
+	size_t len = r->len ? r->len : strlen(r->data);
+	size_t step = r->slow ? 1 : len;
+
+	for (size_t off = 0; off < len; off += step) {
+		if (send(c, r->data + off, step, MSG_NOSIGNAL) < 0)
+			break;
+		if (r->slow)
+			usleep(500);
+	}
+}
+
 static void *canned_serve(void *arg)
 {
 	struct server *s = arg;
 
 	for (size_t i = 0; i < s->n; i++) {
-		const struct canned *r = &s->replies[i];
 		int c = accept(s->fd, NULL, NULL);
 
 		if (c < 0)
 			break;
 		canned_read_request(s, c);
-		if (send(c, r->data, r->len ? r->len : strlen(r->data),
-			 MSG_NOSIGNAL) < 0)
-			perror("canned server");
+		canned_write_reply(c, &s->replies[i]);
 		close(c);
 	}
 	return NULL;

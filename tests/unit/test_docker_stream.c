@@ -21,7 +21,7 @@ static void test_exec_create_refused(void **state)
 {
 	char *r404 = http_reply("404 Not Found",
 				"{\"message\":\"No such container: pg\"}");
-	struct canned c[] = { { r404, 0 } };
+	struct canned c[] = { { r404, 0, 0 } };
 	struct server *s = server_start(c, ARRAY_SIZE(c));
 	struct docker *d = docker_new(s->sock);
 	const char *const argv[] = { "pg_dump", NULL };
@@ -48,7 +48,7 @@ static void test_exec_start_refused(void **state)
 	char *create = http_reply("201 Created", "{\"Id\":\"e1\"}");
 	char *r409 = http_reply("409 Conflict",
 				"{\"message\":\"container pg is not running\"}");
-	struct canned c[] = { { create, 0 }, { r409, 0 } };
+	struct canned c[] = { { create, 0, 0 }, { r409, 0, 0 } };
 	struct server *s = server_start(c, ARRAY_SIZE(c));
 	struct docker *d = docker_new(s->sock);
 	const char *const argv[] = { "psql", NULL };
@@ -82,8 +82,8 @@ static void test_exec_demultiplex_and_tail(void **state)
 		"\1\0\0\0\0\0\0\3end";
 	char *create = http_reply("201 Created", "{\"Id\":\"e2\"}");
 	char *done = http_reply("200 OK", "{\"Running\":false,\"ExitCode\":3}");
-	struct canned c[] = { { create, 0 }, { start, sizeof(start) - 1 },
-			      { done, 0 } };
+	struct canned c[] = { { create, 0, 0 }, { start, sizeof(start) - 1, 0 },
+			      { done, 0, 0 } };
 	struct server *s = server_start(c, ARRAY_SIZE(c));
 	struct docker *d = docker_new(s->sock);
 	const char *const argv[] = { "sh", NULL };
@@ -114,7 +114,7 @@ static void test_archive_get_absent_and_error(void **state)
 				"{\"message\":\"Could not find the file\"}");
 	char *r500 = http_reply("500 Internal Server Error",
 				"{\"message\":\"disk on fire\"}");
-	struct canned c[] = { { r404, 0 }, { r500, 0 } };
+	struct canned c[] = { { r404, 0, 0 }, { r500, 0, 0 } };
 	struct server *s = server_start(c, ARRAY_SIZE(c));
 	struct docker *d = docker_new(s->sock);
 	struct docker_reader *r = NULL;
@@ -147,7 +147,7 @@ static void test_archive_get_chunked(void **state)
 		"HTTP/1.1 200 OK\r\nContent-Type: application/x-tar\r\n"
 		"Transfer-Encoding: chunked\r\n\r\n"
 		"5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n";
-	struct canned c[] = { { reply, 0 } };
+	struct canned c[] = { { reply, 0, 0 } };
 	struct server *s = server_start(c, ARRAY_SIZE(c));
 	struct docker *d = docker_new(s->sock);
 	struct docker_reader *r = NULL;
@@ -175,7 +175,7 @@ static void test_archive_put_refused(void **state)
 {
 	char *r404 = http_reply("404 Not Found",
 				"{\"message\":\"Could not find the file /x\"}");
-	struct canned c[] = { { r404, 0 } };
+	struct canned c[] = { { r404, 0, 0 } };
 	struct server *s = server_start(c, ARRAY_SIZE(c));
 	struct docker *d = docker_new(s->sock);
 	struct docker_writer *w = NULL;
