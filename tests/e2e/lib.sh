@@ -67,9 +67,10 @@ if [[ -z ${DOCKER:-} ]]; then
 fi
 COMPOSE=${COMPOSE:-docker-compose}
 E2E_REGISTRY=${E2E_REGISTRY:-127.0.0.1:5000}
-STANDIN_ODOO=odooctl-test/odoo-standin:19.0
-STANDIN_POSTGRES=odooctl-test/postgres:15
-STANDIN_NGINX=odooctl-test/nginx:1.22
+# The stand-in images of this checkout's recipe (build-images.sh --tags).
+if [[ -z ${STANDIN_ODOO:-} ]]; then
+	eval "$("$E2E_ROOT/tests/fixtures/standin/build-images.sh" --tags)"
+fi
 STACK_COMPOSE_FILE=$E2E_ROOT/infra/stacks/odoo19-central/docker-compose.yml
 SERVICE_DIR=$E2E_ROOT/services/odoo19-central-addons
 export ODOOCTL DOCKER E2E_REGISTRY
