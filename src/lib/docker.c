@@ -2,6 +2,7 @@
 #include "docker_priv.h"
 #include "buildctx.h"
 #include "log.h"
+#include "regauth.h"
 
 #include <curl/curl.h>
 #include <ctype.h>
@@ -21,7 +22,6 @@
 #define CALL_S		60L		/* a plain call, whole */
 #define STALL_S		120L		/* pull/push: no byte for this long */
 #define BUILD_STALL_S	600L		/* a quiet RUN step may take a while */
-#define NO_AUTH		"e30="		/* base64("{}") */
 
 struct docker {
 	char *socket;
@@ -653,12 +653,17 @@ int docker_image_pull(struct docker *d, const char *ref,
 	struct req r = req_new("POST",
 			       docker_upath("/images/create?fromImage=%s", ref),
 			       xasprintf("cannot pull '%s'", ref));
-	int rc;
+	char *auth = regauth_header(ref, cause);
+	int rc = -1;
 
-	r.auth = NO_AUTH;
+	r.auth = auth;
 	r.stall_s = STALL_S;
-	rc = api_stream(d, &r, &st, cause);
+	if (auth)
+		rc = api_stream(d, &r, &st, cause);
+	else
+		req_release(&r);
 	stream_release(&st);
+	secret_free(auth);
 	return rc;
 }
 
@@ -668,10 +673,19 @@ int docker_distribution_check(struct docker *d, const char *ref, int *absent,
 	struct req r = req_new("GET", docker_upath("/distribution/%s/json", ref),
 			       xasprintf("cannot find '%s' in its registry",
 					 ref));
+	char *auth = regauth_header(ref, cause);
 	long status = 0;
+	int rc;
 
 	*absent = 0;
-	if (api(d, &r, &status, NULL, cause) == 0)
+	if (!auth) {
+		req_release(&r);
+		return -1;
+	}
+	r.auth = auth;
+	rc = api(d, &r, &status, NULL, cause);
+	secret_free(auth);
+	if (rc == 0)
 		return 0;
 	*absent = status == 404;
 	return -1;
@@ -772,11 +786,16 @@ int docker_image_push(struct docker *d, const char *repo, const char *tag,
 	struct req r = req_new("POST", docker_upath("/images/%s/push?tag=%s", repo,
 					     tag),
 			       xasprintf("cannot push '%s'", name));
+	char *auth = regauth_header(repo, cause);
 	int rc = -1;
 
 	*digest = NULL;
-	r.auth = NO_AUTH;
+	r.auth = auth;
 	r.stall_s = STALL_S;
+	if (!auth) {
+		req_release(&r);
+		goto out;
+	}
 	if (api_stream(d, &r, &st, cause) < 0)
 		goto out;
 	if (!st.digest) {
@@ -789,6 +808,7 @@ int docker_image_push(struct docker *d, const char *repo, const char *tag,
 	rc = 0;
 out:
 	stream_release(&st);
+	secret_free(auth);
 	free(name);
 	return rc;
 }

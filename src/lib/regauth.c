@@ -1,0 +1,183 @@
+#include "regauth.h"
+#include "util.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <openssl/evp.h>
+#include <pwd.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define CONFIG_MAX (1u << 20)
+
+char *regauth_host(const char *ref)
+{
+	size_t n = strcspn(ref, "/");
+
+	if (ref[n] == '/' && (memchr(ref, '.', n) || memchr(ref, ':', n) ||
+			      (n == 9 && !strncmp(ref, "localhost", 9))))
+		return xstrndup(ref, n);
+	return xstrdup("docker.io");
+}
+
+char *regauth_config_path(void)
+{
+	const char *dir = getenv("DOCKER_CONFIG");
+	const char *home = getenv("HOME");
+	struct passwd *pw;
+
+	if (dir && *dir)
+		return xasprintf("%s/config.json", dir);
+	if ((!home || !*home) && (pw = getpwuid(getuid())))
+		home = pw->pw_dir;
+	return xasprintf("%s/.docker/config.json", home ? home : "");
+}
+
+/* An "auths" key ("https://ghcr.io", "ghcr.io/v2/") names host? */
+static int key_names(const char *key, const char *host)
+{
+	size_t n;
+
+	if (!strncmp(key, "https://", 8))
+		key += 8;
+	else if (!strncmp(key, "http://", 7))
+		key += 7;
+	n = strcspn(key, "/");
+	if (n == strlen(host) && !strncmp(key, host, n))
+		return 1;
+	return !strcmp(host, "docker.io") &&
+	       ((n == 15 && !strncmp(key, "index.docker.io", n)) ||
+		(n == 20 && !strncmp(key, "registry-1.docker.io", n)));
+}
+
+/* base64 (standard alphabet, padded) of "user:password" into a string. */
+static char *decode_auth(const char *b64)
+{
+	size_t n = strlen(b64);
+	unsigned char *out;
+	int len;
+
+	if (n == 0 || n % 4)
+		return NULL;
+	out = xmalloc(n / 4 * 3 + 1);
+	len = EVP_DecodeBlock(out, (const unsigned char *)b64, (int)n);
+	if (len < 0) {
+		free(out);
+		return NULL;
+	}
+	len -= (b64[n - 1] == '=') + (b64[n - 2] == '=');
+	out[len] = '\0';
+	if (strlen((char *)out) != (size_t)len || !strchr((char *)out, ':')) {
+		secret_free((char *)out);
+		return NULL;
+	}
+	return (char *)out;
+}
+
+/* base64url, padded, as the daemon decodes X-Registry-Auth. */
+static char *encode_url(const char *s)
+{
+	size_t n = strlen(s);
+	char *out = xmalloc((n + 2) / 3 * 4 + 1);
+
+	EVP_EncodeBlock((unsigned char *)out, (const unsigned char *)s, (int)n);
+	for (char *p = out; *p; p++)
+		if (*p == '+')
+			*p = '-';
+		else if (*p == '/')
+			*p = '_';
+	return out;
+}
+
+static char *header_of(const char *userpass, const char *host)
+{
+	char *colon = strchr(userpass, ':');
+	char *user = xstrndup(userpass, (size_t)(colon - userpass));
+	json_t *j = json_pack("{s:s,s:s,s:s}", "username", user, "password",
+			      colon + 1, "serveraddress", host);
+	char *text = j ? json_dumps(j, JSON_COMPACT) : NULL;
+	char *h = text ? encode_url(text) : NULL;
+
+	if (text)
+		secret_free(text);
+	json_decref(j);
+	free(user);
+	return h;
+}
+
+/* The header from the entry for host in the parsed config. */
+static char *from_config(json_t *cfg, const char *path, const char *host,
+			 char **cause)
+{
+	json_t *auths = json_object_get(cfg, "auths"), *v;
+	const char *key, *b64, *helper = NULL;
+	char *userpass, *h;
+
+	json_object_foreach(auths, key, v) {
+		if (!key_names(key, host))
+			continue;
+		b64 = json_string_value(json_object_get(v, "auth"));
+		if (!b64 || !*b64)
+			break;
+		userpass = decode_auth(b64);
+		if (!userpass) {
+			*cause = xasprintf("'%s': the credentials for '%s' are "
+					   "not base64 of user:password", path,
+					   key);
+			return NULL;
+		}
+		h = header_of(userpass, host);
+		secret_free(userpass);
+		if (!h)
+			*cause = xasprintf("'%s': the credentials for '%s' are "
+					   "not UTF-8", path, key);
+		return h;
+	}
+	helper = json_string_value(json_object_get(
+		json_object_get(cfg, "credHelpers"), host));
+	if (!helper)
+		helper = json_string_value(json_object_get(cfg, "credsStore"));
+	if (helper && json_object_get(auths, host)) {
+		*cause = xasprintf("'%s': the credentials for '%s' are kept by "
+				   "the credential helper '%s', which odooctl "
+				   "does not run", path, host, helper);
+		return NULL;
+	}
+	return xstrdup(REGAUTH_NONE);
+}
+
+char *regauth_header(const char *ref, char **cause)
+{
+	char *path = regauth_config_path(), *host = regauth_host(ref);
+	char *text, *h = NULL, *why = NULL;
+	json_error_t jerr;
+	json_t *cfg;
+	size_t len;
+
+	if (access(path, F_OK) < 0 && (errno == ENOENT || errno == ENOTDIR)) {
+		h = xstrdup(REGAUTH_NONE);
+		goto out;
+	}
+	text = file_read(path, CONFIG_MAX, &len, &why);
+	if (!text) {
+		*cause = xasprintf("cannot read the registry credentials: %s",
+				   why);
+		goto out;
+	}
+	cfg = json_loadb(text, len, 0, &jerr);
+	secret_free(text);
+	if (!json_is_object(cfg)) {
+		*cause = xasprintf("'%s': not a docker config file: %s", path,
+				   cfg ? "not a JSON object" : jerr.text);
+		json_decref(cfg);
+		goto out;
+	}
+	h = from_config(cfg, path, host, cause);
+	json_decref(cfg);
+out:
+	free(why);
+	free(host);
+	free(path);
+	return h;
+}
