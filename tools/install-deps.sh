@@ -2,26 +2,46 @@
 # Installs the Debian packages odooctl needs to build and to run its test
 # suite (compilers and libraries, Docker Engine, Compose v1, an OCI registry,
 # PostgreSQL 15, nginx, busybox; clang with its libFuzzer runtime, shellcheck
-# and python3 for the lint tests). Idempotent: asks apt only about what is
-# missing, and prints nothing when everything is already there.
+# and python3 for the lint tests; Node.js and actionlint for the CI checks,
+# openssh-server and apache2-utils for the CI pipeline's test). Idempotent:
+# asks apt only about what is missing, and prints nothing when everything is
+# already there.
+#   --build   only what building odooctl needs (the CI image job)
+#   --lint    that and the linters (the CI lint job)
 set -euo pipefail
 
-packages=(
-	build-essential pkg-config
+build=(
+	build-essential pkg-config git jq
 	libcurl4-openssl-dev libjansson-dev libinih-dev libpq-dev
-	libarchive-dev libssl-dev libcmocka-dev libmicrohttpd-dev
+	libarchive-dev libssl-dev
+)
+lint=(shellcheck python3 python3-yaml)
+rest=(
+	libcmocka-dev libmicrohttpd-dev
 	docker.io docker-registry docker-compose
 	postgresql-15 postgresql-client-15 nginx-light busybox-static
-	curl git iproute2 jq util-linux procps
-	clang libclang-rt-dev shellcheck python3
+	curl iproute2 util-linux procps
+	clang libclang-rt-dev openssh-server apache2-utils
 )
+case ${1:-} in
+--build) packages=("${build[@]}") ;;
+--lint) packages=("${build[@]}" "${lint[@]}") ;;
+'') packages=("${build[@]}" "${lint[@]}" "${rest[@]}") ;;
+*) echo "usage: install-deps.sh [--build | --lint]" >&2; exit 2 ;;
+esac
+# Node.js from elsewhere (a runner's own) is fine; npm comes with it there.
+[[ ${1:-} == --build ]] || command -v npm >/dev/null || packages+=(nodejs npm)
 
 missing=()
 for p in "${packages[@]}"; do
 	status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
 	[[ $status == "install ok installed" ]] || missing+=("$p")
 done
-((${#missing[@]})) || exit 0
+here=$(dirname "${BASH_SOURCE[0]}")
+if ((${#missing[@]} == 0)); then
+	[[ ${1:-} == --build ]] || exec "$here/install-actionlint.sh"
+	exit 0
+fi
 
 sudo=()
 if ((EUID != 0)); then
@@ -45,3 +65,4 @@ if [[ ! -e /usr/sbin/policy-rc.d ]]; then
 	trap '"${sudo[@]}" rm -f "$policy"' EXIT
 fi
 "${sudo[@]}" apt-get install -y -q "${missing[@]}"
+[[ ${1:-} == --build ]] || "$here/install-actionlint.sh"
