@@ -18,8 +18,8 @@ digest=$1 env=$2 operator=$3
 [[ $digest =~ ^sha256:[0-9a-f]{64}$ ]] ||
 	ci_die "'$digest' is not a digest (sha256:<64 hex>)"
 [[ $env =~ ^[A-Za-z0-9_.-]+$ ]] || ci_die "'$env' is not an environment name"
-[[ $operator =~ ^[A-Za-z0-9_.@\[\]-]+$ ]] ||
-	ci_die "'$operator' is not an operator name"
+name_re='^[][A-Za-z0-9_.@-]+$'	# GitHub logins, and bots' "name[bot]"
+[[ $operator =~ $name_re ]] || ci_die "'$operator' is not an operator name"
 for v in DEPLOY_HOST DEPLOY_USER DEPLOY_SSH_KEY DEPLOY_KNOWN_HOSTS; do
 	[[ -n ${!v:-} ]] || ci_die "$v is empty"
 done
