@@ -114,6 +114,19 @@ static json_t *releases_json(struct docker *d, const struct config_env *env)
 	return out;
 }
 
+/* How the serving release came in: the path it took (null: unknown). */
+static json_t *last_deploy_json(const struct config_env *env,
+				const struct current *cur)
+{
+	json_t *o = state_read_last_deploy(env->state_dir);
+
+	if (o && cur->digest && !strcmp(cur->digest, json_string_value(
+			json_object_get(o, "digest")) ?: ""))
+		return o;
+	json_decref(o);
+	return json_null();
+}
+
 static json_t *status_json(const struct config_env *env, int *rc)
 {
 	struct docker *d = docker_new(env->docker_socket);
@@ -129,6 +142,7 @@ static json_t *status_json(const struct config_env *env, int *rc)
 		*rc = EXIT_FAILED;
 	}
 	json_object_set_new(o, "current", current_json(d, env, &cur));
+	json_object_set_new(o, "last_deploy", last_deploy_json(env, &cur));
 	json_object_set_new(o, "last_good", jstr(lg));
 	target = proxy_target(env);
 	json_object_set_new(o, "proxy_target", jstr(target));
@@ -139,6 +153,28 @@ static json_t *status_json(const struct config_env *env, int *rc)
 	current_release(&cur);
 	docker_free(d);
 	return o;
+}
+
+static void print_path(json_t *ld)
+{
+	json_t *up = json_object_get(ld, "upgraded"), *m;
+	size_t i;
+
+	if (!json_is_object(ld))
+		return;
+	printf("path:         %s", docker_json_str(ld, "path") ?: "?");
+	if (json_array_size(up)) {
+		printf(" (upgraded ");
+		json_array_foreach(up, i, m)
+			printf("%s%s", i ? ", " : "", json_string_value(m));
+		printf(")");
+	}
+	printf("\n");
+	if (json_is_number(json_object_get(ld, "maintenance_seconds")))
+		printf("maintenance:  %.1f s\n", json_number_value(
+			json_object_get(ld, "maintenance_seconds")));
+	if (docker_json_str(ld, "backup"))
+		printf("pre-deploy:   %s\n", docker_json_str(ld, "backup"));
 }
 
 static void print_human(json_t *o)
@@ -162,6 +198,7 @@ static void print_human(json_t *o)
 		       docker_json_str(cur, "health_detail") ?
 		       docker_json_str(cur, "health_detail") : "");
 	}
+	print_path(json_object_get(o, "last_deploy"));
 	printf("last good:    %s\n", json_string_value(json_object_get(
 		o, "last_good")) ?: "none");
 	printf("proxy target: %s\n", json_string_value(json_object_get(

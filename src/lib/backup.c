@@ -488,6 +488,23 @@ int backup_create(struct docker *d, const struct backup_opts *o,
 	return rc;
 }
 
+int backup_check_space(struct docker *d, const struct config_env *env,
+		       char **cause)
+{
+	struct backup_opts o = { .env = env, .trigger = TRIGGER_PRE_DEPLOY };
+	struct job j = { .o = &o, .db = env->db_name };
+	int rc;
+
+	j.fs.d = d;
+	dump_scan_init(&j.scan);
+	rc = prepare(&j, cause);
+	dump_scan_release(&j.scan);
+	facts_release(&j.f);
+	filestore_close(&j.fs);
+	pgx_close(&j.px);
+	return rc;
+}
+
 char *backup_db_scratch(const char *prefix, const char *base)
 {
 	size_t room = 63 - strlen(prefix);

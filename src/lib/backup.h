@@ -125,6 +125,13 @@ struct backup_result {
 int backup_create(struct docker *d, const struct backup_opts *o,
 		  struct backup_result *res, char **cause);
 void backup_result_release(struct backup_result *res);
+/*
+ * What backup_create checks before it starts (the database exists, room
+ * for it and its filestore in backup_dir), without taking one: 0, -1 when
+ * it could not tell, -2 when a backup would be refused.
+ */
+int backup_check_space(struct docker *d, const struct config_env *env,
+		       char **cause);
 
 /* Deletes what retention does not keep; logs each deletion. */
 int backup_prune(const struct config_env *env, char **cause);
@@ -143,6 +150,7 @@ struct restore_opts {
 	const char *zip;
 	const char *db;		/* the target; NULL: env->db_name */
 	int force;		/* replace an existing database (backed up first) */
+	int no_backup_first;	/* with force: the caller has a backup of it */
 	int neutralize;		/* mail and crons off, for a non-production copy */
 };
 

@@ -321,7 +321,7 @@ int backup_restore(struct docker *d, const struct restore_opts *o,
 	log_phase("restore %s to database '%s' of %s%s", o->zip, r.target,
 		  o->env->name, o->neutralize ? ", neutralized" : "");
 	rc = check(&r, cause);
-	if (rc == 0 && r.exists)
+	if (rc == 0 && r.exists && !o->no_backup_first)
 		rc = backup_first(&r, cause);
 	if (rc == 0)
 		rc = stage(&r, cause);

@@ -75,6 +75,9 @@ static const struct option_def options[] = {
 	  "free MiB required on the state and Docker filesystems" },
 	{ "keep_releases", OPT_LONG, S(keep_releases), 1, 20, "2",
 	  "stopped previous releases kept for instant rollback" },
+	{ "upgrade_timeout", OPT_LONG, S(upgrade_timeout), 10, 86400, "3600",
+	  "seconds the module upgrade of a release that changes the "
+	  "database may take" },
 	{ "build_context", OPT_PATH, S(build_context), 0, 0,
 	  "../../../services/odoo19-central-addons",
 	  "directory holding the Dockerfile and addons/" },

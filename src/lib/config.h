@@ -44,6 +44,7 @@ struct config_env {
 	char *postgres_service;
 	long drain_seconds;
 	long stop_timeout;
+	long upgrade_timeout;
 	long disk_floor_mb;
 	long keep_releases;
 	char *build_context;

@@ -1,4 +1,5 @@
 #include "deploy.h"
+#include "backup.h"
 #include "docker.h"
 #include "gate.h"
 #include "health.h"
@@ -7,6 +8,7 @@
 #include "proxy.h"
 #include "stack.h"
 #include "state.h"
+#include "upgrade.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -32,6 +34,14 @@ struct deploy {
 	char *candidate;	/* container name of the new release */
 	int candidate_reused;	/* an existing (stopped) container */
 	int switched;
+	/* a release that changes the database */
+	struct addon_diff diff;
+	int db_path;		/* it takes the database-changing path */
+	char *modules;		/* what -u gets */
+	char *backup;		/* the complete pre-deploy backup */
+	int maintenance;	/* the maintenance page went up */
+	int upgrading;		/* the upgrade ran: the database may differ */
+	long long maint_start;	/* clock_ms() when the page went up */
 };
 
 static const char *status_word(const struct deploy *dp)
@@ -447,6 +457,267 @@ out:
 	return rc;
 }
 
+/* ---- releases that change the database ---------------------------------- */
+
+/* The labels of the image of digest (a borrowed-free copy), or NULL. */
+static json_t *image_labels(struct deploy *dp, const char *digest)
+{
+	struct release r;
+	json_t *img = NULL, *labels = NULL;
+	char *why = NULL;
+	int found = 0;
+
+	if (release_parse(&r, digest, dp->env->image_repository, &why) < 0) {
+		free(why);
+		return NULL;
+	}
+	if (docker_image_inspect(dp->d, r.ref, &img, &found, &why) < 0)
+		free(why);
+	else if (found)
+		labels = json_incref(json_object_get(json_object_get(img,
+					"Config"), "Labels"));
+	json_decref(img);
+	release_release(&r);
+	return labels;
+}
+
+static void log_list(const char *what, char **v, size_t n)
+{
+	struct buf b;
+
+	if (!n)
+		return;
+	buf_init(&b, 1 << 16);
+	for (size_t i = 0; i < n; i++)
+		buf_printf(&b, "%s%s", i ? ", " : "", v[i]);
+	log_info("%s: %s", what, b.data);
+	buf_release(&b);
+}
+
+/*
+ * Which path the release takes: code-only (no addon checksum changed: the
+ * zero-downtime path) or database-changing (an upgrade of the changed
+ * addons under a maintenance page). A first release, or a rollback, is
+ * code-only: there is nothing to compare with, or nothing to upgrade.
+ */
+static void classify(struct deploy *dp)
+{
+	json_t *old, *new;
+
+	if (dp->kind != DEPLOY_RELEASE || !dp->prev.digest ||
+	    !strcmp(dp->prev.digest, dp->rel->digest))
+		return;
+	old = image_labels(dp, dp->prev.digest);
+	new = image_labels(dp, dp->rel->digest);
+	upgrade_diff(old, new, &dp->diff);
+	json_decref(old);
+	json_decref(new);
+	if (dp->diff.unknown)
+		log_info("the running release %s has no addon checksums: "
+			 "every addon counts as changed", dp->prev.digest);
+	log_list("changed addons", dp->diff.changed, dp->diff.nchanged);
+	log_list("new addons", dp->diff.added, dp->diff.nadded);
+	log_list("addons gone from the new release (uninstall them in Odoo "
+		 "if they were installed)", dp->diff.removed,
+		 dp->diff.nremoved);
+	dp->db_path = upgrade_needed(&dp->diff);
+	if (dp->db_path)
+		dp->modules = upgrade_modules(&dp->diff);
+	log_phase("path: %s", dp->db_path ? "database-changing (backup, "
+		  "maintenance page, module upgrade)" : "code-only (no addon "
+		  "changed: zero downtime)");
+}
+
+/* Every running release container of env: Odoo's writers, crons included. */
+static int stop_writers(struct deploy *dp, char **cause)
+{
+	json_t *list, *c;
+	size_t i;
+	int rc = 0;
+
+	if (stack_releases(dp->d, dp->env, &list, cause) < 0)
+		return -1;
+	json_array_foreach(list, i, c) {
+		const char *state = docker_json_str(c, "State");
+		json_t *names = json_object_get(c, "Names");
+		const char *name = json_string_value(json_array_get(names, 0));
+
+		if (!name || !state || strcmp(state, "running"))
+			continue;
+		name += *name == '/';
+		log_info("stopping %s (kept for the rollback)", name);
+		if ((rc = stack_stop(dp->d, dp->env, name, 0, cause)) < 0)
+			break;
+	}
+	json_decref(list);
+	return rc;
+}
+
+/* The pre-deploy backup, verified; its path in dp->backup. */
+static int predeploy_backup(struct deploy *dp, char **cause)
+{
+	struct backup_opts bo = { .env = dp->env,
+				  .trigger = TRIGGER_PRE_DEPLOY };
+	struct backup_result res;
+	json_t *verdict = NULL;
+	int lock = backup_lock(dp->env, cause), rc;
+
+	if (lock < 0)
+		return -1;
+	rc = backup_create(dp->d, &bo, &res, cause);
+	if (rc == 0) {
+		dp->backup = xstrdup(res.zip);
+		backup_result_release(&res);
+		rc = journal(dp, "backup", dp->backup, cause);
+	}
+	if (rc == 0) {
+		log_phase("verify %s", dp->backup);
+		rc = backup_verify(dp->d, dp->env, dp->backup, &verdict, cause);
+	}
+	if (rc == 0 && !json_is_true(json_object_get(verdict, "ok"))) {
+		const char *detail = json_string_value(json_object_get(verdict,
+								"detail"));
+
+		*cause = xasprintf("the pre-deploy backup %s does not verify: "
+				   "%s", dp->backup, detail ? detail : "?");
+		rc = -1;
+	}
+	json_decref(verdict);
+	backup_unlock(lock);
+	return rc < 0 ? -1 : 0;
+}
+
+static char *upgrade_log_path(struct deploy *dp)
+{
+	char stamp[21];
+
+	time_iso8601((long)time(NULL), stamp);
+	return xasprintf("%s/logs/upgrade-%s-%.19s.log", dp->env->state_dir,
+			 stamp, dp->rel->digest + strlen("sha256:"));
+}
+
+/*
+ * Maintenance page up, writers stopped, then (nothing can write any more)
+ * the pre-deploy backup and its verification, then the module upgrade in a
+ * one-off container of the new image. A backup taken before the writers
+ * stop would lose, on a restore, whatever they wrote in between.
+ */
+static int phase_db(struct deploy *dp, char **cause)
+{
+	char *logs, *path;
+	int rc;
+
+	log_phase("maintenance: the proxy serves the maintenance page (503, "
+		  "Retry-After)");
+	if (journal(dp, "maintenance", dp->prev.container, cause) < 0)
+		return -1;
+	record(dp, dp->rel->digest, "maintenance");
+	dp->maint_start = clock_ms();
+	dp->maintenance = dp->switched = 1;
+	if (proxy_switch(dp->d, dp->env, dp->proxy_id, dp->prev.container, 1,
+			 cause) < 0)
+		return -1;
+	log_phase("stop Odoo's writers");
+	if (journal(dp, "writers", NULL, cause) < 0 ||
+	    stop_writers(dp, cause) < 0 || interrupted(cause))
+		return -1;
+	if (predeploy_backup(dp, cause) < 0 || interrupted(cause))
+		return -1;
+	log_phase("upgrade: odoo -u %s", dp->modules);
+	if (journal(dp, "upgrade", dp->modules, cause) < 0)
+		return -1;
+	dp->upgrading = 1;
+	logs = xasprintf("%s/logs", dp->env->state_dir);
+	rc = mkdir_p(logs, 0700, cause);
+	free(logs);
+	if (rc < 0)
+		return -1;
+	path = upgrade_log_path(dp);
+	rc = upgrade_run(dp->d, dp->env, dp->rel, dp->modules, path, cause);
+	free(path);
+	if (rc == 0 && interrupted(cause))
+		rc = -1;
+	record(dp, dp->rel->digest, rc == 0 ? "upgraded" : "upgrade_failed");
+	if (rc == 0)
+		log_info("upgraded: %s", dp->modules);
+	return rc;
+}
+
+/*
+ * After a failed upgrade (or one that may have run): nothing of the new
+ * release may run, then the pre-deploy backup goes back, database and
+ * filestore. The caller brings the last good release back after.
+ */
+static int restore_db(struct deploy *dp, const char *digest, char **cause)
+{
+	struct restore_opts ro = { .env = dp->env, .zip = dp->backup,
+				   .force = 1, .no_backup_first = 1 };
+	char *why = NULL;
+	int rc;
+
+	deploy_interrupted = 0;	/* a signal must not cut the restore short */
+	discard_candidate(dp, NULL);
+	free(dp->candidate);
+	dp->candidate = NULL;
+	if (upgrade_remove(dp->d, dp->env, &why) < 0) {
+		*cause = xasprintf("cannot remove the upgrade container: %s",
+				   why);
+		free(why);
+		return -1;
+	}
+	if (!dp->backup) {
+		*cause = xstrdup("the journal names no pre-deploy backup");
+		return -1;
+	}
+	log_phase("restore the database and filestore from %s", dp->backup);
+	rc = backup_restore(dp->d, &ro, cause);
+	if (rc < 0)
+		return -1;
+	journal(dp, "restored", dp->backup, NULL);
+	record(dp, digest, "restored");
+	dp->upgrading = 0;
+	return 0;
+}
+
+/* The restore failed: the maintenance page stays; a person takes over. */
+static void keep_maintenance(struct deploy *dp)
+{
+	char *why = NULL;
+
+	if (dp->proxy_id && proxy_switch(dp->d, dp->env, dp->proxy_id,
+					 dp->prev.container, 1, &why) < 0) {
+		log_error("%s", why);
+		free(why);
+	}
+}
+
+/* What status shows of the release that serves: which path it took. */
+static void write_last_deploy(struct deploy *dp, const char *status)
+{
+	json_t *o = json_pack("{s:s, s:s, s:s, s:I}", "digest",
+			      dp->rel->digest, "status", status, "path",
+			      dp->db_path ? "database-changing" : "code-only",
+			      "at", (json_int_t)time(NULL));
+	json_t *up = json_array();
+	char *why = NULL;
+
+	for (size_t i = 0; dp->db_path && i < dp->diff.nchanged; i++)
+		json_array_append_new(up, json_string(dp->diff.changed[i]));
+	for (size_t i = 0; dp->db_path && i < dp->diff.nadded; i++)
+		json_array_append_new(up, json_string(dp->diff.added[i]));
+	json_object_set_new(o, "upgraded", up);
+	if (dp->backup)
+		json_object_set_new(o, "backup", json_string(dp->backup));
+	if (dp->maintenance)
+		json_object_set_new(o, "maintenance_seconds", json_real(
+			(double)(clock_ms() - dp->maint_start) / 1000.0));
+	if (state_write_last_deploy(dp->env->state_dir, o, &why) < 0) {
+		log_warn("%s", why);
+		free(why);
+	}
+	json_decref(o);
+}
+
 static void end_journal(const struct deploy *dp)
 {
 	char *why = NULL;
@@ -475,7 +746,17 @@ static enum odooctl_exit fail(struct deploy *dp, char *reason, char **cause)
 	char *why = NULL;
 
 	log_progress_done();
-	if (!dp->last_good && !dp->prev_running) {
+	if (dp->upgrading && restore_db(dp, dp->rel->digest, &why) < 0) {
+		keep_maintenance(dp);
+		record(dp, dp->rel->digest, "failed");
+		*cause = xasprintf("%s; restoring the pre-deploy backup failed "
+				   "too: %s. The maintenance page stays up. Put "
+				   "the backup back with 'odooctl restore %s %s "
+				   "--force', then run 'odooctl recover %s'",
+				   reason, why, dp->backup ? dp->backup : "?",
+				   dp->env->name, dp->env->name);
+		free(why);
+	} else if (!dp->last_good && !dp->prev_running) {
 		fail_first(dp);
 		record(dp, dp->rel->digest, "failed");
 		end_journal(dp);
@@ -484,7 +765,9 @@ static enum odooctl_exit fail(struct deploy *dp, char *reason, char **cause)
 	} else if (roll_back(dp, reason, &why) == 0) {
 		record(dp, dp->rel->digest, "rolled_back");
 		end_journal(dp);
-		*cause = xasprintf("%s; rolled back", reason);
+		*cause = xasprintf("%s; rolled back%s", reason, dp->backup ?
+				   " (database and filestore restored from "
+				   "the pre-deploy backup)" : "");
 	} else {
 		record(dp, dp->rel->digest, "failed");
 		*cause = xasprintf("%s; rollback failed too: %s (run 'odooctl "
@@ -565,6 +848,35 @@ static int begin(struct deploy *dp, char **cause)
 	return 0;
 }
 
+/*
+ * The gate of a database-changing release, which needs the pulled image's
+ * labels: room for the pre-deploy backup. Nothing has changed yet.
+ */
+static int gate_backup(struct deploy *dp, char **cause)
+{
+	char *why = NULL;
+	int rc = backup_check_space(dp->d, dp->env, &why);
+
+	log_progress_done();
+	if (rc == 0) {
+		log_info("gate %-9s ok", "backup");
+		return 0;
+	}
+	*cause = xasprintf("gate 'backup' failed: %s", why);
+	free(why);
+	return -1;
+}
+
+/* Refused after begin, before anything changed: recorded, then ended. */
+static enum odooctl_exit refuse_late(struct deploy *dp, char *reason,
+				     char **cause)
+{
+	record(dp, dp->rel->digest, "refused");
+	end_journal(dp);
+	*cause = reason;
+	return EXIT_REFUSED;
+}
+
 static enum odooctl_exit pipeline(struct deploy *dp, char **cause)
 {
 	char *why = NULL;
@@ -581,7 +893,13 @@ static enum odooctl_exit pipeline(struct deploy *dp, char **cause)
 			return fail(dp, xstrdup("the proxy did not start"),
 				    cause);
 	}
-	log_phase("start %s beside the running release", dp->rel->digest);
+	classify(dp);
+	if (dp->db_path && gate_backup(dp, &why) < 0)
+		return refuse_late(dp, why, cause);
+	if (dp->db_path && (phase_db(dp, &why) < 0 || interrupted(&why)))
+		return fail(dp, why, cause);
+	log_phase("start %s%s", dp->rel->digest, dp->db_path ? "" :
+		  " beside the running release");
 	if (start_candidate(dp, dp->rel, "candidate", &dp->candidate,
 			    &dp->candidate_reused, &why) < 0)
 		return fail(dp, why, cause);
@@ -597,7 +915,8 @@ static enum odooctl_exit pipeline(struct deploy *dp, char **cause)
 		return fail(dp, why, cause);
 	if (phase_switch(dp, &why) < 0 || interrupted(&why))
 		return fail(dp, why, cause);
-	phase_drain(dp);
+	if (!dp->db_path)
+		phase_drain(dp);
 	if (commit(dp, dp->rel->digest, dp->candidate, status_word(dp),
 		   &why) < 0) {
 		*cause = xasprintf("%s serves, but recording it failed: %s "
@@ -606,6 +925,10 @@ static enum odooctl_exit pipeline(struct deploy *dp, char **cause)
 		free(why);
 		return EXIT_FAILED;
 	}
+	write_last_deploy(dp, status_word(dp));
+	if (dp->maintenance)
+		log_info("maintenance page was up for %.1f s",
+			 (double)(clock_ms() - dp->maint_start) / 1000.0);
 	log_phase("%s: %s serves %s", dp->kind == DEPLOY_ROLLBACK ?
 		  "rolled back" : "deployed", dp->candidate, dp->rel->digest);
 	return EXIT_OK;
@@ -617,6 +940,9 @@ static void deploy_release(struct deploy *dp)
 	current_release(&dp->prev);
 	free(dp->last_good);
 	free(dp->candidate);
+	free(dp->modules);
+	free(dp->backup);
+	addon_diff_release(&dp->diff);
 	docker_free(dp->d);
 }
 
@@ -743,6 +1069,18 @@ static enum odooctl_exit recover(struct deploy *dp, struct journal *j,
 	dp->candidate = j->candidate ? xstrdup(j->candidate) : NULL;
 	dp->candidate_reused = j->candidate_reused;
 	dp->switched = 1;	/* whatever the proxy says, point it right */
+	if (j->upgrading && !j->restored) {
+		log_phase("recover: the upgrade of %s may have changed the "
+			  "database", j->digest);
+		dp->backup = j->backup ? xstrdup(j->backup) : NULL;
+		if (restore_db(dp, j->digest, &why) < 0) {
+			*cause = xasprintf("recover failed: %s (the maintenance "
+					   "page stays up)", why);
+			free(why);
+			keep_maintenance(dp);
+			return EXIT_FAILED;
+		}
+	}
 	if (!dp->last_good)
 		return recover_first(dp, j, cause);
 	dp->prev_running = running(dp->d, dp->prev.container) == 1 &&

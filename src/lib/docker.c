@@ -376,6 +376,11 @@ void docker_set_cancel(struct docker *d, volatile sig_atomic_t *flag)
 	d->cancel = flag;
 }
 
+volatile sig_atomic_t *docker_get_cancel(const struct docker *d)
+{
+	return d->cancel;
+}
+
 int docker_cancelled(const struct docker *d)
 {
 	return d->cancel && *d->cancel;

@@ -27,6 +27,8 @@ const char *docker_socket(const struct docker *d);
  * non-zero, so a SIGTERM is not held up by a long watch or pull.
  */
 void docker_set_cancel(struct docker *d, volatile sig_atomic_t *flag);
+/* The flag given to docker_set_cancel, or NULL. */
+volatile sig_atomic_t *docker_get_cancel(const struct docker *d);
 
 /*
  * One request. path is below the version prefix ("/containers/json").

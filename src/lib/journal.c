@@ -89,6 +89,16 @@ static void parse_phase(struct journal *j, char *line)
 	}
 	if (!strcmp(name, "switch"))
 		j->switched = 1;
+	if (!strcmp(name, "maintenance"))
+		j->maintenance = 1;
+	if (!strcmp(name, "backup") && arg) {
+		free(j->backup);
+		j->backup = xstrdup(arg);
+	}
+	if (!strcmp(name, "upgrade"))
+		j->upgrading = 1;
+	if (!strcmp(name, "restored"))
+		j->restored = 1;
 	if (!strcmp(name, "commit"))
 		j->committed = 1;
 }
@@ -152,5 +162,6 @@ void journal_release(struct journal *j)
 	free(j->operator);
 	free(j->candidate);
 	free(j->last_phase);
+	free(j->backup);
 	memset(j, 0, sizeof(*j));
 }

@@ -21,6 +21,11 @@ struct journal {
 	char *last_phase;
 	int switched;		/* the proxy was (perhaps) pointed at it */
 	int committed;
+	/* a release that changes the database: */
+	int maintenance;	/* the maintenance page went up */
+	char *backup;		/* the complete pre-deploy backup */
+	int upgrading;		/* the module upgrade (perhaps) ran */
+	int restored;		/* the backup was put back */
 };
 
 int journal_begin(const char *state_dir, const struct journal *j,

@@ -207,6 +207,33 @@ void current_release(struct current *cur)
 	memset(cur, 0, sizeof(*cur));
 }
 
+int state_write_last_deploy(const char *state_dir, json_t *info,
+			    char **cause)
+{
+	char *path = state_path(state_dir, "last_deploy.json");
+	char *text = json_dumps(info, JSON_INDENT(2) | JSON_SORT_KEYS);
+	char *line = xasprintf("%s\n", text ? text : "{}");
+	int rc = file_write_atomic(path, line, strlen(line), 0644, cause);
+
+	free(line);
+	free(text);
+	free(path);
+	return rc;
+}
+
+json_t *state_read_last_deploy(const char *state_dir)
+{
+	char *path = state_path(state_dir, "last_deploy.json");
+	json_t *o = json_load_file(path, 0, NULL);
+
+	free(path);
+	if (o && !json_is_object(o)) {
+		json_decref(o);
+		o = NULL;
+	}
+	return o;
+}
+
 int state_lock(const char *state_dir, char **cause)
 {
 	char *path = state_path(state_dir, "deploy.lock");

@@ -5,12 +5,15 @@
  *   current        what serves now: "<digest> <container> <since>"
  *   deploy.lock    flock()ed by the one deploy/rollback/recover at a time
  *   journal        the phases of an unfinished deploy; removed when it ends
+ *   last_deploy.json  the path the serving release took (informative)
+ *   logs/          the output of each module upgrade
  *   proxy/         upstream.conf, mounted into the proxy
  * Every file but history.log is replaced atomically (write, fsync, rename).
  */
 #ifndef ODOOCTL_STATE_H
 #define ODOOCTL_STATE_H
 
+#include <jansson.h>
 #include <stddef.h>
 
 #define HISTORY_MAX_BYTES (64L << 20)
@@ -57,6 +60,16 @@ int state_read_current(const char *state_dir, struct current *cur,
 int state_write_current(const char *state_dir, const struct current *cur,
 			char **cause);
 void current_release(struct current *cur);
+
+/*
+ * last_deploy.json: how the release that serves came in (its digest, the
+ * path it took, code-only or database-changing, the addons upgraded, the
+ * pre-deploy backup, how long the maintenance page was up). Written at
+ * commit; NULL when absent or unreadable (it is informative only).
+ */
+int state_write_last_deploy(const char *state_dir, json_t *info,
+			    char **cause);
+json_t *state_read_last_deploy(const char *state_dir);
 
 /*
  * The deploy lock. Returns an fd to keep open, -1 with *cause set, or

@@ -8,6 +8,11 @@
 #   state_sum                       a checksum of every state file
 #   history_lines                   history.log, or nothing
 #   last_status                     the status of the last history line
+#   db_release NAME FAULT OCR_SQL VENDOR_SQL
+#                                   a release with a second addon and each
+#                                   addon's standin_upgrade.sql; $DIGEST
+#   statuses_since N                statuses after history line N, backup
+#                                   events aside, on one line
 # shellcheck disable=SC2034 # used by the scripts that source this one
 HISTORY_RE='^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z \| sha256:[0-9a-f]{64} \| [a-z0-9_.-]+ \| [a-z_]+ \| [^|]+$'
 
@@ -45,4 +50,41 @@ history_lines() {
 
 last_status() {
 	history_lines | tail -n 1 | awk -F ' [|] ' '{ print $4 }'
+}
+
+# db_release NAME FAULT OCR_SQL VENDOR_SQL: the service's addons plus a
+# second addon, vendor_ops; each addon's standin_upgrade.sql (the stand-in
+# runs it when the addon is upgraded) is given here, so it decides which
+# addon checksums change. The digest in $DIGEST.
+db_release() {
+	local addons
+	build_release "$1" "$2"
+	addons=$RELEASE_CONTEXT/addons
+	mkdir -p "$addons/vendor_ops"
+	cat >"$addons/vendor_ops/__manifest__.py" <<-'EOF'
+		{
+		    'name': 'Vendor operations',
+		    'version': '19.0.1.0.0',
+		    'license': 'LGPL-3',
+		    'depends': ['base'],
+		    'installable': True,
+		}
+	EOF
+	: >"$addons/vendor_ops/__init__.py"
+	printf '%s\n' "$3" >"$addons/ocr_billing_webhook/standin_upgrade.sql"
+	printf '%s\n' "$4" >"$addons/vendor_ops/standin_upgrade.sql"
+	git -C "$RELEASE_CONTEXT/.." add -A
+	git -C "$RELEASE_CONTEXT/.." -c user.name=e2e -c user.email=e2e@localhost \
+		commit -q -m "release $1 addons"
+	"$ODOOCTL" -q build >"$STACK_DIR/build.log" 2>&1 || {
+		cat "$STACK_DIR/build.log" >&2
+		return 1
+	}
+	DIGEST=$("$ODOOCTL" -q push)
+}
+
+# The statuses of the history lines after line $1, backup events aside.
+statuses_since() {
+	history_lines | tail -n +"$(($1 + 1))" | awk -F ' [|] ' '{ print $4 }' |
+		grep -Ev '^(backup|verify|restore|drill)([_-].*)?$' | paste -sd ' ' || true
 }
