@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <pthread.h>
+#include <unistd.h>
 
 #include "manifest.h"
 #include "pycompile.h"
@@ -147,18 +149,116 @@ static int list_dirs(const char *dir, char ***names, size_t *n, char **cause)
 	return 0;
 }
 
+static void reserve(struct addons *a, size_t more)
+{
+	if (a->n + more <= a->cap)
+		return;
+	while (a->n + more > a->cap)
+		a->cap = a->cap ? 2 * a->cap : 64;
+	a->m = xrealloc(a->m, a->cap * sizeof(*a->m));
+}
+
 /* Lints dir when it is an addon; 0 when it is not. */
 static int lint_one(struct addons *a, const char *dir, struct lint_report *r)
 {
-	if (a->n == a->cap) {
-		a->cap = a->cap ? 2 * a->cap : 64;
-		a->m = xrealloc(a->m, a->cap * sizeof(*a->m));
-	}
+	reserve(a, 1);
 	if (manifest_lint(&a->m[a->n], dir, r) < 0)
 		return 0;
 	know(a, a->m[a->n].name);
 	a->n++;
 	return 1;
+}
+
+/*
+ * The addons of one directory are linted by up to LINT_THREADS threads:
+ * most of the time goes to the kernel (a read per manifest, a stat per data
+ * file), which runs in parallel. Thread t takes every nth name from t; each
+ * has its own report, moved into the caller's in order afterwards.
+ */
+#define LINT_THREADS	8
+#define LINT_PER_THREAD	256	/* fewer addons than this: one thread */
+
+struct batch {
+	const char *dir;
+	char **names;
+	size_t n, first, step;
+	struct manifest *m;	/* one per name */
+	char *is;		/* 1: m[i] is an addon */
+	struct lint_report r;
+};
+
+static void *lint_batch(void *arg)
+{
+	struct batch *b = arg;
+
+	for (size_t i = b->first; i < b->n; i += b->step) {
+		char *sub = xasprintf("%s/%s", b->dir, b->names[i]);
+
+		b->is[i] = manifest_lint(&b->m[i], sub, &b->r) == 0;
+		free(sub);
+	}
+	return NULL;
+}
+
+static void report_move(struct lint_report *to, struct lint_report *from)
+{
+	for (size_t i = 0; i < from->n; i++) {
+		if (to->n == to->cap) {
+			to->cap = to->cap ? 2 * to->cap : 16;
+			to->v = xrealloc(to->v, to->cap * sizeof(*to->v));
+		}
+		to->v[to->n++] = from->v[i];
+	}
+	free(from->v);
+}
+
+static int threads_for(size_t n)
+{
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	size_t t = n / LINT_PER_THREAD;
+
+	if (cpus > 0 && t > (size_t)cpus)
+		t = (size_t)cpus;
+	return t < 1 ? 1 : t > LINT_THREADS ? LINT_THREADS : (int)t;
+}
+
+/* Lints every addon among names in dir; how many there were. */
+static int lint_dir(struct addons *a, const char *dir, char **names, size_t n,
+		    struct lint_report *r)
+{
+	struct batch b[LINT_THREADS];
+	pthread_t tid[LINT_THREADS];
+	int own[LINT_THREADS];	/* 1: batch t has its own thread */
+	struct manifest *m = xcalloc(n ? n : 1, sizeof(*m));
+	char *is = xcalloc(n ? n : 1, 1);
+	int nt = threads_for(n), found = 0;
+
+	for (int t = 0; t < nt; t++) {
+		b[t] = (struct batch){ .dir = dir, .names = names, .n = n,
+				       .first = (size_t)t, .step = (size_t)nt,
+				       .m = m, .is = is };
+		own[t] = t > 0 &&
+			 pthread_create(&tid[t], NULL, lint_batch, &b[t]) == 0;
+	}
+	for (int t = 0; t < nt; t++)	/* no thread of its own: here */
+		if (!own[t])
+			lint_batch(&b[t]);
+	for (int t = 0; t < nt; t++) {
+		if (own[t])
+			pthread_join(tid[t], NULL);
+		report_move(r, &b[t].r);
+	}
+	reserve(a, n);
+	for (size_t i = 0; i < n; i++) {
+		if (!is[i])
+			continue;
+		a->m[a->n++] = m[i];
+		know(a, m[i].name);
+		found++;
+	}
+	free(m);
+	free(is);
+	return found;
 }
 
 static char *parent_of(const char *path)
@@ -203,13 +303,13 @@ static int add_path(struct addons *a, const char *path, struct lint_report *r,
 		return -1;
 	}
 	free(why);
+	if (!single)
+		found = lint_dir(a, dir, names, n, r);
 	for (size_t i = 0; i < n; i++) {
 		char *sub = xasprintf("%s/%s", dir, names[i]);
 
 		if (single && is_addon(sub))
 			know(a, names[i]);
-		else if (!single)
-			found += lint_one(a, sub, r);
 		free(sub);
 		free(names[i]);
 	}
