@@ -70,6 +70,7 @@ static int run(const struct config_env *env, const struct backup_cmd *o)
 		log_error("backup of %s refused: %s", env->name, why);
 		free(why);
 		docker_free(d);
+		cmd_record(env, "backup_refused");
 		return lock == -2 ? EXIT_REFUSED : EXIT_FAILED;
 	}
 	rc = backup_create(d, &bo, &res, &why);
@@ -85,6 +86,8 @@ static int run(const struct config_env *env, const struct backup_cmd *o)
 			  rc == -2 ? "refused" : "failed", why);
 		free(why);
 	}
+	cmd_record(env, rc == 0 ? "backup_ok" : rc == -2 ? "backup_refused" :
+		   "backup_failed");
 	backup_unlock(lock);
 	docker_free(d);
 	return rc == 0 ? EXIT_OK : rc == -2 ? EXIT_REFUSED : EXIT_FAILED;

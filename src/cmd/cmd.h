@@ -20,8 +20,8 @@ struct command {
 };
 
 extern const struct command cmd_backup, cmd_backups, cmd_build, cmd_config,
-	cmd_deploy, cmd_health, cmd_history, cmd_lint, cmd_push, cmd_recover,
-	cmd_restore, cmd_rollback, cmd_status, cmd_verify;
+	cmd_deploy, cmd_drill, cmd_health, cmd_history, cmd_lint, cmd_push,
+	cmd_recover, cmd_restore, cmd_rollback, cmd_status, cmd_verify;
 
 /* Prints "usage: odooctl NAME USAGE" and the help text to f. */
 void cmd_usage(const struct command *c, FILE *f);
@@ -49,6 +49,13 @@ const struct config_env *cmd_open_env(const struct global *g,
 				      const char *name, struct config *cfg);
 /* The login name, for history lines. Caller frees. */
 char *cmd_operator(void);
+/*
+ * A history line of a backup, restore, verify or drill (status e.g.
+ * "backup_ok"), in the seed's format: its version field is the release
+ * that serves (state_dir/current), "-" when none. A failure to write is
+ * printed, not returned.
+ */
+void cmd_record(const struct config_env *env, const char *status);
 /* SIGTERM/SIGINT set deploy_interrupted, so deploys roll back cleanly. */
 void cmd_trap_signals(void);
 /* Parses "90d", "12h", "30m", "45s" into seconds; -1 when malformed. */

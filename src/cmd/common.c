@@ -1,5 +1,6 @@
 #include "cmd.h"
 #include "log.h"
+#include "state.h"
 #include "util.h"
 
 #include <limits.h>
@@ -114,6 +115,25 @@ char *cmd_operator(void)
 	if ((!s || !*s) && pw)
 		s = pw->pw_name;
 	return xstrdup(s && *s ? s : "unknown");
+}
+
+void cmd_record(const struct config_env *env, const char *status)
+{
+	struct current cur;
+	char *op = cmd_operator(), *why = NULL;
+
+	if (state_read_current(env->state_dir, &cur, &why) < 0) {
+		free(why);
+		why = NULL;
+	}
+	if (state_init(env->state_dir, &why) < 0 ||
+	    history_append(env->state_dir, cur.digest ? cur.digest : "-",
+			   env->name, status, op, &why) < 0) {
+		log_error("history: %s", why);
+		free(why);
+	}
+	current_release(&cur);
+	free(op);
 }
 
 static void on_signal(int sig)

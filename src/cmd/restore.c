@@ -48,6 +48,7 @@ static int lock_both(const struct config_env *env, int locks[2])
 	log_error("restore to %s refused: %s", env->name, why);
 	free(why);
 	state_unlock(locks[0]);
+	cmd_record(env, "restore_refused");
 	return locks[0] == -2 || locks[1] == -2 ? EXIT_REFUSED : EXIT_FAILED;
 }
 
@@ -80,6 +81,8 @@ static int run(const struct config_env *env, const char *arg,
 			  rc == -2 ? "refused" : "failed", why);
 		free(why);
 	}
+	cmd_record(env, rc == 0 ? "restore_ok" : rc == -2 ? "restore_refused" :
+		   "restore_failed");
 	backup_unlock(locks[1]);
 	state_unlock(locks[0]);
 	docker_free(d);

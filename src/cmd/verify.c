@@ -34,6 +34,7 @@ static int run(const struct config_env *env, const char *arg, int json)
 		log_error("verify of %s refused: %s", zip, why);
 		free(why);
 		free(zip);
+		cmd_record(env, "verify_refused");
 		return lock == -2 ? EXIT_REFUSED : EXIT_FAILED;
 	}
 	d = docker_new(env->docker_socket);
@@ -56,6 +57,8 @@ static int run(const struct config_env *env, const char *arg, int json)
 	rc = rc == -2 ? EXIT_REFUSED : rc < 0 ? EXIT_FAILED :
 	     json_is_true(json_object_get(verdict, "ok")) ? EXIT_OK :
 	     EXIT_FAILED;
+	cmd_record(env, rc == EXIT_OK ? "verify_ok" : rc == EXIT_REFUSED ?
+		   "verify_refused" : "verify_failed");
 	json_decref(verdict);
 	return rc;
 }

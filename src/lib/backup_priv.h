@@ -35,6 +35,11 @@ json_t *backup_db_modules(struct pgx *px, const char *db, char **cause);
 /* The result of a query that returns one JSON value. */
 json_t *backup_query_json(struct pgx *px, const char *db, const char *sql,
 			  char **cause);
+/*
+ * What Odoo does to a copy: mail, fetchmail, crons (but the autovacuum),
+ * webhooks and payment providers off; then checks that nothing is left on.
+ */
+int backup_neutralize(struct pgx *px, const char *db, char **cause);
 /* A name derived from base, at most 63 bytes: "<prefix><base>". */
 char *backup_db_scratch(const char *prefix, const char *base);
 

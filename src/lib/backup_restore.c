@@ -88,8 +88,7 @@ static const char neutralized_sql[] =
 	"'SELECT value AS v FROM ir_config_parameter WHERE key = "
 	"''database.is_neutralized''', false, true, '')))[1]::text END)";
 
-/* Runs the neutralization in db and checks that nothing is left on. */
-static int neutralize(struct pgx *px, const char *db, char **cause)
+int backup_neutralize(struct pgx *px, const char *db, char **cause)
 {
 	static const char *const keys[] = { "mail_servers", "fetchmail_servers",
 					    "crons", "payment_providers" };
@@ -282,7 +281,7 @@ static int stage(struct restore *r, char **cause)
 	drop_staging(r);
 	rc = backup_load_run(&l, r->o->zip, cause);
 	if (rc == 0 && r->o->neutralize)
-		rc = neutralize(&r->px, r->staging, cause);
+		rc = backup_neutralize(&r->px, r->staging, cause);
 	if (rc < 0) {
 		docker_set_cancel(r->d, NULL);	/* even after a signal */
 		drop_staging(r);

@@ -181,6 +181,13 @@ int docker_writer_close(struct docker_writer *w, char **cause);
 /* Stops mid-stream (what was extracted stays); frees w. */
 void docker_writer_abort(struct docker_writer *w);
 
+/*
+ * POST /containers/create?name=NAME (name may be NULL) with config, the
+ * Engine API's create body; *id receives its id (caller frees).
+ */
+int docker_container_create(struct docker *d, const char *name,
+			    json_t *config, char **id, char **cause);
+
 /* A one-off container: created, started, waited for, removed. */
 struct docker_run {
 	const char *image;

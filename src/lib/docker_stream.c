@@ -738,31 +738,44 @@ static json_t *run_body(const struct docker_run *o)
 	return body;
 }
 
-static int run_create(struct docker *d, const struct docker_run *o,
-		      char **id, char **cause)
+int docker_container_create(struct docker *d, const char *name,
+			    json_t *config, char **id, char **cause)
 {
-	json_t *body = run_body(o), *reply = NULL;
-	char *text = json_dumps(body, JSON_COMPACT);
+	char *path = name ? docker_upath("/containers/create?name=%s", name) :
+			    xstrdup("/containers/create");
+	char *text = json_dumps(config, JSON_COMPACT);
+	json_t *reply = NULL;
 	struct buf out;
 	long status = 0;
 	int rc = -1;
 
 	buf_init(&out, ERROR_MAX);
-	if (docker_request(d, "POST", "/containers/create", "application/json",
-			   text, strlen(text), &status, &out, cause) < 0)
+	if (docker_request(d, "POST", path, "application/json", text,
+			   strlen(text), &status, &out, cause) < 0)
 		goto out;
 	reply = json_loadb(out.data ? out.data : "", out.len, 0, NULL);
 	if (status >= 300 || !docker_json_str(reply, "Id")) {
-		*cause = docker_status_error(o->argv[0], &out, status);
+		*cause = docker_status_error("POST /containers/create", &out,
+					     status);
 		goto out;
 	}
 	*id = xstrdup(docker_json_str(reply, "Id"));
 	rc = 0;
 out:
 	json_decref(reply);
-	json_decref(body);
 	buf_release(&out);
 	free(text);
+	free(path);
+	return rc;
+}
+
+static int run_create(struct docker *d, const struct docker_run *o,
+		      char **id, char **cause)
+{
+	json_t *body = run_body(o);
+	int rc = docker_container_create(d, NULL, body, id, cause);
+
+	json_decref(body);
 	return rc;
 }
 
