@@ -90,20 +90,24 @@ int pgx_name_valid(const char *name)
 	return 1;
 }
 
-/* The last line of what the tool said: its error. */
+/* The last ERROR: (or FATAL:) line of what the tool said, else its last. */
 static char *last_words(const struct buf *err)
 {
-	char *s = xstrdup(err->data ? err->data : ""), *line, *t;
+	char *s = xstrdup(err->data ? err->data : ""), *line = NULL, *t;
+	const char *const marks[] = { "ERROR:", "FATAL:" };
 
+	for (size_t i = 0; i < ARRAY_SIZE(marks) && !line; i++)
+		for (t = strstr(s, marks[i]); t; t = strstr(t + 1, marks[i]))
+			line = t;
 	for (t = s + strlen(s); t > s && (t[-1] == '\n' || t[-1] == ' ');)
 		*--t = '\0';
-	line = strrchr(s, '\n');
-	line = line ? line + 1 : s;
-	/* "psql:<stdin>:12: ERROR: x" -> keep from ERROR on */
-	t = strstr(line, "ERROR:");
-	if (!t)
-		t = strstr(line, "FATAL:");
-	t = xstrdup(strtrim(t ? t : line));
+	if (!line) {
+		line = strrchr(s, '\n');
+		line = line ? line + 1 : s;
+	}
+	/* "psql:<stdin>:12: ERROR: x" -> keep from ERROR on, that line */
+	line[strcspn(line, "\n")] = '\0';
+	t = xstrdup(strtrim(line));
 	free(s);
 	return t;
 }
