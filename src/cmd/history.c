@@ -132,7 +132,9 @@ const struct command cmd_history = {
 	"  -s, --since AGE    only events younger than AGE (30m, 12h, 7d, 2w)\n"
 	"  -n, --limit N      only the newest N events\n"
 	"  -t, --status S     only events with status S (started, success,\n"
-	"                     failed, rolled_back, rollback, recovered)\n"
+	"                     failed, rolled_back, rollback, recovered; and\n"
+	"                     backup_, restore_, verify_, drill_ + ok, failed\n"
+	"                     or refused)\n"
 	"  -j, --json         machine-readable output\n",
 	.exec = exec_history,
 };

@@ -21,7 +21,7 @@ before_fs=$(fs_tree central)
 # the scratch container's mounts and command, as the drill runs it.
 probe() {
 	while :; do
-		echo "$(http_code "http://127.0.0.1:$PROXY_PORT/web/health")" \
+		{ http_code "http://127.0.0.1:$PROXY_PORT/web/health"; echo; } \
 			>>"$STACK_DIR/codes"
 		"$DOCKER" ps -q --filter "label=odooctl.drill=$STACK_PROJECT" |
 			while read -r id; do

@@ -23,10 +23,12 @@ copy() {
 }
 
 flip() {	# flip FILE OFFSET: one byte, inverted
-	local b
-	b=$(od -An -tu1 -j "$2" -N1 "$1" | tr -d ' ')
-	printf "\\$(printf '%03o' $((255 - b)))" |
-		dd of="$1" bs=1 seek="$2" conv=notrunc status=none
+	python3 -c 'import sys
+with open(sys.argv[1], "r+b") as f:
+    f.seek(int(sys.argv[2]))
+    b = f.read(1)[0]
+    f.seek(int(sys.argv[2]))
+    f.write(bytes([255 - b]))' "$1" "$2"
 }
 
 # drill NAME: runs the drill of $bad/NAME.zip; $out, $err, $rc
