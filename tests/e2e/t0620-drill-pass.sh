@@ -6,12 +6,19 @@
 # RTO and RPO; production keeps answering through the proxy all along and
 # its database and filestore are untouched (the copy is neutralized, not
 # production); nothing is left behind (container, volumes, database); the
-# history has a line for the backup and for the drill.
+# history has a line for the backup and for the drill. The release starts
+# slowly (standin_fault slow_start), so the scratch container lives long
+# enough to be looked at.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/deploy.sh"
 . "$(dirname "$0")/backup.sh"
 
-backup_stack
+stack_up e2e
+release A "slow_start 2"
+"$ODOOCTL" -q deploy "$DIGEST" e2e alice >"$STACK_DIR/deploy.log" 2>&1 ||
+	bail "the first deploy failed: $(cat "$STACK_DIR/deploy.log")"
+ODOO=$(current_id)
+PG=$(stack_container postgres)
 seed_data
 "$ODOOCTL" -q backup e2e >/dev/null || bail "the backup failed"
 before_db=$(db_dump central | sha256sum)
