@@ -3,7 +3,8 @@
 # suite (compilers and libraries, Docker Engine, Compose v1, an OCI registry,
 # PostgreSQL 15, nginx, busybox; clang with its libFuzzer runtime, shellcheck
 # and python3 for the lint tests; Node.js and actionlint for the CI checks,
-# openssh-server and apache2-utils for the CI pipeline's test). Idempotent:
+# openssh-server and apache2-utils for the CI pipeline's test; systemd for
+# systemd-analyze, which checks the timer units). Idempotent:
 # asks apt only about what is missing, and prints nothing when everything is
 # already there.
 #   --build   only what building odooctl needs (the CI image job)
@@ -20,7 +21,7 @@ rest=(
 	libcmocka-dev libmicrohttpd-dev
 	docker.io docker-registry docker-compose
 	postgresql-15 postgresql-client-15 nginx-light busybox-static
-	curl iproute2 util-linux procps
+	curl iproute2 util-linux procps systemd
 	clang libclang-rt-dev openssh-server apache2-utils
 )
 case ${1:-} in
