@@ -443,6 +443,8 @@ static void check_postgres_container(struct docker *d,
 	char *why = NULL;
 
 	memset(&st, 0, sizeof(st));
+	if (config_db_external(env))	/* db.* checks reach it through libpq */
+		return;
 	if (stack_service_state(d, env, env->postgres_service, &st, &why) < 0) {
 		results_add(r, "container.postgres", 0, NULL, why);
 		return;

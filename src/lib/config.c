@@ -12,7 +12,7 @@
 #include <string.h>
 
 enum opt_type { OPT_STRING, OPT_PATH, OPT_PATHS, OPT_LONG, OPT_URLPATH,
-		OPT_URL, OPT_NAME };
+		OPT_URL, OPT_NAME, OPT_NAME_OR_EMPTY };
 
 struct option_def {
 	const char *name;
@@ -65,8 +65,12 @@ static const struct option_def options[] = {
 	  "compose service of the nginx odooctl points and reloads" },
 	{ "odoo_service", OPT_NAME, S(odoo_service), 0, 0, "odoo19",
 	  "compose service of Odoo" },
-	{ "postgres_service", OPT_NAME, S(postgres_service), 0, 0, "postgres",
-	  "compose service of PostgreSQL" },
+	{ "postgres_service", OPT_NAME_OR_EMPTY, S(postgres_service), 0, 0,
+	  "postgres", "compose service of PostgreSQL (empty: the database "
+	  "is external, at db_host:db_port)" },
+	{ "pg_bindir", OPT_PATH, S(pg_bindir), 0, 0, NULL,
+	  "external database: where pg_dump and psql are (default: "
+	  "/usr/lib/postgresql/<server's major or newer>/bin)" },
 	{ "drain_seconds", OPT_LONG, S(drain_seconds), 0, 3600, "10",
 	  "seconds the old release keeps serving after a switch" },
 	{ "stop_timeout", OPT_LONG, S(stop_timeout), 1, 3600, "30",
@@ -249,8 +253,9 @@ static int option_set(struct config_env *env, const struct option_def *o,
 	case OPT_LONG:
 		return parse_long(o, v, (long *)((char *)env + o->offset),
 				  cause);
+	case OPT_NAME_OR_EMPTY:
 	case OPT_NAME:
-		if (!valid_name(v)) {
+		if ((*v || o->type == OPT_NAME) && !valid_name(v)) {
 			*cause = xasprintf("'%s' is not a valid name "
 					   "(letters, digits, _ - .)", v);
 			return -1;
@@ -644,6 +649,11 @@ static char *env_file_value(const char *path, const char *key, char **cause)
 	if (!found)
 		*cause = xasprintf("no %s in '%s'", key, path);
 	return found;
+}
+
+int config_db_external(const struct config_env *env)
+{
+	return !env->postgres_service || !*env->postgres_service;
 }
 
 char *config_db_password(const struct config_env *env, char **cause)

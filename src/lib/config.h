@@ -41,7 +41,8 @@ struct config_env {
 	char *proxy_service;
 	char *switch_service;
 	char *odoo_service;
-	char *postgres_service;
+	char *postgres_service;	/* "": the database is external */
+	char *pg_bindir;	/* NULL: chosen by the server's version */
 	long drain_seconds;
 	long stop_timeout;
 	long upgrade_timeout;
@@ -81,6 +82,8 @@ const struct config_env *config_env(const struct config *cfg, const char *name,
 void config_env_print(const struct config_env *env, FILE *out);
 /* The key reference for --help and the man page. */
 void config_print_reference(FILE *out);
+/* Whether env's database is outside the stack (postgres_service empty). */
+int config_db_external(const struct config_env *env);
 /* Reads the DB password (db_password_file, else POSTGRES_PASSWORD in env_file). */
 char *config_db_password(const struct config_env *env, char **cause);
 

@@ -63,6 +63,8 @@ static int pg_run(const struct config_env *env, const char *dbname,
 		goto out;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (p)
+		p->server_version = PQserverVersion(conn);
 	res = PQexec(conn, "SELECT 1");
 	if (PQresultStatus(res) == PGRES_TUPLES_OK)
 		rc = 0;

@@ -17,6 +17,7 @@ struct pg_probe {
 	double query_ms;	/* SELECT 1 */
 	long backends;		/* sum of pg_stat_database.numbackends */
 	long max_connections;
+	long server_version;	/* server_version_num: 150004 */
 };
 
 /* pg_check, timed, with the server's connection count and limit. */

@@ -1,4 +1,5 @@
 #include "pgx.h"
+#include "pgx_host.h"
 #include "stack.h"
 #include "util.h"
 
@@ -30,6 +31,9 @@ int pgx_open(struct docker *d, const struct config_env *env, struct pgx *px,
 
 	memset(px, 0, sizeof(*px));
 	px->d = d;
+	px->passfd = -1;
+	if (config_db_external(env))
+		return pgx_host_open(env, px, cause);
 	if (stack_service_state(d, env, env->postgres_service, &st, cause) < 0)
 		return -1;
 	if (!st.id || !st.running) {
@@ -48,6 +52,8 @@ int pgx_open(struct docker *d, const struct config_env *env, struct pgx *px,
 
 void pgx_close(struct pgx *px)
 {
+	if (px->bindir)
+		pgx_host_close(px);
 	free(px->container);
 	free(px->name);
 	memset(px, 0, sizeof(*px));
@@ -131,7 +137,10 @@ static int pg_tool(struct pgx *px, const char *const argv[],
 	o.argv = full;
 	o.label = argv[0];
 	o.err = &err;
-	if (docker_exec_stream(px->d, px->name, &o, &code, &why) < 0) {
+	if (px->bindir)
+		o.argv = argv;
+	if (px->bindir ? pgx_host_run(px, &o, &code, &why) < 0 :
+	    docker_exec_stream(px->d, px->name, &o, &code, &why) < 0) {
 		*cause = xasprintf("%s: %s", what, why);
 	} else if (code != 0) {
 		char *words = last_words(&err);

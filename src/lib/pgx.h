@@ -5,6 +5,10 @@
  * its POSTGRES_USER; a password, when one is needed, is taken from the
  * container's environment inside the container: never in argv, never in
  * odooctl's memory.
+ *
+ * An external database (postgres_service empty: RDS, a host's own
+ * server) goes through the second backend, pgx_host.c: the host's client
+ * binaries as subprocesses, same API.
  */
 #ifndef ODOOCTL_PGX_H
 #define ODOOCTL_PGX_H
@@ -15,10 +19,18 @@
 struct pgx {
 	struct docker *d;	/* borrowed */
 	char *container;	/* id of the running postgres container */
-	char *name;
+	char *name;		/* its name, or "host:port" */
+	/* external database only (pgx_host.c) */
+	char *bindir;		/* the client's; NULL: the container */
+	char **envp;		/* the tools' environment */
+	int passfd;		/* memfd holding the passfile */
 };
 
-/* Finds env's running postgres container; -2 when it is not running. */
+/*
+ * Finds env's running postgres container; -2 when it is not running. For
+ * an external database: -2 when it cannot be reached or the host's client
+ * is older than the server.
+ */
 int pgx_open(struct docker *d, const struct config_env *env, struct pgx *px,
 	     char **cause);
 void pgx_close(struct pgx *px);

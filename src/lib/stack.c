@@ -179,6 +179,8 @@ static int infra_ready(struct docker *d, const struct config_env *env,
 	for (size_t i = 0; i < ARRAY_SIZE(services) && rc == 0; i++) {
 		struct container_state st;
 
+		if (!*services[i])	/* an external database */
+			continue;
 		rc = stack_service_state(d, env, services[i], &st, cause);
 		if (rc == 0 && (!st.running ||
 				(st.health && strcmp(st.health, "healthy") &&
@@ -193,8 +195,8 @@ int stack_ensure_infra(struct docker *d, const struct config_env *env,
 		       const char *image_ref, char **cause)
 {
 	const char *args[] = { "up", "-d", "--no-recreate", "--no-deps",
-			       env->postgres_service, env->switch_service,
-			       env->proxy_service, NULL };
+			       env->switch_service, env->proxy_service,
+			       env->postgres_service, NULL };
 	long long deadline = clock_ms() + INFRA_WAIT_MS;
 	int ready;
 
@@ -202,8 +204,10 @@ int stack_ensure_infra(struct docker *d, const struct config_env *env,
 		return -1;
 	if (ready)
 		return 0;
-	log_info("starting %s, %s and %s", env->postgres_service,
-		 env->switch_service, env->proxy_service);
+	if (config_db_external(env))
+		args[6] = NULL;
+	log_info("starting %s%s%s and %s", args[6] ? args[6] : "",
+		 args[6] ? ", " : "", args[4], args[5]);
 	if (compose_exec(env, image_ref, args, NULL, cause) < 0)
 		return -1;
 	while (clock_ms() < deadline) {
@@ -214,7 +218,7 @@ int stack_ensure_infra(struct docker *d, const struct config_env *env,
 		sleep_ms(500);
 	}
 	*cause = xasprintf("'%s' did not become healthy within %d s",
-			   env->postgres_service, INFRA_WAIT_MS / 1000);
+			   args[6] ? args[6] : args[4], INFRA_WAIT_MS / 1000);
 	return -1;
 }
 

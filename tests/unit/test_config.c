@@ -214,6 +214,28 @@ static void test_password_from_env_file(void **state)
 	free(text);
 }
 
+static void test_external_database(void **state)
+{
+	struct config cfg;
+	char *why;
+
+	(void)state;
+	assert_null(load("[p]\nimage_repository = r\ndb_name = d\n"
+			 "postgres_service =\npg_bindir = /opt/pg/bin\n"
+			 "[q]\nimage_repository = r\ndb_name = d\n", &cfg));
+	assert_true(config_db_external(&cfg.envs[0]));
+	assert_string_equal(cfg.envs[0].pg_bindir, "/opt/pg/bin");
+	assert_false(config_db_external(&cfg.envs[1]));
+	assert_string_equal(cfg.envs[1].postgres_service, "postgres");
+	assert_null(cfg.envs[1].pg_bindir);
+	config_release(&cfg);
+	why = load("[p]\nimage_repository = r\ndb_name = d\n"
+		   "postgres_service = pg sql\n", &cfg);
+	assert_non_null(strstr(why, ":4: postgres_service: 'pg sql' is not "
+				    "a valid name"));
+	free(why);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -225,6 +247,7 @@ int main(void)
 		cmocka_unit_test(test_unknown_env),
 		cmocka_unit_test(test_missing_file),
 		cmocka_unit_test(test_password_from_env_file),
+		cmocka_unit_test(test_external_database),
 	};
 
 	return cmocka_run_group_tests_name("config", tests, NULL, NULL);
