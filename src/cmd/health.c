@@ -27,9 +27,9 @@ static void print_json(const struct config_env *env, const struct results *r)
 	json_object_set_new(o, "healthy", json_boolean(results_ok(r)));
 	for (size_t i = 0; i < r->n; i++)
 		json_array_append_new(a, json_pack(
-			"{s:s,s:b,s:s,s:s}", "name", r->v[i].name, "ok",
+			"{s:s,s:b,s:s,s:s,s:I}", "name", r->v[i].name, "ok",
 			r->v[i].ok, "value", r->v[i].value, "detail",
-			r->v[i].detail));
+			r->v[i].detail, "ms", (json_int_t)r->v[i].ms));
 	json_object_set_new(o, "checks", a);
 	json_dumpf(o, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	putchar('\n');

@@ -14,14 +14,20 @@ struct result {
 	int ok;
 	char *value;	/* "12 ms", "43%", "running, 0 restarts" */
 	char *detail;	/* what was measured, or why it failed */
+	long long ms;	/* how long the check took */
 };
 
 struct results {
 	struct result *v;
 	size_t n;
+	long long mark;	/* when the check being run started */
 };
 
-/* Appends a result; value and detail are taken (freed by release). */
+/*
+ * Appends a result; value and detail are taken (freed by release). Its ms
+ * is the time since r->mark, which then moves on: checks run one after
+ * the other, so each one's time is the gap since the previous result.
+ */
 void results_add(struct results *r, const char *name, int ok, char *value,
 		 char *detail);
 void results_release(struct results *r);
@@ -67,5 +73,17 @@ int checks_backup_fresh(long newest_verified, long now, long max_hours);
  * system, backups). cpu_sample_ms: the CPU sampling window. */
 void checks_run(const struct config_env *env, long cpu_sample_ms,
 		struct results *r);
+
+/* What a daemon keeps from one pass to the next. */
+struct checks_ctx {
+	long timeout_ms;	/* each HTTP check's; DB connect rounds up */
+	long cpu_sample_ms;	/* > 0: sample that long; 0: since last pass */
+	struct cpu_sample cpu;	/* the last sample, when have_cpu */
+	int have_cpu;
+};
+
+/* checks_run with the context's timeouts; updates ctx->cpu. */
+void checks_run_ctx(const struct config_env *env, struct checks_ctx *ctx,
+		    struct results *r);
 
 #endif

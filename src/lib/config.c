@@ -4,6 +4,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <arpa/inet.h>
 #include <ini.h>
 #include <libgen.h>
 #include <limits.h>
@@ -12,7 +13,7 @@
 #include <string.h>
 
 enum opt_type { OPT_STRING, OPT_PATH, OPT_PATHS, OPT_LONG, OPT_URLPATH,
-		OPT_URL, OPT_NAME, OPT_NAME_OR_EMPTY };
+		OPT_URL, OPT_NAME, OPT_NAME_OR_EMPTY, OPT_LISTEN, OPT_SECRET_URL };
 
 struct option_def {
 	const char *name;
@@ -105,6 +106,36 @@ static const struct option_def options[] = {
 	{ "backup_max_age_hours", OPT_LONG, S(backup_max_age_hours), 0, 876000,
 	  "26", "health: the newest verified backup must be younger "
 	  "(0: no backup check)" },
+	{ "monitor_interval", OPT_LONG, S(monitor_interval), 1, 86400, "30",
+	  "monitor: seconds between passes of every check" },
+	{ "monitor_timeout", OPT_LONG, S(monitor_timeout), 1, 600, "10",
+	  "monitor: seconds before an HTTP or database check times out" },
+	{ "monitor_retries", OPT_LONG, S(monitor_retries), 1, 1000, "3",
+	  "monitor: failed passes in a row before a check is down" },
+	{ "monitor_reminder", OPT_LONG, S(monitor_reminder), 0, 604800,
+	  "3600", "monitor: seconds between reminders while a check stays "
+	  "down (0: none)" },
+	{ "alert_webhook_url", OPT_SECRET_URL, S(alert_webhook_url), 0, 0, NULL,
+	  "monitor: alerts are POSTed here (may hold a token; never "
+	  "logged)" },
+	{ "alert_webhook_format", OPT_STRING, S(alert_webhook_format), 0, 0,
+	  "json", "monitor: the webhook body, slack or json" },
+	{ "alert_command", OPT_STRING, S(alert_command), 0, 0, NULL,
+	  "monitor: shell command run per alert, the alert as JSON on "
+	  "stdin" },
+	{ "alert_timeout", OPT_LONG, S(alert_timeout), 1, 300, "10",
+	  "monitor: seconds one delivery attempt may take" },
+	{ "alert_retries", OPT_LONG, S(alert_retries), 0, 100, "5",
+	  "monitor: attempts after the first, with doubling backoff" },
+	{ "metrics_listen", OPT_LISTEN, S(metrics_listen), 0, 0,
+	  "127.0.0.1:9469", "monitor: IPv4ADDR:PORT of /metrics, or off" },
+};
+
+/* String options whose value is one of a list. */
+static const struct {
+	const char *name, *choices;
+} choice_options[] = {
+	{ "alert_webhook_format", "slack|json" },
 };
 
 #define SMOKE_KEY "smoke"
@@ -243,6 +274,44 @@ static int parse_long(const struct option_def *o, const char *v, long *out,
 	return 0;
 }
 
+/* 1 when name takes any string or v is one of its choices. */
+static int choice_ok(const char *name, const char *v, char **cause)
+{
+	size_t n = strlen(v);
+
+	for (size_t i = 0; i < ARRAY_SIZE(choice_options); i++) {
+		const char *c = choice_options[i].choices;
+
+		if (strcmp(choice_options[i].name, name))
+			continue;
+		for (; *c; c += strcspn(c, "|"), c += !!*c)
+			if (strcspn(c, "|") == n && !strncmp(c, v, n))
+				return 1;
+		*cause = xasprintf("'%s' is not one of %s", v,
+				   choice_options[i].choices);
+		return 0;
+	}
+	return 1;
+}
+
+static int listen_ok(const char *v)
+{
+	const char *colon = strrchr(v, ':');
+	char host[INET_ADDRSTRLEN];
+	struct in_addr a;
+	char *end;
+	long port;
+
+	if (!colon || colon == v || (size_t)(colon - v) >= sizeof(host))
+		return 0;
+	memcpy(host, v, (size_t)(colon - v));
+	host[colon - v] = '\0';
+	errno = 0;
+	port = strtol(colon + 1, &end, 10);
+	return inet_pton(AF_INET, host, &a) == 1 && !errno &&
+	       end != colon + 1 && !*end && port > 0 && port < 65536;
+}
+
 static int option_set(struct config_env *env, const struct option_def *o,
 		      const char *dir, const char *v, char **cause)
 {
@@ -270,9 +339,12 @@ static int option_set(struct config_env *env, const struct option_def *o,
 		val = xstrdup(v);
 		break;
 	case OPT_URL:
+	case OPT_SECRET_URL:
 		if (!str_starts_with(v, "http://") &&
 		    !str_starts_with(v, "https://")) {
-			*cause = xasprintf("'%s' is not an http(s) URL", v);
+			*cause = o->type == OPT_SECRET_URL ?
+				xstrdup("not an http(s) URL (value hidden)") :
+				xasprintf("'%s' is not an http(s) URL", v);
 			return -1;
 		}
 		val = xstrdup(v);
@@ -290,6 +362,16 @@ static int option_set(struct config_env *env, const struct option_def *o,
 			return -1;
 		break;
 	case OPT_STRING:
+		if (!choice_ok(o->name, v, cause))
+			return -1;
+		val = xstrdup(v);
+		break;
+	case OPT_LISTEN:
+		if (strcmp(v, "off") && !listen_ok(v)) {
+			*cause = xasprintf("'%s' is not IPV4ADDR:PORT or off",
+					   v);
+			return -1;
+		}
 		val = xstrdup(v);
 		break;
 	}
@@ -597,6 +679,8 @@ void config_env_print(const struct config_env *env, FILE *out)
 
 		if (o->type == OPT_LONG)
 			fprintf(out, "%s = %ld\n", o->name, *(const long *)base);
+		else if (o->type == OPT_SECRET_URL && *(char *const *)base)
+			fprintf(out, "%s = (set, hidden)\n", o->name);
 		else if (*(char *const *)base)
 			fprintf(out, "%s = %s\n", o->name, *(char *const *)base);
 	}

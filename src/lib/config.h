@@ -58,6 +58,16 @@ struct config_env {
 	long mem_max_percent;
 	long disk_max_percent;
 	long backup_max_age_hours;
+	long monitor_interval;
+	long monitor_timeout;
+	long monitor_retries;
+	long monitor_reminder;
+	char *alert_webhook_url;	/* may hold a token: never logged */
+	char *alert_webhook_format;	/* slack or json */
+	char *alert_command;
+	long alert_timeout;
+	long alert_retries;
+	char *metrics_listen;		/* ADDR:PORT, or off */
 	struct smoke_check smoke[CONFIG_MAX_SMOKE];
 	size_t nsmoke;
 	int smoke_set;	/* a smoke key was given (else the defaults) */

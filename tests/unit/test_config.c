@@ -167,6 +167,54 @@ static void test_backup_keys(void **state)
 	free(why);
 }
 
+/* The monitor's keys: defaults, choices, the listen address, and a
+ * webhook URL that is never printed, not even when it is wrong. */
+static void test_monitor_keys(void **state)
+{
+	static const char text[] =
+		"[p]\nimage_repository = r\ndb_name = c\n"
+		"alert_webhook_url = https://hooks.example/T0/SECRETTOKEN\n"
+		"alert_webhook_format = slack\nmetrics_listen = 0.0.0.0:9100\n";
+	struct config cfg;
+	const struct config_env *p;
+	char *why = NULL, *out = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	(void)state;
+	assert_null(load(text, &cfg));
+	p = config_env(&cfg, "p", &why);
+	assert_int_equal(p->monitor_interval, 30);
+	assert_int_equal(p->monitor_retries, 3);
+	assert_int_equal(p->monitor_reminder, 3600);
+	assert_string_equal(p->alert_webhook_format, "slack");
+	assert_string_equal(p->metrics_listen, "0.0.0.0:9100");
+	assert_null(p->alert_command);
+	f = open_memstream(&out, &len);
+	config_env_print(p, f);
+	fclose(f);
+	assert_null(strstr(out, "SECRETTOKEN"));
+	assert_non_null(strstr(out, "alert_webhook_url = (set, hidden)"));
+	free(out);
+	config_release(&cfg);
+	assert_error("[p]\nimage_repository = r\ndb_name = d\n"
+		     "alert_webhook_format = xml\n", ":4: alert_webhook_format: "
+		     "'xml' is not one of slack|json");
+	assert_error("[p]\nimage_repository = r\ndb_name = d\n"
+		     "metrics_listen = localhost:9469\n",
+		     "'localhost:9469' is not IPV4ADDR:PORT or off");
+	assert_error("[p]\nimage_repository = r\ndb_name = d\n"
+		     "metrics_listen = 127.0.0.1:0\n", "is not IPV4ADDR:PORT");
+	why = load("[p]\nimage_repository = r\ndb_name = d\n"
+		   "alert_webhook_url = hooks/SECRETTOKEN\n", &cfg);
+	assert_non_null(strstr(why, "alert_webhook_url: not an http(s) URL"));
+	assert_null(strstr(why, "SECRETTOKEN"));
+	free(why);
+	assert_null(load("[p]\nimage_repository = r\ndb_name = d\n"
+			 "metrics_listen = off\n", &cfg));
+	config_release(&cfg);
+}
+
 static void test_unknown_env(void **state)
 {
 	struct config cfg;
@@ -244,6 +292,7 @@ int main(void)
 		cmocka_unit_test(test_bad_values),
 		cmocka_unit_test(test_syntax_and_structure),
 		cmocka_unit_test(test_backup_keys),
+		cmocka_unit_test(test_monitor_keys),
 		cmocka_unit_test(test_unknown_env),
 		cmocka_unit_test(test_missing_file),
 		cmocka_unit_test(test_password_from_env_file),
