@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 static enum log_level level = LOG_NORMAL;
+static int journal;
 static int progress_open;
 static long long progress_last;
 
@@ -20,12 +21,24 @@ enum log_level log_get_level(void)
 	return level;
 }
 
+void log_set_journal(int on)
+{
+	journal = on;
+}
+
+/* prefix: "<N>text", the priority shown in journal mode, the text else.
+ * The lock keeps a daemon's threads from mixing their lines. */
 static void vlog(const char *prefix, const char *fmt, va_list ap)
 {
+	flockfile(stderr);
 	log_progress_done();
-	fputs(prefix, stderr);
+	if (journal)
+		fprintf(stderr, "%.3s", prefix);
+	else
+		fputs(prefix + 3, stderr);
 	vfprintf(stderr, fmt, ap);
 	fputc('\n', stderr);
+	funlockfile(stderr);
 }
 
 void log_error(const char *fmt, ...)
@@ -33,7 +46,7 @@ void log_error(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vlog("error: ", fmt, ap);
+	vlog("<3>error: ", fmt, ap);
 	va_end(ap);
 }
 
@@ -42,7 +55,18 @@ void log_warn(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vlog("warning: ", fmt, ap);
+	vlog("<4>warning: ", fmt, ap);
+	va_end(ap);
+}
+
+void log_notice(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (level == LOG_QUIET)
+		return;
+	va_start(ap, fmt);
+	vlog("<5>", fmt, ap);
 	va_end(ap);
 }
 
@@ -53,7 +77,7 @@ void log_phase(const char *fmt, ...)
 	if (level == LOG_QUIET)
 		return;
 	va_start(ap, fmt);
-	vlog("==> ", fmt, ap);
+	vlog("<6>==> ", fmt, ap);
 	va_end(ap);
 }
 
@@ -64,7 +88,7 @@ void log_info(const char *fmt, ...)
 	if (level == LOG_QUIET)
 		return;
 	va_start(ap, fmt);
-	vlog("    ", fmt, ap);
+	vlog("<6>    ", fmt, ap);
 	va_end(ap);
 }
 
@@ -75,7 +99,7 @@ void log_debug(const char *fmt, ...)
 	if (level != LOG_VERBOSE)
 		return;
 	va_start(ap, fmt);
-	vlog("    debug: ", fmt, ap);
+	vlog("<7>    debug: ", fmt, ap);
 	va_end(ap);
 }
 

@@ -10,9 +10,17 @@ enum log_level { LOG_QUIET, LOG_NORMAL, LOG_VERBOSE };
 
 void log_set_level(enum log_level level);
 enum log_level log_get_level(void);
+/*
+ * For daemons: each line starts with its syslog priority, "<3>" error,
+ * "<4>" warning, "<5>" notice, "<6>" info, "<7>" debug, which journald
+ * (and systemd's stderr capture) turn into the entry's priority.
+ */
+void log_set_journal(int on);
 /* "error: ..." on stderr. */
 void log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* A state change worth reading (a daemon's "down -> up"). */
+void log_notice(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* A phase of long work: "==> gate: config valid". */
 void log_phase(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Detail under a phase, shown always unless quiet: "    ...". */
