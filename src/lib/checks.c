@@ -34,6 +34,8 @@ void results_add(struct results *r, const char *name, int ok, char *value,
 	r->v[r->n].ms = r->mark ? now - r->mark : 0;
 	r->mark = now;
 	r->n++;
+	if (r->on_result)
+		r->on_result(&r->v[r->n - 1], r->on_result_arg);
 }
 
 void results_release(struct results *r)

@@ -21,6 +21,10 @@ struct results {
 	struct result *v;
 	size_t n;
 	long long mark;	/* when the check being run started */
+	/* called with each result as it comes, when set (a daemon acts on
+	 * a failure at once, not when the slowest check of the pass ends) */
+	void (*on_result)(const struct result *res, void *arg);
+	void *on_result_arg;
 };
 
 /*

@@ -71,6 +71,8 @@ static void sd_notify(const char *state)
 	close(fd);
 }
 
+static void publish(struct monitor *m);
+
 /* ---- configuration ------------------------------------------------------ */
 
 static int load(struct monitor *m, struct config *cfg,
@@ -165,6 +167,7 @@ static void reload(struct monitor *m)
 	configure_alerts(m);
 	log_notice("reloaded %s", m->config_path);
 	describe(m);
+	publish(m);
 	sd_notify("READY=1");
 }
 
@@ -237,8 +240,9 @@ static void raise_alert(struct monitor *m, const struct tracked *t,
 		alertq_push(m->q[i], &a);
 }
 
-static void note(struct monitor *m, const struct result *res)
+static void note(const struct result *res, void *arg)
 {
+	struct monitor *m = arg;
 	struct check_policy p = {
 		.retries = m->env->monitor_retries,
 		.reminder_ms = m->env->monitor_reminder * 1000LL,
@@ -315,18 +319,17 @@ static void publish(struct monitor *m)
 
 static void pass(struct monitor *m)
 {
-	struct results r = { 0 };
+	struct results r = { .on_result = note, .on_result_arg = m };
 	size_t failing = 0;
 
 	m->pass_start_ms = clock_ms();
-	checks_run_ctx(m->env, &m->ctx, &r);
+	/* the release first: an alert raised during the pass names it */
 	read_release(m);
 	for (size_t i = 0; i < m->n; i++)
 		m->v[i].seen = 0;
-	for (size_t i = 0; i < r.n; i++) {
-		note(m, &r.v[i]);
+	checks_run_ctx(m->env, &m->ctx, &r);
+	for (size_t i = 0; i < r.n; i++)
 		failing += !r.v[i].ok;
-	}
 	forget_unseen(m);
 	m->passes++;
 	m->pass_s = (double)(clock_ms() - m->pass_start_ms) / 1000;
