@@ -210,6 +210,14 @@ static long wall(long long mono_ms)
 	return (long)time(NULL) - (long)((clock_ms() - mono_ms) / 1000);
 }
 
+/* "VALUE: DETAIL" for a log line, or the detail alone. Caller frees. */
+static char *said(const struct tracked *t)
+{
+	if (!t->value || !strcmp(t->value, "-"))
+		return xstrdup(t->detail);
+	return xasprintf("%s: %s", t->value, t->detail);
+}
+
 /* before: the check's track before this result. */
 static void raise_alert(struct monitor *m, const struct tracked *t,
 			enum check_event ev, const struct check_track *before)
@@ -223,19 +231,18 @@ static void raise_alert(struct monitor *m, const struct tracked *t,
 		.since = wall(recovered ? before->since_ms : t->t.since_ms),
 		.time = (long)time(NULL),
 	};
-	char took[32];
+	char took[32], *why = said(t);
 
 	alert_duration(a.time - a.since, took);
 	if (ev == EVENT_DOWN)
 		log_notice("%s: %s -> down (%ld failed in a row): %s",
 			   t->name, checkstate_name(before->state),
-			   t->t.fails, t->detail);
+			   t->t.fails, why);
 	else if (recovered)
-		log_notice("%s: down -> up after %s: %s", t->name, took,
-			   t->detail);
+		log_notice("%s: down -> up after %s: %s", t->name, took, why);
 	else
-		log_notice("%s: still down, for %s: %s", t->name, took,
-			   t->detail);
+		log_notice("%s: still down, for %s: %s", t->name, took, why);
+	free(why);
 	for (size_t i = 0; i < 2; i++)
 		alertq_push(m->q[i], &a);
 }
@@ -261,9 +268,13 @@ static void note(const struct result *res, void *arg)
 	ev = checkstate_update(&t->t, res->ok, clock_ms(), &p);
 	if (ev != EVENT_NONE)
 		raise_alert(m, t, ev, &before);
-	else if (!res->ok && t->t.state != CHECK_DOWN)
+	else if (!res->ok && t->t.state != CHECK_DOWN) {
+		char *why = said(t);
+
 		log_info("%s: failed (%ld of %ld before down): %s", t->name,
-			 t->t.fails, p.retries, t->detail);
+			 t->t.fails, p.retries, why);
+		free(why);
+	}
 }
 
 static void read_release(struct monitor *m)
