@@ -4,7 +4,8 @@
 # PostgreSQL 15, nginx, busybox; clang with its libFuzzer runtime, shellcheck
 # and python3 for the lint tests; Node.js and actionlint for the CI checks,
 # openssh-server and apache2-utils for the CI pipeline's test; systemd for
-# systemd-analyze, which checks the timer units). Idempotent:
+# systemd-analyze, which checks the timer units; promtool, from prometheus,
+# checks the monitor's /metrics). Idempotent:
 # asks apt only about what is missing, and prints nothing when everything is
 # already there.
 #   --build   only what building odooctl needs (the CI image job)
@@ -14,15 +15,16 @@ set -euo pipefail
 build=(
 	build-essential pkg-config git jq
 	libcurl4-openssl-dev libjansson-dev libinih-dev libpq-dev
-	libarchive-dev libssl-dev
+	libarchive-dev libssl-dev libmicrohttpd-dev
 )
 lint=(shellcheck python3 python3-yaml)
 rest=(
-	libcmocka-dev libmicrohttpd-dev
+	libcmocka-dev
 	docker.io docker-registry docker-compose
 	postgresql-15 postgresql-client-15 nginx-light busybox-static
 	curl iproute2 util-linux procps systemd
 	clang libclang-rt-dev openssh-server apache2-utils
+	prometheus
 )
 case ${1:-} in
 --build) packages=("${build[@]}") ;;

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# health-check-odoo19.sh [env] [--json]
+# health-check-odoo19.sh --monitor [env]
+#
+# One pass of every health check of an environment (`odooctl health`:
+# exit 0 healthy, 1 not, 2 usage or configuration error), or, with
+# --monitor, the monitoring daemon in the foreground (`odooctl monitor`:
+# checks every monitor_interval, alerts on changes, /metrics).
+# ODOOCTL, when set, names the odooctl binary to run.
+set -euo pipefail
+
+usage() {
+	{
+		echo "usage: ${0##*/} [env] [--json]"
+		echo "       ${0##*/} --monitor [env]"
+	} >&"$(($1 == 0 ? 1 : 2))"
+	exit "$1"
+}
+
+find_odooctl() {
+	local here
+	if [[ -n "${ODOOCTL:-}" ]]; then
+		printf '%s\n' "$ODOOCTL"
+	elif command -v odooctl >/dev/null 2>&1; then
+		command -v odooctl
+	else
+		here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+		if [[ -x "$here/../../build/odooctl" ]]; then
+			printf '%s\n' "$here/../../build/odooctl"
+		else
+			echo "${0##*/}: odooctl not found on PATH nor at" \
+			     "$here/../../build/odooctl (run make)" >&2
+			exit 2
+		fi
+	fi
+}
+
+verb=health
+case "${1:-}" in
+-h | --help)
+	usage 0
+	;;
+--monitor)
+	verb=monitor
+	shift
+	;;
+esac
+npos=0
+for arg in "$@"; do
+	[[ $arg == -* ]] || npos=$((npos + 1))
+done
+((npos <= 1)) || usage 2
+
+odooctl=$(find_odooctl)
+exec "$odooctl" "$verb" "$@"
