@@ -7,6 +7,7 @@
 #include <archive.h>
 #include <archive_entry.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -157,6 +158,27 @@ int filestore_size(struct filestore *fs, const char *db, long long *bytes,
 		    &out, cause);
 	*bytes = rc == 0 ? strtoll(out.data ? out.data : "0", NULL, 10) *
 			   1024 : 0;
+	buf_release(&out);
+	return rc;
+}
+
+int filestore_count(struct filestore *fs, const char *db, long long *files,
+		    long long *bytes, char **cause)
+{
+	struct buf out;
+	int rc;
+
+	buf_init(&out, 1 << 16);
+	rc = helper(fs, "cd " BACKUP_FILESTORE "/\"$1\" 2>/dev/null || "
+		    "{ echo 0 0; exit 0; }; find . -type f -exec stat -c %s "
+		    "{} + | awk '{ n++; s += $1 } END { print n + 0, s + 0 }'",
+		    db, NULL, &out, cause);
+	if (rc == 0 && sscanf(out.data ? out.data : "", "%lld %lld", files,
+			      bytes) != 2) {
+		*cause = xasprintf("cannot count the filestore of '%s': '%s'",
+				   db, strtrim(out.data ? out.data : ""));
+		rc = -1;
+	}
 	buf_release(&out);
 	return rc;
 }

@@ -39,6 +39,9 @@ la_ssize_t filestore_archive_read(struct archive *a, void *arg,
 /* Bytes under filestore/<db> (0 when it does not exist). */
 int filestore_size(struct filestore *fs, const char *db, long long *bytes,
 		   char **cause);
+/* Files under filestore/<db> and their total size in bytes (0 0: none). */
+int filestore_count(struct filestore *fs, const char *db, long long *files,
+		    long long *bytes, char **cause);
 /* Removes filestore/<db>. */
 int filestore_remove(struct filestore *fs, const char *db, char **cause);
 /*

@@ -160,6 +160,23 @@ static int stream_write(struct stream *s, char **cause)
 	return 0;
 }
 
+/* Keeps the last b->max bytes: the error is at the end. */
+static void tail_append(struct buf *b, const char *p, size_t n)
+{
+	if (n > b->max) {
+		p += n - b->max;
+		n = b->max;
+	}
+	if (b->len + n > b->max) {
+		size_t drop = b->len + n - b->max;
+
+		memmove(b->data, b->data + drop, b->len - drop);
+		b->len -= drop;
+		b->data[b->len] = '\0';
+	}
+	buf_append(b, p, n);
+}
+
 static int stream_read(struct stream *s, int i, char **cause)
 {
 	ssize_t n = read(s->fd[i], s->chunk, STREAM_CHUNK);
@@ -173,11 +190,8 @@ static int stream_read(struct stream *s, int i, char **cause)
 	if (i == 1)
 		return s->io->out ? s->io->out(s->chunk, (size_t)n,
 					       s->io->out_arg, cause) : 0;
-	if (s->io->err) {
-		if (s->io->err->len + (size_t)n > s->io->err->max)
-			buf_reset(s->io->err);
-		buf_append(s->io->err, s->chunk, (size_t)n);
-	}
+	if (s->io->err)
+		tail_append(s->io->err, s->chunk, (size_t)n);
 	return 0;
 }
 
