@@ -191,7 +191,7 @@ static int write_dump(struct job *j, char **cause)
 	long long t0 = clock_ms();
 	char s[32];
 
-	if (zipw_entry(&j->z, "dump.sql", -1, 0644, j->started, cause) < 0 ||
+	if (zipw_entry(&j->z, "dump.sql", -1, 0644, j->started, 1, cause) < 0 ||
 	    pgx_dump(&j->px, j->db, dump_sink, j, cause) < 0)
 		return -1;
 	log_progress_done();
@@ -215,7 +215,7 @@ static int write_manifest(struct job *j, char **cause)
 		json_object_get(j->f.db, "server_version")), j->f.modules);
 	char *text = json_dumps(m, JSON_INDENT(4));
 	int rc = zipw_entry(&j->z, "manifest.json", (long long)strlen(text),
-			    0644, j->started, cause);
+			    0644, j->started, 1, cause);
 
 	if (rc == 0)
 		rc = zipw_data(&j->z, text, strlen(text), cause);
@@ -235,6 +235,7 @@ static char *zip_name(const char *tar_name)
 	return xasprintf("filestore/%s", slash + 1);
 }
 
+/* Its first bytes tell whether it is compressed already: then stored. */
 static int copy_file(struct job *j, struct archive *a, struct archive_entry *e,
 		     char *buf, char **cause)
 {
@@ -244,11 +245,13 @@ static int copy_file(struct job *j, struct archive *a, struct archive_entry *e,
 
 	if (!name)
 		return 0;
+	n = archive_read_data(a, buf, COPY_BUF);
 	if (zipw_entry(&j->z, name, archive_entry_size(e),
 		       archive_entry_perm(e), archive_entry_mtime(e),
+		       n <= 0 || !zipw_precompressed(buf, (size_t)n),
 		       cause) < 0)
 		goto out;
-	while ((n = archive_read_data(a, buf, COPY_BUF)) > 0) {
+	for (; n > 0; n = archive_read_data(a, buf, COPY_BUF)) {
 		if (zipw_data(&j->z, buf, (size_t)n, cause) < 0)
 			goto out;
 		j->fs_bytes += n;
@@ -447,7 +450,8 @@ static int write_all(struct job *j, struct backup_result *res, char **cause)
 {
 	pick_names(j);
 	log_info("writing %s", j->zip);
-	if (zipw_open(&j->z, j->partial, cause) < 0)
+	if (zipw_open(&j->z, j->partial,
+		      zipw_level(j->o->env->backup_compression), cause) < 0)
 		return -1;
 	if (write_dump(j, cause) < 0 || write_manifest(j, cause) < 0 ||
 	    write_filestore(j, cause) < 0 || finish(j, res, cause) < 0) {

@@ -9,6 +9,11 @@
 #include <unistd.h>
 
 #define BLOCK (1u << 20)
+/*
+ * Writeback is started every so many bytes, so the fsync at the end waits
+ * for the last stretch only, not for the whole zip at once.
+ */
+#define WRITEBACK_EVERY (32LL << 20)
 
 static la_ssize_t zipw_write(struct archive *a, void *arg, const void *p,
 			     size_t n)
@@ -31,6 +36,11 @@ static la_ssize_t zipw_write(struct archive *a, void *arg, const void *p,
 	}
 	EVP_DigestUpdate(z->sha, p, n);
 	z->bytes += (long long)n;
+	if (z->bytes - z->synced >= WRITEBACK_EVERY) {
+		sync_file_range(z->fd, z->synced, z->bytes - z->synced,
+				SYNC_FILE_RANGE_WRITE);
+		z->synced = z->bytes;
+	}
 	return (la_ssize_t)n;
 }
 
@@ -41,9 +51,43 @@ static char *zipw_error(struct zipw *z)
 	return xstrdup(e ? e : "unknown error");
 }
 
-int zipw_open(struct zipw *z, const char *path, char **cause)
+int zipw_level(const char *compression)
+{
+	if (compression && !strcmp(compression, "store"))
+		return 0;
+	if (compression && !strcmp(compression, "default"))
+		return 6;
+	return 1;
+}
+
+int zipw_precompressed(const void *p, size_t n)
+{
+	static const struct { const char *magic; size_t len, at; } kinds[] = {
+		{ "\xff\xd8\xff", 3, 0 },		/* JPEG */
+		{ "\x89PNG\r\n\x1a\n", 8, 0 },	/* PNG */
+		{ "GIF8", 4, 0 },
+		{ "WEBP", 4, 8 },			/* RIFF....WEBP */
+		{ "%PDF", 4, 0 },
+		{ "PK\x03\x04", 4, 0 },		/* zip, docx, xlsx, odt */
+		{ "\x1f\x8b", 2, 0 },			/* gzip */
+		{ "BZh", 3, 0 },
+		{ "\xfd" "7zXZ", 5, 0 },
+		{ "\x28\xb5\x2f\xfd", 4, 0 },	/* zstd */
+		{ "7z\xbc\xaf\x27\x1c", 6, 0 },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(kinds); i++)
+		if (n >= kinds[i].at + kinds[i].len &&
+		    !memcmp((const char *)p + kinds[i].at, kinds[i].magic,
+			    kinds[i].len))
+			return 1;
+	return 0;
+}
+
+int zipw_open(struct zipw *z, const char *path, int level, char **cause)
 {
 	memset(z, 0, sizeof(*z));
+	z->level = level;
 	z->fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (z->fd < 0) {
 		*cause = xasprintf("cannot create '%s': %s", path,
@@ -54,9 +98,13 @@ int zipw_open(struct zipw *z, const char *path, char **cause)
 	EVP_DigestInit_ex(z->sha, EVP_sha256(), NULL);
 	z->a = archive_write_new();
 	archive_write_set_format_zip(z->a);
-	archive_write_zip_set_compression_deflate(z->a);
-	/* Speed over size: most of a filestore is compressed already. */
-	archive_write_set_format_option(z->a, "zip", "compression-level", "1");
+	if (level > 0) {
+		char l[16];
+
+		snprintf(l, sizeof(l), "%d", level);
+		archive_write_set_format_option(z->a, "zip",
+						"compression-level", l);
+	}
 	archive_write_set_bytes_per_block(z->a, BLOCK);
 	archive_write_set_bytes_in_last_block(z->a, 1);
 	if (archive_write_open(z->a, z, NULL, zipw_write, NULL) != ARCHIVE_OK) {
@@ -71,11 +119,15 @@ int zipw_open(struct zipw *z, const char *path, char **cause)
 }
 
 int zipw_entry(struct zipw *z, const char *name, long long size, int mode,
-	       long mtime, char **cause)
+	       long mtime, int compress, char **cause)
 {
 	struct archive_entry *e = archive_entry_new();
 	int rc;
 
+	if (compress && z->level > 0)
+		archive_write_zip_set_compression_deflate(z->a);
+	else
+		archive_write_zip_set_compression_store(z->a);
 	archive_entry_set_pathname(e, name);
 	archive_entry_set_filetype(e, AE_IFREG);
 	archive_entry_set_perm(e, (mode_t)mode);

@@ -17,13 +17,27 @@ struct zipw {
 	int fd;
 	EVP_MD_CTX *sha;
 	long long bytes;
+	long long synced;	/* writeback started up to here */
+	int level;		/* deflate level; 0 stores every entry */
 };
 
+/* The deflate level of backup_compression: store 0, fast 1, default 6. */
+int zipw_level(const char *compression);
+/*
+ * Whether data that starts with p (n bytes) is compressed already (JPEG,
+ * PNG, GIF, WebP, PDF, zip and office files, gzip, bzip2, xz, zstd, 7z):
+ * deflating it again costs time and saves nothing.
+ */
+int zipw_precompressed(const void *p, size_t n);
+
 /* Creates path (which must not exist) and starts a zip in it. */
-int zipw_open(struct zipw *z, const char *path, char **cause);
-/* An entry; size < 0 when unknown (then written with a data descriptor). */
+int zipw_open(struct zipw *z, const char *path, int level, char **cause);
+/*
+ * An entry; size < 0 when unknown (then written with a data descriptor).
+ * compress 0 stores it whatever the level.
+ */
 int zipw_entry(struct zipw *z, const char *name, long long size, int mode,
-	       long mtime, char **cause);
+	       long mtime, int compress, char **cause);
 int zipw_data(struct zipw *z, const void *p, size_t n, char **cause);
 /* Finishes the zip, fsyncs and closes it; sha256 as 64 hex digits. */
 int zipw_close(struct zipw *z, char sha256[65], long long *size,

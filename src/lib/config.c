@@ -92,6 +92,9 @@ static const struct option_def options[] = {
 	  "ODOO_BASE build argument (empty: the Dockerfile's odoo:19.0)" },
 	{ "backup_dir", OPT_PATH, S(backup_dir), 0, 0, NULL,
 	  "where backups go (default: state_dir/backups)" },
+	{ "backup_compression", OPT_STRING, S(backup_compression), 0, 0,
+	  "fast", "zip entries: store, fast (deflate 1) or default (deflate "
+	  "6); files compressed already are stored" },
 	{ "backup_keep", OPT_LONG, S(backup_keep), 1, 10000, "7",
 	  "backups always kept, newest first" },
 	{ "backup_max_age_days", OPT_LONG, S(backup_max_age_days), 0, 36500,
@@ -136,6 +139,7 @@ static const struct {
 	const char *name, *choices;
 } choice_options[] = {
 	{ "alert_webhook_format", "slack|json" },
+	{ "backup_compression", "store|fast|default" },
 };
 
 #define SMOKE_KEY "smoke"

@@ -52,6 +52,7 @@ struct config_env {
 	char *dockerfile;
 	char *odoo_base;
 	char *backup_dir;
+	char *backup_compression;	/* store, fast, default */
 	long backup_keep;
 	long backup_max_age_days;
 	long cpu_max_percent;
