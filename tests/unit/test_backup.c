@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "backup.h"
+#include "backup_zip.h"
 #include "util.h"
 
 static void test_names(void **state)
@@ -232,10 +233,37 @@ static void test_triggers(void **state)
 			    "scheduled");
 }
 
+/* Stored, not deflated again: what is compressed already, by its magic. */
+static void test_zipw_precompressed(void **state)
+{
+	static const char *const yes[] = {
+		"\xff\xd8\xff\xe0\x00\x10JFIF", "\x89PNG\r\n\x1a\n....",
+		"GIF89a", "RIFF\x10\x11\x12\x13WEBPVP8 ", "%PDF-1.7\n",
+		"PK\x03\x04\x14\x00", "\x1f\x8b\x08", "BZh91AY",
+		"\xfd" "7zXZ\x00", "\x28\xb5\x2f\xfd", "7z\xbc\xaf\x27\x1c",
+	};
+	static const char *const no[] = {
+		"hello", "<?xml version", "%PD", "RIFF\x10\x11\x12\x13WAVE",
+		"PK\x05\x06", "",
+	};
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(yes); i++)
+		assert_int_equal(zipw_precompressed(yes[i], strlen(yes[i]) ?
+						    strlen(yes[i]) : 1), 1);
+	for (size_t i = 0; i < ARRAY_SIZE(no); i++)
+		assert_int_equal(zipw_precompressed(no[i], strlen(no[i])), 0);
+	assert_int_equal(zipw_precompressed("\x89PNG", 4), 0);
+	assert_int_equal(zipw_level("store"), 0);
+	assert_int_equal(zipw_level("fast"), 1);
+	assert_int_equal(zipw_level("default"), 6);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_names),
+		cmocka_unit_test(test_zipw_precompressed),
 		cmocka_unit_test(test_dump_scan_any_split),
 		cmocka_unit_test(test_dump_scan_incomplete),
 		cmocka_unit_test(test_manifest),
