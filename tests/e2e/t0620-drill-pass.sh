@@ -33,7 +33,9 @@ probe() {
 		"$DOCKER" ps -q --filter "label=odooctl.drill=$STACK_PROJECT" |
 			while read -r id; do
 				"$DOCKER" inspect -f '{{range .Mounts}}{{.Type}}:{{.Name}}:{{.Destination}} {{end}}|{{json .Config.Cmd}}|{{json .HostConfig.PortBindings}}' \
-					"$id" >"$STACK_DIR/scratch" 2>/dev/null || true
+					"$id" >"$STACK_DIR/scratch.new" 2>/dev/null ||
+					continue
+				mv "$STACK_DIR/scratch.new" "$STACK_DIR/scratch"
 			done
 		sleep 0.1
 	done
