@@ -35,7 +35,8 @@ static int exec_recover(int argc, char **argv, struct global *g)
 		log_error("recover of %s: %s", env->name, why);
 		free(why);
 	} else if (nothing) {
-		log_phase("%s: no unfinished deploy, nothing to recover",
+		log_phase("%s: no unfinished deploy and the state is sound, "
+			  "nothing to recover",
 			  env->name);
 	}
 	free(op);
@@ -51,6 +52,10 @@ const struct command cmd_recover = {
 	"Reads the journal an interrupted deploy left in state_dir. One that\n"
 	"had committed is finished; any other is undone: the last good\n"
 	"release serves again through the proxy and the half-started one is\n"
-	"removed. Recorded in history.log as 'recovered'.\n",
+	"removed; a database-changing deploy killed during its module upgrade\n"
+	"has its pre-deploy backup restored first. With no unfinished deploy,\n"
+	"a 'current' or 'last_good_sha' file that cannot be read (truncated,\n"
+	"edited by hand) is rebuilt from what the proxy serves and from the\n"
+	"history. Recorded in history.log as 'recovered'.\n",
 	.exec = exec_recover,
 };

@@ -797,10 +797,14 @@ static enum odooctl_exit prepare(struct deploy *dp, char **cause)
 		journal_release(&j);
 		return EXIT_REFUSED;
 	}
-	if (state_read_current(dp->env->state_dir, &dp->prev, cause) < 0 ||
+	if (state_read_current(dp->env->state_dir, &dp->prev, &why) < 0 ||
 	    state_read_last_good(dp->env->state_dir, &dp->last_good,
-				 cause) < 0)
+				 &why) < 0) {
+		*cause = xasprintf("%s (run 'odooctl recover %s' to rebuild it "
+				   "from what serves)", why, dp->env->name);
+		free(why);
 		return EXIT_REFUSED;
+	}
 	dp->prev_running = running(dp->d, dp->prev.container) == 1;
 	if (proxy_container(dp->d, dp->env, &dp->proxy_id, &why) < 0) {
 		*cause = xasprintf("gate 'docker' failed: %s", why);
@@ -1098,6 +1102,159 @@ static enum odooctl_exit recover(struct deploy *dp, struct journal *j,
 	return recovered(dp, j->digest ? j->digest : dp->last_good, cause);
 }
 
+/*
+ * The digest that history says was last good in env: the newest success,
+ * rollback or recovered line; NULL when there is none.
+ */
+static char *history_last_good(const struct config_env *env, char **cause)
+{
+	struct history h;
+	size_t skipped;
+	char *digest = NULL;
+
+	if (history_load(env->state_dir, &h, &skipped, cause) < 0)
+		return NULL;
+	for (size_t i = h.n; i-- > 0 && !digest;)
+		if (!strcmp(h.e[i].env, env->name) &&
+		    (!strcmp(h.e[i].status, "success") ||
+		     !strcmp(h.e[i].status, "rollback") ||
+		     !strcmp(h.e[i].status, "recovered")))
+			digest = xstrdup(h.e[i].version);
+	history_release(&h);
+	return digest;
+}
+
+/* What serves, from the proxy's upstream and the container's labels. */
+static int serving_now(struct deploy *dp, struct current *cur, char **cause)
+{
+	char *target = proxy_target(dp->env);
+	struct container_state st;
+	int found = 0;
+
+	memset(cur, 0, sizeof(*cur));
+	if (!target) {
+		*cause = xstrdup("the proxy points at no release");
+		return -1;
+	}
+	if (stack_inspect(dp->d, target, &st, &found, cause) < 0) {
+		free(target);
+		return -1;
+	}
+	if (!found || !st.running || !st.digest) {
+		*cause = xasprintf("the proxy points at '%s', which %s", target,
+				   !found ? "does not exist" : !st.running ?
+				   "is not running" : "has no odooctl.release "
+				   "label");
+		if (found)
+			container_state_release(&st);
+		free(target);
+		return -1;
+	}
+	cur->digest = xstrdup(st.digest);
+	cur->container = target;
+	cur->since = (long)time(NULL);
+	container_state_release(&st);
+	return 0;
+}
+
+/*
+ * No journal, but a state file that cannot be read (truncated, edited by
+ * hand): rebuilt from what Docker, the proxy and the history say, so that
+ * deploys can go on. *repaired = 0 when both files were fine.
+ */
+static int repair_state(struct deploy *dp, int *repaired, char **cause)
+{
+	const struct config_env *env = dp->env;
+	struct current cur;
+	char *why = NULL, *lg = NULL;
+	int rc = 0;
+
+	*repaired = 0;
+	if (state_read_current(env->state_dir, &cur, &why) < 0) {
+		log_warn("%s: rebuilding it", why);
+		free(why);
+		why = NULL;
+		if (serving_now(dp, &cur, &why) < 0) {
+			*cause = xasprintf("'%s/current' is corrupted and "
+					   "cannot be rebuilt: %s",
+					   env->state_dir, why);
+			free(why);
+			return -1;
+		}
+		rc = state_write_current(env->state_dir, &cur, cause);
+		if (rc == 0)
+			log_info("current: %s in %s (what the proxy serves)",
+				 cur.digest, cur.container);
+		*repaired = 1;
+	}
+	if (rc == 0 && state_read_last_good(env->state_dir, &lg, &why) < 0) {
+		log_warn("%s: rebuilding it", why);
+		free(why);
+		why = NULL;
+		lg = history_last_good(env, &why);
+		if (!lg && cur.digest)
+			lg = xstrdup(cur.digest);
+		if (!lg) {
+			*cause = xasprintf("'%s/last_good_sha' is corrupted and "
+					   "neither the history nor current "
+					   "names a good release%s%s",
+					   env->state_dir, why ? ": " : "",
+					   why ? why : "");
+			rc = -1;
+		} else {
+			rc = state_write_last_good(env->state_dir, lg, cause);
+			if (rc == 0)
+				log_info("last_good_sha: %s", lg);
+		}
+		free(why);
+		*repaired = 1;
+	}
+	if (rc == 0 && *repaired)
+		record(dp, cur.digest ? cur.digest : lg, "recovered");
+	free(lg);
+	current_release(&cur);
+	return rc;
+}
+
+/*
+ * No journal, but the switch nginx rejects its configuration (upstream.conf
+ * edited by hand): upstream.conf, odooctl's own file, is written again from
+ * current and the nginx reloaded. nginx keeps serving with its last good
+ * configuration meanwhile, so nothing the users see changes.
+ */
+static int repair_proxy(struct deploy *dp, int *repaired, char **cause)
+{
+	struct current cur;
+	char *why = NULL;
+	int rc;
+
+	if (!dp->proxy_id || proxy_test(dp->d, dp->proxy_id, &why) == 0) {
+		free(why);
+		return 0;
+	}
+	log_warn("the proxy's nginx rejects its configuration: %s", why);
+	free(why);
+	why = NULL;
+	if (state_read_current(dp->env->state_dir, &cur, cause) < 0)
+		return -1;
+	log_info("writing upstream.conf again for %s", cur.container ?
+		 cur.container : "no release (maintenance)");
+	rc = proxy_switch(dp->d, dp->env, dp->proxy_id, cur.container,
+			  !cur.container, &why);
+	if (rc < 0) {
+		*cause = xasprintf("the proxy's nginx configuration is invalid, "
+				   "and not because of upstream.conf (fix it "
+				   "by hand): %s", why);
+		free(why);
+	} else {
+		*repaired = 1;
+		record(dp, cur.digest ? cur.digest : dp->last_good,
+		       "recovered");
+	}
+	current_release(&cur);
+	return rc;
+}
+
 enum odooctl_exit deploy_recover(const struct config_env *env,
 				 const char *operator, int *nothing,
 				 char **cause)
@@ -1117,8 +1274,17 @@ enum odooctl_exit deploy_recover(const struct config_env *env,
 	if (journal_load(env->state_dir, &j, &exists, cause) < 0)
 		goto out;
 	if (!exists) {
-		*nothing = 1;
+		int repaired = 0, fixed = 0;
+
+		rc = EXIT_FAILED;
+		if (repair_state(&dp, &repaired, cause) < 0 ||
+		    proxy_container(dp.d, env, &dp.proxy_id, cause) < 0 ||
+		    state_read_last_good(env->state_dir, &dp.last_good,
+					 cause) < 0 ||
+		    repair_proxy(&dp, &fixed, cause) < 0)
+			goto out;
 		rc = EXIT_OK;
+		*nothing = !repaired && !fixed;
 		goto out;
 	}
 	if (state_read_last_good(env->state_dir, &dp.last_good, cause) < 0 ||

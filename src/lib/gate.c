@@ -78,8 +78,15 @@ static int check_proxy(const struct gate_input *in, char **cause)
 				   in->env->compose_project);
 		return -1;
 	}
-	if (proxy_test(in->d, in->proxy_id, cause) < 0)
+	if (proxy_test(in->d, in->proxy_id, cause) < 0) {
+		char *why = *cause;
+
+		*cause = xasprintf("%s ('odooctl recover %s' writes "
+				   "upstream.conf again if it was edited)", why,
+				   in->env->name);
+		free(why);
 		return -1;
+	}
 	/* A proxy_url that does not answer would fail every switch. */
 	return in->first_release ? 0 : health_proxy(in->env, cause);
 }

@@ -7,10 +7,14 @@
 # /var/run/docker.sock (default data root; unless $DOCKER_HOST or that socket
 # answers) and an OCI registry on 127.0.0.1:5000 (`docker-registry serve`,
 # storage in a temp dir). Builds the stand-in images
-# (tests/fixtures/standin/build-images.sh; a no-op when they are current). Then runs every tests/e2e/tNNNN-*.sh (or
-# those whose name starts with a PREFIX) in order, each under `timeout`
+# (tests/fixtures/standin/build-images.sh; a no-op when they are current).
+# Then runs every tests/e2e/tNNNN-*.sh and then every tests/chaos/cNNNN-*.sh
+# (or those whose name starts with a PREFIX) in order, each under `timeout`
 # ($E2E_TIMEOUT s, default 900), renumbering their TAP lines into one
 # stream; the last line is "N passed, N failed". Exits 1 on any failure.
+# The chaos tests' cells (tests/chaos/chaos.sh) are copied to
+# build/chaos-cells.tsv, from which tests/chaos/report.sh writes
+# doc/reliability.md.
 # Whatever it started is stopped on exit, and stacks the tests left behind
 # are torn down.
 #
@@ -83,7 +87,9 @@ services_start
 # ---- tests -------------------------------------------------------------------
 
 tests=()
-for t in "$E2E"/t[0-9][0-9][0-9][0-9]-*.sh; do
+export CHAOS_CELLS=$E2E_RUN_DIR/chaos-cells.tsv
+for t in "$E2E"/t[0-9][0-9][0-9][0-9]-*.sh \
+	"$ROOT"/tests/chaos/c[0-9][0-9][0-9][0-9]-*.sh; do
 	[[ -e $t ]] || continue
 	name=$(basename "$t" .sh)
 	if (($# == 0)); then
@@ -160,6 +166,11 @@ for t in "${tests[@]}"; do
 	fi
 done
 
+if [[ -s $CHAOS_CELLS ]]; then
+	mkdir -p "$ROOT/build"
+	cp "$CHAOS_CELLS" "$ROOT/build/chaos-cells.tsv"
+	say "chaos cells: build/chaos-cells.tsv (tests/chaos/report.sh makes doc/reliability.md)"
+fi
 echo "1..$n"
 ((skipped == 0)) || say "$skipped skipped"
 echo "$passed passed, $failed failed"

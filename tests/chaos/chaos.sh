@@ -1,0 +1,111 @@
+# shellcheck shell=bash
+# Helpers for the chaos suite (tests/chaos/cNNNN-*.sh, run by
+# tests/e2e/run.sh after the end-to-end tests), on top of tests/e2e/lib.sh,
+# deploy.sh and backup.sh. A test injects one fault at one phase, lets
+# odooctl (and `odooctl recover` where a person would run it) deal with it,
+# then records a cell:
+#   chaos_begin FAULT PHASE       the baseline: history.log, the backups,
+#                                 and (with $PG set) the database's pg_dump
+#                                 as one acceptable end state; starts the
+#                                 clock
+#   chaos_accept_dump             the database as it is now is an acceptable
+#                                 end state too (e.g. after a committed
+#                                 upgrade)
+#   chaos_end OUTCOME RELEASE     checks, each a TAP line: RELEASE answers
+#                                 through the proxy (the time it took from
+#                                 chaos_begin is the time to recover), no
+#                                 journal is left, the history before is a
+#                                 prefix of the history after and every line
+#                                 has the seed's format, no backup is
+#                                 half-written (no .partial; every zip has
+#                                 its metadata and its recorded sha256), the
+#                                 database is one of the accepted dumps.
+#                                 Appends "FAULT<TAB>PHASE<TAB>OUTCOME<TAB>
+#                                 SECONDS<TAB>DATA LOST" to $CHAOS_CELLS,
+#                                 where DATA LOST is "none" only when every
+#                                 data check passed.
+# tests/chaos/report.sh turns the cells into doc/reliability.md.
+
+CHAOS_CELLS=${CHAOS_CELLS:-${E2E_RUN_DIR:-/tmp}/chaos-cells.tsv}
+
+chaos_dump() {
+	[[ -n ${PG:-} ]] || return 0
+	db_dump central | sha256sum | cut -d' ' -f1
+}
+
+chaos_backups_ok() {	# every zip has metadata whose sha256 matches
+	local dir=$1 zip sum
+	[[ -d $dir ]] || return 0
+	if compgen -G "$dir/*.partial" >/dev/null ||
+		compgen -G "$dir/.*.partial" >/dev/null; then
+		echo "a .partial file in $dir"
+		return 1
+	fi
+	for zip in "$dir"/*.zip; do
+		[[ -e $zip ]] || continue
+		[[ -f ${zip%.zip}.json ]] || {
+			echo "$zip has no metadata"
+			return 1
+		}
+		sum=$(jq -r .sha256 "${zip%.zip}.json")
+		[[ $(sha256sum "$zip" | cut -d' ' -f1) == "$sum" ]] || {
+			echo "$zip does not match its recorded sha256"
+			return 1
+		}
+	done
+}
+
+chaos_begin() {
+	CHAOS_FAULT=$1 CHAOS_PHASE=$2
+	CHAOS_HIST=$(history_lines)
+	CHAOS_DUMPS=$(chaos_dump)
+	CHAOS_T0=$(date +%s.%N)
+}
+
+chaos_accept_dump() {
+	CHAOS_DUMPS="$CHAOS_DUMPS $(chaos_dump)"
+}
+
+# Seconds from chaos_begin until RELEASE answers through the proxy (at most
+# 120 s), or "-" if it never does.
+chaos_wait_serving() {
+	local end=$((SECONDS + 120))
+	while [[ $(serving) != "$1" ]]; do
+		((SECONDS < end)) || {
+			echo -
+			return 1
+		}
+		sleep 0.1
+	done
+	echo "$(date +%s.%N) $CHAOS_T0" | awk '{ printf "%.1f", $1 - $2 }'
+}
+
+chaos_end() {
+	local outcome=$1 release=$2 what="$CHAOS_FAULT at $CHAOS_PHASE"
+	local secs lost='' n why dump
+	secs=$(chaos_wait_serving "$release") || true
+	is "$(serving)" "$release" "$what: $release answers through the proxy" || true
+	ok "$what: no journal left" test ! -e "$STACK_DIR/state/journal" || true
+	n=$(wc -l <<<"$CHAOS_HIST")
+	[[ -z $CHAOS_HIST ]] && n=0
+	if [[ $(history_lines | head -n "$n") != "$CHAOS_HIST" ]]; then
+		lost+="history lines lost or changed; "
+	fi
+	if history_lines | grep -Evq "$HISTORY_RE"; then
+		lost+="a malformed history line; "
+	fi
+	ok "$what: history kept every line, in order" \
+		test "$(history_lines | head -n "$n")" == "$CHAOS_HIST" || true
+	why=$(chaos_backups_ok "$STACK_DIR/state/backups") || lost+="$why; "
+	is "$why" "" "$what: no half-written backup" || true
+	if [[ -n ${PG:-} ]]; then
+		dump=$(chaos_dump)
+		if [[ " $CHAOS_DUMPS " != *" $dump "* ]]; then
+			lost+="the database is in none of the expected states; "
+		fi
+		like " $CHAOS_DUMPS " " $dump " \
+			"$what: the database is in an expected state" || true
+	fi
+	printf '%s\t%s\t%s\t%s\t%s\n' "$CHAOS_FAULT" "$CHAOS_PHASE" "$outcome" \
+		"$secs" "${lost:-none}" >>"$CHAOS_CELLS"
+}
