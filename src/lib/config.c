@@ -56,6 +56,9 @@ static const struct option_def options[] = {
 	  "seconds before one probe times out" },
 	{ "health_retries", OPT_LONG, S(health_retries), 1, 10000, "30",
 	  "probes before a new release is declared unhealthy" },
+	{ "health_successes", OPT_LONG, S(health_successes), 1, 100, "2",
+	  "healthy probes in a row a new release needs (a flapping one "
+	  "never gets there)" },
 	{ "webhook_path", OPT_URLPATH, S(webhook_path), 0, 0,
 	  "/ocr_billing/webhook", "the OCR billing webhook, smoke-tested" },
 	{ "proxy_url", OPT_URL, S(proxy_url), 0, 0, "http://127.0.0.1:80",

@@ -36,6 +36,7 @@ struct config_env {
 	long health_interval;
 	long health_timeout;
 	long health_retries;
+	long health_successes;
 	char *webhook_path;
 	char *proxy_url;
 	char *proxy_service;

@@ -18,6 +18,7 @@
 #define PROXY_VERIFY_MS 10000
 #define PROXY_VERIFY_RUN 5
 #define LOG_TAIL 15
+#define ENGINE_WAIT_S 90
 
 volatile sig_atomic_t deploy_interrupted;
 
@@ -224,11 +225,16 @@ static int pause_or_die(struct deploy *dp, const char *name)
 	return deploy_interrupted ? -1 : 0;
 }
 
-/* Waits until name is healthy and ready, or gives up. */
+/*
+ * Waits until name is healthy and ready health_successes probes in a row
+ * (a flapping release never gets there), or gives up after health_retries
+ * probes.
+ */
 static int wait_healthy(struct deploy *dp, const char *name, char **cause)
 {
 	const struct config_env *env = dp->env;
 	char *last = NULL;
+	long good = 0;
 
 	for (long i = 1; i <= env->health_retries; i++) {
 		struct container_state st;
@@ -255,14 +261,28 @@ static int wait_healthy(struct deploy *dp, const char *name, char **cause)
 			free(url);
 		}
 		container_state_release(&st);
-		if (rc == 0) {
+		if (rc == 0 && ++good >= env->health_successes) {
+			log_progress_done();
 			log_info("healthy after %ld probe%s", i,
 				 i > 1 ? "s" : "");
 			free(last);
 			return 0;
 		}
-		log_progress("waiting for health (%ld/%ld): %s", i,
-			     env->health_retries, last);
+		if (rc == 0) {
+			log_progress("healthy %ld/%ld in a row (probe %ld/%ld)",
+				     good, env->health_successes, i,
+				     env->health_retries);
+			free(last);
+			last = xstrdup("healthy, but not enough times in a "
+				       "row");
+		} else {
+			if (good)
+				log_info("healthy %ld time%s, then not: %s",
+					 good, good > 1 ? "s" : "", last);
+			good = 0;
+			log_progress("waiting for health (%ld/%ld): %s", i,
+				     env->health_retries, last);
+		}
 		if (i < env->health_retries && pause_or_die(dp, name) < 0 &&
 		    interrupted(cause))
 			goto fail;
@@ -329,6 +349,21 @@ static int verify_proxy(struct deploy *dp, char **cause)
 	return 0;
 }
 
+/*
+ * Stops a container and waits for it, even through a signal: a stop whose
+ * request is dropped half-way goes on in the daemon, and would kill the
+ * container again after the rollback started it.
+ */
+static int stop_whole(struct deploy *dp, const char *name, char **cause)
+{
+	int rc;
+
+	docker_set_cancel(dp->d, NULL);
+	rc = stack_stop(dp->d, dp->env, name, 0, cause);
+	docker_set_cancel(dp->d, &deploy_interrupted);
+	return rc;
+}
+
 static int phase_switch(struct deploy *dp, char **cause)
 {
 	log_phase("switch: proxy -> %s", dp->candidate);
@@ -341,23 +376,31 @@ static int phase_switch(struct deploy *dp, char **cause)
 	return verify_proxy(dp, cause);
 }
 
-static void phase_drain(struct deploy *dp)
+/*
+ * The old release finishes its requests, then stops (kept). A signal
+ * during the wait makes the deploy roll back: it has not committed, and the
+ * old release still runs, so the switch back is instant.
+ */
+static int phase_drain(struct deploy *dp, char **cause)
 {
 	char *why = NULL;
 
 	if (!dp->prev_running || !strcmp(dp->prev.container, dp->candidate))
-		return;
+		return 0;
 	journal(dp, "drain", dp->prev.container, NULL);
 	log_phase("drain: %s keeps serving its requests for %ld s",
 		  dp->prev.container, dp->env->drain_seconds);
-	sleep_ms(dp->env->drain_seconds * 1000);
-	if (stack_stop(dp->d, dp->env, dp->prev.container, 0, &why) < 0) {
+	sleep_ms(dp->env->drain_seconds * 1000);	/* a signal ends it */
+	if (interrupted(cause) < 0)
+		return -1;
+	if (stop_whole(dp, dp->prev.container, &why) < 0) {
 		log_warn("%s", why);
 		free(why);
 	} else {
 		log_info("stopped %s (kept for instant rollback)",
 			 dp->prev.container);
 	}
+	return interrupted(cause);
 }
 
 static int commit(struct deploy *dp, const char *digest, const char *name,
@@ -383,6 +426,36 @@ static int commit(struct deploy *dp, const char *digest, const char *name,
 	return journal_end(dp->env->state_dir, cause);
 }
 
+/*
+ * The kept container of the last good release did not come back (a stop
+ * of it still in flight from a killed odooctl, a broken port mapping):
+ * it goes, and a new container of the same release takes its place.
+ */
+static int revive_fresh(struct deploy *dp, const struct release *lg,
+			char **target, char **cause)
+{
+	char *why = NULL;
+	int rc;
+
+	log_warn("the kept container %s did not come back (%s): starting a "
+		 "new one of the same release", *target, *cause);
+	free(*cause);
+	*cause = NULL;
+	show_logs(dp->d, *target);
+	if (stack_stop(dp->d, dp->env, *target, 1, &why) < 0) {
+		log_warn("%s", why);
+		free(why);
+	}
+	free(*target);
+	*target = stack_release_name(dp->env, lg);
+	rc = journal(dp, "revive", *target, cause);
+	if (rc == 0)
+		rc = stack_start_release(dp->d, dp->env, lg, *target, cause);
+	if (rc == 0)
+		rc = wait_healthy(dp, *target, cause);
+	return rc;
+}
+
 /* Starts (or reuses) the container of the last good release. */
 static int revive_last_good(struct deploy *dp, char **target, char **cause)
 {
@@ -401,6 +474,8 @@ static int revive_last_good(struct deploy *dp, char **target, char **cause)
 	rc = start_candidate(dp, &lg, "revive", target, &reused, cause);
 	if (rc == 0)
 		rc = wait_healthy(dp, *target, cause);
+	if (rc < 0 && reused && !deploy_interrupted)
+		rc = revive_fresh(dp, &lg, target, cause);
 	release_release(&lg);
 	return rc;
 }
@@ -420,6 +495,33 @@ static void discard_candidate(struct deploy *dp, const char *keep)
 }
 
 /*
+ * Before undoing anything: the Docker engine may be restarting (a crash, an
+ * upgrade of the package). Waits up to ENGINE_WAIT_S for it to answer
+ * again; its containers come back by their restart policy meanwhile.
+ */
+static void wait_engine(struct deploy *dp)
+{
+	long long deadline = clock_ms() + ENGINE_WAIT_S * 1000LL;
+	char *why = NULL;
+	int said = 0;
+
+	docker_set_cancel(dp->d, NULL);	/* undoing is not cut short */
+	while (docker_ping(dp->d, &why) < 0 && clock_ms() < deadline) {
+		if (!said++)
+			log_warn("the Docker engine does not answer (%s): "
+				 "waiting up to %d s for it", why,
+				 ENGINE_WAIT_S);
+		free(why);
+		why = NULL;
+		sleep_ms(500);
+	}
+	free(why);
+	if (said)
+		log_info("the Docker engine answers again");
+	docker_set_cancel(dp->d, &deploy_interrupted);
+}
+
+/*
  * Brings the last good release back: the one that still serves, or its
  * kept container. Returns 0 when it answers through the proxy again; the
  * caller records the outcome, then ends the journal.
@@ -431,6 +533,7 @@ static int roll_back(struct deploy *dp, const char *reason, char **cause)
 
 	log_phase("rollback: %s", reason);
 	deploy_interrupted = 0;
+	wait_engine(dp);
 	if (dp->prev_running && running(dp->d, dp->prev.container) == 1)
 		target = xstrdup(dp->prev.container);
 	else if (revive_last_good(dp, &target, cause) < 0)
@@ -546,7 +649,7 @@ static int stop_writers(struct deploy *dp, char **cause)
 			continue;
 		name += *name == '/';
 		log_info("stopping %s (kept for the rollback)", name);
-		if ((rc = stack_stop(dp->d, dp->env, name, 0, cause)) < 0)
+		if ((rc = stop_whole(dp, name, cause)) < 0)
 			break;
 	}
 	json_decref(list);
@@ -656,6 +759,7 @@ static int restore_db(struct deploy *dp, const char *digest, char **cause)
 	int rc;
 
 	deploy_interrupted = 0;	/* a signal must not cut the restore short */
+	wait_engine(dp);
 	discard_candidate(dp, NULL);
 	free(dp->candidate);
 	dp->candidate = NULL;
@@ -919,8 +1023,8 @@ static enum odooctl_exit pipeline(struct deploy *dp, char **cause)
 		return fail(dp, why, cause);
 	if (phase_switch(dp, &why) < 0 || interrupted(&why))
 		return fail(dp, why, cause);
-	if (!dp->db_path)
-		phase_drain(dp);
+	if (!dp->db_path && phase_drain(dp, &why) < 0)
+		return fail(dp, why, cause);
 	if (commit(dp, dp->rel->digest, dp->candidate, status_word(dp),
 		   &why) < 0) {
 		*cause = xasprintf("%s serves, but recording it failed: %s "
@@ -1087,6 +1191,18 @@ static enum odooctl_exit recover(struct deploy *dp, struct journal *j,
 	}
 	if (!dp->last_good)
 		return recover_first(dp, j, cause);
+	if (j->last_phase && dp->prev.container &&
+	    (!strcmp(j->last_phase, "writers") ||
+	     !strcmp(j->last_phase, "drain"))) {
+		/* the killed deploy may have left a stop of it in flight */
+		log_info("finishing the stop of %s the deploy began",
+			 dp->prev.container);
+		if (stop_whole(dp, dp->prev.container, &why) < 0) {
+			log_warn("%s", why);
+			free(why);
+			why = NULL;
+		}
+	}
 	dp->prev_running = running(dp->d, dp->prev.container) == 1 &&
 			   dp->prev.digest &&
 			   !strcmp(dp->prev.digest, dp->last_good);
