@@ -34,30 +34,57 @@ $(B)/tests/%: tests/unit/%.c $(B)/libodooctl.a
 unit: $(UNIT)
 	@for t in $(UNIT); do echo "# $$t"; $$t || exit 1; done
 
-# The literal parser under libFuzzer (Debian's clang) for FUZZ_SECONDS,
-# from the fixture manifests and tests/fuzz/seeds; any finding fails.
+# The parsers of outside input under libFuzzer (Debian's clang), each from
+# its seeds; any finding fails: the manifest literal parser for
+# FUZZ_SECONDS, then the configuration, the state files (current,
+# last_good_sha, journal, history.log), the judge of an upgrade's output
+# and the registry credentials file for FUZZ_EACH_SECONDS each.
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 60
-FUZZ_SRC     := src/lib/pylex.c src/lib/pyliteral.c src/lib/pyval.c src/lib/util.c
-FUZZ_SEEDS    = $(shell find tests/fixtures/manifests services -name __manifest__.py) \
+FUZZ_EACH_SECONDS ?= 15
+FUZZ_TARGETS := pyliteral config state upgrade regauth
+FUZZ_FLAGS   := -std=c17 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer \
+                -fno-sanitize-recover=all \
+                $(shell pkg-config --cflags $(PKGS)) -Isrc/lib
+FUZZ_OBJ     := $(LIB_SRC:src/lib/%.c=$(B)/fuzz/obj/%.o)
+FUZZ_SEEDS_pyliteral = $(shell find tests/fixtures/manifests services -name __manifest__.py) \
                 $(wildcard tests/fuzz/seeds/*)
+FUZZ_SEEDS_config = $(wildcard infra/stacks/*/odooctl.conf tests/fuzz/seeds-config/*)
+FUZZ_SEEDS_state = $(wildcard tests/fuzz/seeds-state/*)
+FUZZ_SEEDS_upgrade = $(wildcard tests/fuzz/seeds-upgrade/*)
+FUZZ_SEEDS_regauth = $(wildcard tests/fuzz/seeds-regauth/*)
 
-$(B)/fuzz/fuzz_pyliteral: tests/fuzz/fuzz_pyliteral.c $(FUZZ_SRC) $(wildcard src/lib/*.h)
+$(B)/fuzz/obj/%.o: src/lib/%.c $(wildcard src/lib/*.h)
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) -std=c17 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer \
-		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-		-Isrc/lib -o $@ $< $(FUZZ_SRC) -lm
+	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link,address,undefined \
+		-c -o $@ $<
 
-fuzz: $(B)/fuzz/fuzz_pyliteral
-	@rm -rf $(B)/fuzz/seeds && mkdir -p $(B)/fuzz/seeds $(B)/fuzz/corpus
-	@n=0; for f in $(FUZZ_SEEDS); do n=$$((n + 1)); \
-		cp "$$f" $(B)/fuzz/seeds/seed-$$n; done
-	@echo "fuzz: fuzz_pyliteral for $(FUZZ_SECONDS) s (log: $(B)/fuzz/log)"
-	@$(B)/fuzz/fuzz_pyliteral -max_len=65536 -max_total_time=$(FUZZ_SECONDS) \
-		-timeout=10 -dict=tests/fuzz/pyliteral.dict -print_final_stats=1 \
-		-artifact_prefix=$(B)/fuzz/ $(B)/fuzz/corpus $(B)/fuzz/seeds \
-		>$(B)/fuzz/log 2>&1 || { tail -n 60 $(B)/fuzz/log; exit 1; }
-	@grep -E '^(Done|stat::number_of_executed_units|stat::average_exec_per_sec)' $(B)/fuzz/log
+$(B)/fuzz/libfuzz.a: $(FUZZ_OBJ)
+	rm -f $@ && ar rcs $@ $^
+
+$(B)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_files.h $(B)/fuzz/libfuzz.a
+	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer,address,undefined \
+		-o $@ $< $(B)/fuzz/libfuzz.a $(LDLIBS) -lm
+
+# fuzz-run NAME SECONDS EXTRA-FLAGS
+define fuzz-run
+	@rm -rf $(B)/fuzz/seeds-$(1) && mkdir -p $(B)/fuzz/seeds-$(1) $(B)/fuzz/corpus-$(1)
+	@n=0; for f in $(FUZZ_SEEDS_$(1)); do n=$$((n + 1)); \
+		cp "$$f" $(B)/fuzz/seeds-$(1)/seed-$$n; done
+	@echo "fuzz: fuzz_$(1) for $(2) s (log: $(B)/fuzz/log-$(1))"
+	@$(B)/fuzz/fuzz_$(1) -max_len=65536 -max_total_time=$(2) -timeout=10 \
+		$(3) -print_final_stats=1 -artifact_prefix=$(B)/fuzz/$(1)- \
+		$(B)/fuzz/corpus-$(1) $(B)/fuzz/seeds-$(1) \
+		>$(B)/fuzz/log-$(1) 2>&1 || { tail -n 60 $(B)/fuzz/log-$(1); exit 1; }
+	@grep -E '^(Done|stat::number_of_executed_units|stat::average_exec_per_sec)' $(B)/fuzz/log-$(1)
+endef
+
+fuzz: $(FUZZ_TARGETS:%=$(B)/fuzz/fuzz_%)
+	$(call fuzz-run,pyliteral,$(FUZZ_SECONDS),-dict=tests/fuzz/pyliteral.dict)
+	$(call fuzz-run,config,$(FUZZ_EACH_SECONDS),)
+	$(call fuzz-run,state,$(FUZZ_EACH_SECONDS),)
+	$(call fuzz-run,upgrade,$(FUZZ_EACH_SECONDS),)
+	$(call fuzz-run,regauth,$(FUZZ_EACH_SECONDS),)
 
 # Everything CI runs: the normal build with its unit tests, the literal
 # parser under libFuzzer for FUZZ_SECONDS, the unit tests again under

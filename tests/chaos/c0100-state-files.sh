@@ -35,6 +35,7 @@ for file in current last_good_sha journal; do
 		fi
 		chaos_begin "$file $how" "before a deploy"
 		corrupt "$file" "$how"
+		chaos_fault_now
 		out=$("$ODOOCTL" -q deploy "$B" e2e alice 2>&1) && rc=0 || rc=$?
 		is "$rc" 3 "$file $how: the deploy is refused (exit 3)"
 		case $file in

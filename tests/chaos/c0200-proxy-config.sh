@@ -24,6 +24,7 @@ for how in garbage directive deleted; do
 	directive) printf 'include /nonexistent/odooctl.conf;\n' >"$up" ;;
 	deleted) rm -f "$up" ;;
 	esac
+	chaos_fault_now
 	out=$("$ODOOCTL" -q deploy "$B" e2e alice 2>&1) && rc=0 || rc=$?
 	is "$rc" 3 "$how: the deploy is refused (exit 3)"
 	like "$out" "gate 'proxy' failed: .*odooctl recover e2e" \

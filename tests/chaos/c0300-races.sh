@@ -42,6 +42,7 @@ for second in "deploy $B e2e bob" "rollback e2e" "recover e2e"; do
 			bail "cannot go back to A"
 	fi
 	chaos_begin "a $verb during a deploy" "deploy: start"
+	chaos_fault_now
 	# shellcheck disable=SC2086 # the words of the second command
 	while_deploying "$ODOOCTL" $second
 	is "$SECOND_RC" 3 "the $verb is refused (exit 3)"
@@ -49,13 +50,14 @@ for second in "deploy $B e2e bob" "rollback e2e" "recover e2e"; do
 		"$verb: it names the lock and its holder"
 	is "$FIRST_RC" 0 "$verb: the first deploy finishes"
 	chaos_accept_dump
-	chaos_end "second command refused (exit 3); the first deploy finished" S
+	chaos_end "second command refused (exit 3); the first deploy finished" S A
 done
 
 # ---- two backups at once -----------------------------------------------------
 pg_sql central "CREATE TABLE big AS SELECT i, md5(i::text) || md5((i + 1)::text) AS t
 	FROM generate_series(1, 400000) i" >/dev/null
 chaos_begin "a backup during a backup" "backup: dump"
+chaos_fault_now
 "$ODOOCTL" backup e2e >"$STACK_DIR/b1.log" 2>&1 &
 b1=$!
 end=$((SECONDS + 60))

@@ -8,12 +8,19 @@
 #                                 and (with $PG set) the database's pg_dump
 #                                 as one acceptable end state; starts the
 #                                 clock
+#   chaos_fault_now               the fault happens now: the clock starts,
+#                                 and a prober notes every 100 ms which
+#                                 release answers through the proxy
 #   chaos_accept_dump             the database as it is now is an acceptable
 #                                 end state too (e.g. after a committed
 #                                 upgrade)
-#   chaos_end OUTCOME RELEASE     checks, each a TAP line: RELEASE answers
-#                                 through the proxy (the time it took from
-#                                 chaos_begin is the time to recover), no
+#   chaos_end OUTCOME RELEASE [ALSO...]
+#                                 checks, each a TAP line: RELEASE answers
+#                                 through the proxy (the time to recover:
+#                                 from the fault to the last probe that
+#                                 got neither RELEASE nor an ALSO, which
+#                                 may answer meanwhile; 0.0 when every probe
+#                                 got one), no
 #                                 journal is left, the history before is a
 #                                 prefix of the history after and every line
 #                                 has the seed's format, no backup is
@@ -59,31 +66,65 @@ chaos_begin() {
 	CHAOS_FAULT=$1 CHAOS_PHASE=$2
 	CHAOS_HIST=$(history_lines)
 	CHAOS_DUMPS=$(chaos_dump)
+	CHAOS_T0=''
+}
+
+chaos_probe_stop() {
+	[[ -n ${CHAOS_PROBER:-} ]] || return 0
+	kill "$CHAOS_PROBER" 2>/dev/null || true
+	wait "$CHAOS_PROBER" 2>/dev/null || true
+	CHAOS_PROBER=''
+}
+
+chaos_fault_now() {
+	chaos_probe_stop
 	CHAOS_T0=$(date +%s.%N)
+	: >"$STACK_DIR/chaos-probes"
+	(
+		while kill -0 $$ 2>/dev/null; do
+			printf '%s %s\n' "$(date +%s.%N)" \
+				"$(curl -s --max-time 2 "http://127.0.0.1:$PROXY_PORT/$RELEASE_ADDON/static/odooctl_e2e_release.txt" |
+					head -c 40 | tr -c 'A-Za-z0-9_-' _)"
+			sleep 0.1
+		done >>"$STACK_DIR/chaos-probes"
+	) &
+	CHAOS_PROBER=$!
 }
 
 chaos_accept_dump() {
 	CHAOS_DUMPS="$CHAOS_DUMPS $(chaos_dump)"
 }
 
-# Seconds from chaos_begin until RELEASE answers through the proxy (at most
-# 120 s), or "-" if it never does.
+# chaos_wait_serving RELEASE [ALSO...]: waits (at most 120 s) until RELEASE
+# answers through the proxy; then the seconds from the fault to the last
+# probe that got neither RELEASE nor an ALSO (0.0 if none), or "-" if it
+# never answers.
 chaos_wait_serving() {
 	local end=$((SECONDS + 120))
 	while [[ $(serving) != "$1" ]]; do
 		((SECONDS < end)) || {
+			chaos_probe_stop
 			echo -
 			return 1
 		}
 		sleep 0.1
 	done
-	echo "$(date +%s.%N) $CHAOS_T0" | awk '{ printf "%.1f", $1 - $2 }'
+	sleep 0.3	# a probe or two more
+	chaos_probe_stop
+	[[ -n $CHAOS_T0 ]] || {
+		echo 0.0
+		return 0
+	}
+	awk -v t0="$CHAOS_T0" -v want=" $* " '
+		index(want, " " $2 " ") == 0 { last = $1 }
+		END { printf "%.1f", last ? last - t0 : 0 }' "$STACK_DIR/chaos-probes"
 }
 
 chaos_end() {
 	local outcome=$1 release=$2 what="$CHAOS_FAULT at $CHAOS_PHASE"
 	local secs lost='' n why dump
-	secs=$(chaos_wait_serving "$release") || true
+	shift 2
+	secs=$(chaos_wait_serving "$release" "$@") || true
 	is "$(serving)" "$release" "$what: $release answers through the proxy" || true
 	ok "$what: no journal left" test ! -e "$STACK_DIR/state/journal" || true
 	n=$(wc -l <<<"$CHAOS_HIST")

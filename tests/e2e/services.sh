@@ -10,6 +10,10 @@
 #                    they are current). Exports DOCKER_HOST.
 #   services_stop    stops the registry and the dockerd (and its
 #                    containerd) that services_start started, nothing else.
+#   dockerd_restart  (for the chaos tests) stops the dockerd services_start
+#                    started and starts it again, as a crash and a restart
+#                    by systemd would; only when E2E_DOCKERD_OWNED=1 (set
+#                    by services_start when it started one), else it fails.
 # The caller sets (and exports) DOCKER, E2E_REGISTRY and E2E_RUN_DIR (an
 # existing scratch dir: logs, registry storage) before services_start, and
 # may define say MSG and die MSG (say, then exit 2) before sourcing this
@@ -63,6 +67,37 @@ start_dockerd() {
 	done
 	export DOCKER_HOST=unix:///var/run/docker.sock
 	docker_ok || die "dockerd does not answer after 60 s"
+	export E2E_DOCKERD_OWNED=1
+}
+
+# The pid of the running dockerd, from its pid file.
+dockerd_running_pid() {
+	local pid
+	pid=$(cat /var/run/docker.pid 2>/dev/null) || return 1
+	kill -0 "$pid" 2>/dev/null && echo "$pid"
+}
+
+dockerd_restart() {
+	local pid i
+	[[ ${E2E_DOCKERD_OWNED:-0} == 1 ]] || {
+		say "dockerd_restart: this dockerd was not started by the suite"
+		return 1
+	}
+	pid=$(dockerd_running_pid) || return 1
+	kill -TERM "$pid"
+	for ((i = 0; i < 600; i++)); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -0 "$pid" 2>/dev/null && return 1
+	# shellcheck disable=SC2086 # a list of arguments
+	setsid dockerd ${E2E_DOCKERD_ARGS:-} >>"$E2E_RUN_DIR/dockerd.log" 2>&1 \
+		</dev/null &
+	for ((i = 0; i < 120; i++)); do
+		docker_ok && return 0
+		sleep 0.5
+	done
+	return 1
 }
 
 start_registry() {
@@ -111,14 +146,27 @@ services_start() {
 }
 
 services_stop() {
-	local containerd='' pid
+	local containerd='' pid i
 	if [[ -n $registry_pid ]]; then
 		stop "$registry_pid" docker-registry 10
 		registry_pid=
 	fi
 	if [[ -n $dockerd_pid ]]; then
-		containerd=$(pgrep -P "$dockerd_pid" -x containerd || true)
-		stop "$dockerd_pid" dockerd 60
+		# A chaos test may have restarted it: the pid file names the
+		# running one, which is not our child.
+		pid=$(dockerd_running_pid) || pid=''
+		if [[ -n $pid && $pid != "$dockerd_pid" ]]; then
+			wait "$dockerd_pid" 2>/dev/null || true	# the old one
+			containerd=$(pgrep -P "$pid" -x containerd || true)
+			kill -TERM "$pid" 2>/dev/null || true
+			for ((i = 0; i < 600; i++)); do
+				kill -0 "$pid" 2>/dev/null || break
+				sleep 0.1
+			done
+		else
+			containerd=$(pgrep -P "$dockerd_pid" -x containerd || true)
+			stop "$dockerd_pid" dockerd 60
+		fi
 		# dockerd stops its own containerd; make sure it did.
 		for pid in $containerd; do
 			stop "$pid" containerd 10

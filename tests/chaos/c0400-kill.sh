@@ -1,0 +1,137 @@
+#!/usr/bin/env bash
+# Chaos: odooctl killed with SIGKILL, or stopped with SIGTERM, at each
+# phase of a code-only deploy, of a database-changing deploy (maintenance,
+# writers, backup, verify, upgrade, start, health, switch), of a rollback,
+# of a backup and of a restore. SIGTERM rolls back by itself (exit 1);
+# after SIGKILL, `odooctl recover` does (a person runs it: status says
+# so). Either way the last good release answers and the database is what
+# it was before.
+. "$(dirname "$0")/../e2e/lib.sh"
+. "$(dirname "$0")/../e2e/deploy.sh"
+. "$(dirname "$0")/../e2e/backup.sh"
+. "$(dirname "$0")/chaos.sh"
+
+stack_up e2e
+sed -i 's/^health_retries *=.*/health_retries = 20/;
+	s/^drain_seconds *=.*/drain_seconds = 2/' "$ODOOCTL_CONFIG"
+OCR1="CREATE TABLE ocr_v1 (id int);"
+VEN1="CREATE TABLE vendor_v1 (id int);"
+db_release A "" "$OCR1" "$VEN1"
+A=$DIGEST
+ok "deploy A" "$ODOOCTL" -q deploy "$A" e2e alice
+ODOO=$(current_id)
+PG=$(stack_container postgres)
+seed_data
+# K: code-only, slow to start; D: changes the database, slow to start
+db_release K "slow_start 2" "$OCR1" "$VEN1"
+K=$DIGEST
+db_release D "slow_start 2" "ALTER TABLE res_partner ADD COLUMN d int;
+UPDATE res_partner SET d = 1;" "$VEN1"
+D=$DIGEST
+
+# kill_at SIGNAL PATTERN CMD...: runs odooctl CMD, sends SIGNAL when its
+# output has a line matching PATTERN; KILLED_RC, KILLED_OUT.
+kill_at() {
+	local sig=$1 pattern=$2 log=$STACK_DIR/kill.log pid end
+	shift 2
+	: >"$log"
+	"$ODOOCTL" "$@" >"$log" 2>&1 &
+	pid=$!
+	end=$((SECONDS + 120))
+	until grep -Eq "$pattern" "$log" || ! kill -0 "$pid" 2>/dev/null ||
+		((SECONDS > end)); do
+		sleep 0.02
+	done
+	chaos_fault_now
+	kill "-$sig" "$pid" 2>/dev/null || true
+	{ wait "$pid"; } 2>/dev/null && KILLED_RC=0 || KILLED_RC=$?
+	KILLED_OUT=$(cat "$log")
+}
+
+# after_kill SIGNAL WHAT: what a person does after it, and the checks.
+after_kill() {
+	local out rc
+	if [[ $1 == TERM ]]; then
+		like "$KILLED_RC" '^[13]$' "$2: SIGTERM: odooctl exits 1 (or 3 before any change)" ||
+			diag "$KILLED_OUT"
+		ok "$2: SIGTERM: no journal left" test ! -e "$STACK_DIR/state/journal"
+		chaos_end "SIGTERM: rolled back by itself" A
+		return
+	fi
+	is "$KILLED_RC" 137 "$2: SIGKILL"
+	out=$("$ODOOCTL" recover e2e 2>&1) && rc=0 || rc=$?
+	is "$rc" 0 "$2: odooctl recover" || diag "$out
+$("$DOCKER" ps -a --filter "label=com.docker.compose.project=$STACK_PROJECT" \
+	--format '{{.Names}} {{.Status}} {{.Label "odooctl.release"}}')
+$("$DOCKER" logs --tail 30 "$("$DOCKER" ps -aq --filter "label=odooctl.release=$A" | head -n 1)" 2>&1)"
+	chaos_end "SIGKILL: odooctl recover brought A back" A
+}
+
+for sig in KILL TERM; do
+	for phase in pull start health smoke switch drain; do
+		chaos_begin "SIG$sig" "code-only deploy: $phase"
+		if [[ $phase == pull ]]; then	# make the pull real
+			"$DOCKER" rmi "$STACK_REPO@$K" >/dev/null 2>&1 || true
+		fi
+		kill_at "$sig" "^==> $phase" deploy "$K" e2e alice
+		after_kill "$sig" "code-only $phase"
+	done
+	for phase in maintenance "stop Odoo's writers" "backup of" verify \
+		upgrade start health switch; do
+		chaos_begin "SIG$sig" "database-changing deploy: ${phase%% *}"
+		kill_at "$sig" "^==> $phase" deploy "$D" e2e alice
+		after_kill "$sig" "database-changing ${phase%% *}"
+	done
+done
+
+# ---- a rollback --------------------------------------------------------------
+ok "deploy K (code-only)" "$ODOOCTL" -q deploy "$K" e2e alice
+for sig in KILL TERM; do
+	for phase in start health switch; do
+		chaos_begin "SIG$sig" "rollback: $phase"
+		"$DOCKER" stop -t 1 "$("$DOCKER" ps -aq --filter \
+			"label=odooctl.release=$A" | head -n 1)" >/dev/null 2>&1 || true
+		kill_at "$sig" "^==> $phase" rollback "$A" e2e
+		if [[ $sig == KILL ]]; then
+			is "$KILLED_RC" 137 "rollback $phase: SIGKILL"
+			out=$("$ODOOCTL" recover e2e 2>&1) && rc=0 || rc=$?
+			is "$rc" 0 "rollback $phase: odooctl recover" || diag "$out"
+			want=$(serving)
+			like "$want" '^(A|K)$' "rollback $phase: A or K serves"
+			chaos_end "SIGKILL: odooctl recover settled it" "$want"
+		else
+			like "$KILLED_RC" '^[13]$' "rollback $phase: SIGTERM: exits 1" ||
+				diag "$KILLED_OUT"
+			chaos_end "SIGTERM: back to K by itself" K
+		fi
+		# back to K serving, for the next round
+		[[ $(serving) == K ]] || "$ODOOCTL" -q rollback "$K" e2e >/dev/null 2>&1 ||
+			bail "cannot go back to K"
+	done
+done
+"$ODOOCTL" -q rollback "$A" e2e >/dev/null 2>&1 || bail "cannot go back to A"
+
+# ---- a backup and a restore --------------------------------------------------
+pg_sql central "CREATE TABLE big AS SELECT i, md5(i::text) || md5((i + 1)::text) AS t
+	FROM generate_series(1, 400000) i" >/dev/null
+zip=$("$ODOOCTL" -q backup e2e) || bail "backup failed"
+for sig in KILL TERM; do
+	chaos_begin "SIG$sig" "backup: dump"
+	kill_at "$sig" "writing" backup e2e
+	like "$KILLED_RC" '^(1|137|143)$' "backup: SIG$sig stops it"
+	out=$("$ODOOCTL" -q backup e2e 2>&1) && rc=0 || rc=$?
+	is "$rc" 0 "backup: the next backup works (and sweeps what was left)" ||
+		diag "$out"
+	chaos_end "SIG$sig: no backup; the next one sweeps the partial file" A
+	for phase in "restore .* into staging" "swap"; do
+		chaos_begin "SIG$sig" "restore --force: ${phase%% *}"
+		kill_at "$sig" "^==> $phase" restore "$zip" e2e --force
+		ODOO=$(current_id)
+		out=$("$ODOOCTL" -q restore "$zip" e2e --force 2>&1) && rc=0 || rc=$?
+		is "$rc" 0 "restore ${phase%% *}: restoring again works" || diag "$out"
+		chaos_accept_dump
+		chaos_end "SIG$sig: the database was whole before or after; restoring again works" A
+	done
+done
+
+done_testing

@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# Chaos: the Docker engine restarts under a deploy (as a crash and a
+# restart by systemd would), mid-pull and mid-switch. Containers come back
+# by their restart policy; the deploy fails and rolls back, or leaves its
+# journal for `odooctl recover` when the engine was gone for its rollback
+# too; either way the last good release answers afterwards. Needs the
+# dockerd the suite started itself (CI does); skipped on a shared engine.
+. "$(dirname "$0")/../e2e/lib.sh"
+. "$(dirname "$0")/../e2e/deploy.sh"
+. "$(dirname "$0")/../e2e/services.sh"
+. "$(dirname "$0")/chaos.sh"
+
+if [[ ${E2E_DOCKERD_OWNED:-0} != 1 ]]; then
+	skip "dockerd restarted mid-pull and mid-switch" \
+		"the Docker engine is not the suite's own (run.sh started none)"
+	done_testing
+	exit 0
+fi
+
+relay_pid=''
+cleanup() {	# under set -e: nothing here may fail
+	local rc=$?
+	[[ -z $relay_pid ]] || kill "$relay_pid" 2>/dev/null || true
+	stack_down_all || true
+	exit "$rc"
+}
+
+stack_up e2e
+trap cleanup EXIT
+sed -i 's/^health_retries *=.*/health_retries = 20/' "$ODOOCTL_CONFIG"
+port=$(free_port)
+control=$STACK_DIR/relay.mode
+echo fast >"$control"
+python3 "$(dirname "$0")/tools/relay.py" "$port" "${E2E_REGISTRY##*:}" \
+	"$control" 2>>"$STACK_DIR/relay.log" &
+relay_pid=$!
+wait_http "http://127.0.0.1:$port/v2/" 200 20 || bail "the relay does not answer"
+sed -i "s|^image_repository *=.*|image_repository = 127.0.0.1:$port/odooctl-e2e/$STACK_PROJECT|" \
+	"$ODOOCTL_CONFIG"
+STACK_REPO=127.0.0.1:$port/odooctl-e2e/$STACK_PROJECT
+release A
+A=$DIGEST
+ok "deploy A" "$ODOOCTL" -q deploy "$A" e2e alice
+
+# restart_at PATTERN DIGEST: deploys DIGEST, restarts dockerd when the
+# output matches PATTERN; then recover if a journal was left.
+restart_at() {
+	local log=$STACK_DIR/deploy.log pid end out rc
+	: >"$log"
+	"$ODOOCTL" deploy "$2" e2e alice >"$log" 2>&1 &
+	pid=$!
+	end=$((SECONDS + 120))
+	until grep -Eq "$1" "$log" || ! kill -0 "$pid" 2>/dev/null ||
+		((SECONDS > end)); do
+		sleep 0.02
+	done
+	chaos_fault_now
+	ok "dockerd restarted" dockerd_restart
+	wait "$pid" && DEPLOY_RC=0 || DEPLOY_RC=$?
+	OUTCOME="deploy exit $DEPLOY_RC"
+	if [[ -e $STACK_DIR/state/journal ]]; then
+		out=$("$ODOOCTL" recover e2e 2>&1) && rc=0 || rc=$?
+		is "$rc" 0 "odooctl recover" || diag "$out"
+		OUTCOME+="; odooctl recover finished it"
+	else
+		OUTCOME+=", rolled back by itself"
+	fi
+}
+
+# ---- mid-pull ----------------------------------------------------------------
+build_release B
+head -c $((24 << 20)) /dev/urandom >"$RELEASE_CONTEXT/addons/$RELEASE_ADDON/static/big.bin"
+git -C "$RELEASE_CONTEXT/.." add -A
+git -C "$RELEASE_CONTEXT/.." -c user.name=e2e -c user.email=e2e@localhost commit -q -m big
+"$ODOOCTL" -q build >/dev/null 2>&1 || bail "build of B failed"
+B=$("$ODOOCTL" -q push) || bail "push of B failed"
+"$DOCKER" rmi -f "$("$DOCKER" image inspect -f '{{.Id}}' "$STACK_REPO@$B")" \
+	>/dev/null || bail "cannot remove B's image"
+echo "slow 2000000" >"$control"
+chaos_begin "dockerd restarted" "deploy: pull"
+restart_at '^==> pull' "$B"
+echo fast >"$control"
+unlike "$DEPLOY_RC" "^0$" "mid-pull: the deploy did not pass" || true
+chaos_end "$OUTCOME" A
+
+# ---- mid-switch --------------------------------------------------------------
+release C
+C=$DIGEST
+chaos_begin "dockerd restarted" "deploy: switch"
+restart_at '^==> switch' "$C"
+if [[ $DEPLOY_RC == 0 ]]; then
+	chaos_end "$OUTCOME (it had switched: C serves)" C A
+else
+	chaos_end "$OUTCOME" A
+fi
+
+done_testing
