@@ -17,6 +17,12 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+static void sort(char **v, size_t n)
+{
+	if (n > 1)	/* qsort(NULL, 0, ...) is undefined */
+		qsort(v, n, sizeof(char *), cmp_str);
+}
+
 static void push(char ***v, size_t *n, const char *s)
 {
 	*v = xrealloc(*v, (*n + 1) * sizeof(**v));
@@ -58,9 +64,9 @@ void upgrade_diff(json_t *old_labels, json_t *new_labels,
 	json_object_foreach(old_labels, key, v)
 		if ((name = addon_of(key)) && !json_object_get(new_labels, key))
 			push(&diff->removed, &diff->nremoved, name);
-	qsort(diff->changed, diff->nchanged, sizeof(char *), cmp_str);
-	qsort(diff->added, diff->nadded, sizeof(char *), cmp_str);
-	qsort(diff->removed, diff->nremoved, sizeof(char *), cmp_str);
+	sort(diff->changed, diff->nchanged);
+	sort(diff->added, diff->nadded);
+	sort(diff->removed, diff->nremoved);
 }
 
 static void free_list(char **v, size_t n)
