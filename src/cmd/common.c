@@ -1,5 +1,6 @@
 #include "cmd.h"
 #include "log.h"
+#include "secrets.h"
 #include "state.h"
 #include "util.h"
 
@@ -102,6 +103,8 @@ const struct config_env *cmd_open_env(const struct global *g,
 	env = cmd_env(cfg, name);
 	if (!env)
 		config_release(cfg);
+	else
+		secrets_register_env(env);
 	return env;
 }
 

@@ -1,4 +1,5 @@
 #include "alert.h"
+#include "log.h"
 #include "util.h"
 
 #include <jansson.h>
@@ -11,14 +12,22 @@ static char *dup_or_null(const char *s)
 	return s ? xstrdup(s) : NULL;
 }
 
+/* Every queued alert is a copy: no configured secret reaches its body. */
+static char *dup_redacted(const char *s)
+{
+	char *red = s ? log_redact(s) : NULL;
+
+	return red ? red : dup_or_null(s);
+}
+
 void alert_copy(struct alert *dst, const struct alert *src)
 {
 	*dst = *src;
 	dst->event = dup_or_null(src->event);
 	dst->env = dup_or_null(src->env);
 	dst->check = dup_or_null(src->check);
-	dst->value = dup_or_null(src->value);
-	dst->detail = dup_or_null(src->detail);
+	dst->value = dup_redacted(src->value);
+	dst->detail = dup_redacted(src->detail);
 	dst->host = dup_or_null(src->host);
 	dst->release = dup_or_null(src->release);
 }

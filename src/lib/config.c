@@ -135,6 +135,24 @@ static const struct option_def options[] = {
 	  "monitor: attempts after the first, with doubling backoff" },
 	{ "metrics_listen", OPT_LISTEN, S(metrics_listen), 0, 0,
 	  "127.0.0.1:9469", "monitor: IPv4ADDR:PORT of /metrics, or off" },
+	{ "secrets_provider", OPT_STRING, S(secrets_provider), 0, 0, "none",
+	  "where `secrets pull` gets secrets: none, env_file, ssm, command" },
+	{ "secrets_file", OPT_PATH, S(secrets_file), 0, 0, NULL,
+	  "env_file provider: KEY=VALUE file, mode 0600 or stricter, ours" },
+	{ "secrets_command", OPT_STRING, S(secrets_command), 0, 0, NULL,
+	  "command provider: shell command printing KEY=VALUE lines" },
+	{ "secrets_required", OPT_STRING, S(secrets_required), 0, 0,
+	  "POSTGRES_PASSWORD", "comma-separated keys `secrets check` wants" },
+	{ "secrets_timeout", OPT_LONG, S(secrets_timeout), 1, 600, "30",
+	  "seconds a provider may take" },
+	{ "ssm_path", OPT_STRING, S(ssm_path), 0, 0, NULL,
+	  "ssm provider: parameter path, e.g. /odoo19/production/" },
+	{ "ssm_region", OPT_STRING, S(ssm_region), 0, 0, NULL,
+	  "ssm provider: AWS region (default $AWS_REGION, "
+	  "$AWS_DEFAULT_REGION)" },
+	{ "ssm_endpoint", OPT_URL, S(ssm_endpoint), 0, 0, NULL,
+	  "ssm provider: endpoint URL (default "
+	  "https://ssm.<region>.amazonaws.com)" },
 };
 
 /* String options whose value is one of a list. */
@@ -143,6 +161,7 @@ static const struct {
 } choice_options[] = {
 	{ "alert_webhook_format", "slack|json" },
 	{ "backup_compression", "store|fast|default" },
+	{ "secrets_provider", "none|env_file|ssm|command" },
 };
 
 #define SMOKE_KEY "smoke"

@@ -70,6 +70,14 @@ struct config_env {
 	long alert_timeout;
 	long alert_retries;
 	char *metrics_listen;		/* ADDR:PORT, or off */
+	char *secrets_provider;		/* none, env_file, ssm, command */
+	char *secrets_file;
+	char *secrets_command;
+	char *secrets_required;		/* comma-separated keys */
+	long secrets_timeout;
+	char *ssm_path;
+	char *ssm_region;
+	char *ssm_endpoint;
 	struct smoke_check smoke[CONFIG_MAX_SMOKE];
 	size_t nsmoke;
 	int smoke_set;	/* a smoke key was given (else the defaults) */

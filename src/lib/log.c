@@ -1,15 +1,22 @@
 #include "log.h"
 #include "util.h"
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
+
+#define REDACTED "[redacted]"
 
 static enum log_level level = LOG_NORMAL;
 static int journal;
 static int progress_open;
 static long long progress_last;
+static char **redact_values;
+static size_t redact_n;
+static pthread_mutex_t redact_lock = PTHREAD_MUTEX_INITIALIZER;
 
 void log_set_level(enum log_level l)
 {
@@ -26,19 +33,94 @@ void log_set_journal(int on)
 	journal = on;
 }
 
+void log_redact_add(const char *value)
+{
+	if (!value || strlen(value) < LOG_REDACT_MIN)
+		return;
+	pthread_mutex_lock(&redact_lock);
+	for (size_t i = 0; i < redact_n; i++)
+		if (!strcmp(redact_values[i], value))
+			goto out;
+	redact_values = xrealloc(redact_values,
+				 (redact_n + 1) * sizeof(*redact_values));
+	redact_values[redact_n++] = xstrdup(value);
+out:
+	pthread_mutex_unlock(&redact_lock);
+}
+
+void log_redact_clear(void)
+{
+	pthread_mutex_lock(&redact_lock);
+	for (size_t i = 0; i < redact_n; i++)
+		secret_free(redact_values[i]);
+	free(redact_values);
+	redact_values = NULL;
+	redact_n = 0;
+	pthread_mutex_unlock(&redact_lock);
+}
+
+/* The longest added value that starts at s, or NULL. */
+static const char *redact_match(const char *s, size_t *len)
+{
+	const char *best = NULL;
+
+	*len = 0;
+	for (size_t i = 0; i < redact_n; i++) {
+		size_t n = strlen(redact_values[i]);
+
+		if (n > *len && !strncmp(s, redact_values[i], n)) {
+			best = redact_values[i];
+			*len = n;
+		}
+	}
+	return best;
+}
+
+char *log_redact(const char *s)
+{
+	struct buf b;
+	const char *p;
+	size_t n;
+	int hit = 0;
+
+	pthread_mutex_lock(&redact_lock);
+	buf_init(&b, (size_t)-1 / 2);
+	for (p = s; redact_n && *p;) {
+		if (redact_match(p, &n)) {
+			buf_append(&b, REDACTED, strlen(REDACTED));
+			p += n;
+			hit = 1;
+		} else {
+			buf_append(&b, p++, 1);
+		}
+	}
+	pthread_mutex_unlock(&redact_lock);
+	if (!hit) {
+		if (b.data)
+			explicit_bzero(b.data, b.len);
+		buf_release(&b);
+		return NULL;
+	}
+	return buf_detach(&b, NULL);
+}
+
 /* prefix: "<N>text", the priority shown in journal mode, the text else.
  * The lock keeps a daemon's threads from mixing their lines. */
 static void vlog(const char *prefix, const char *fmt, va_list ap)
 {
+	char *text = xvasprintf(fmt, ap), *red = log_redact(text);
+
 	flockfile(stderr);
 	log_progress_done();
 	if (journal)
 		fprintf(stderr, "%.3s", prefix);
 	else
 		fputs(prefix + 3, stderr);
-	vfprintf(stderr, fmt, ap);
+	fputs(red ? red : text, stderr);
 	fputc('\n', stderr);
 	funlockfile(stderr);
+	secret_free(red);
+	secret_free(text);
 }
 
 void log_error(const char *fmt, ...)
@@ -108,6 +190,7 @@ void log_progress(const char *fmt, ...)
 	va_list ap;
 	int tty = isatty(STDERR_FILENO);
 	long long now = clock_ms();
+	char *text, *red;
 
 	if (level == LOG_QUIET)
 		return;
@@ -115,9 +198,13 @@ void log_progress(const char *fmt, ...)
 		return;
 	progress_last = now;
 	va_start(ap, fmt);
-	fputs(tty ? "\r\033[K    " : "    ", stderr);
-	vfprintf(stderr, fmt, ap);
+	text = xvasprintf(fmt, ap);
 	va_end(ap);
+	red = log_redact(text);
+	fputs(tty ? "\r\033[K    " : "    ", stderr);
+	fputs(red ? red : text, stderr);
+	secret_free(red);
+	secret_free(text);
 	if (tty) {
 		progress_open = 1;
 	} else {

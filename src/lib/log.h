@@ -34,4 +34,17 @@ void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_progress(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_progress_done(void);
 
+/*
+ * Redaction: every value added here is replaced by "[redacted]" in each
+ * line log_* prints, and in what log_redact() hands back (history lines,
+ * alerts). The secrets module feeds it; values shorter than
+ * LOG_REDACT_MIN are ignored (they would redact ordinary words).
+ */
+#define LOG_REDACT_MIN 4
+void log_redact_add(const char *value);
+/* Forgets (and wipes) every value added. */
+void log_redact_clear(void);
+/* s with every added value replaced, or NULL when none occurs in it. */
+char *log_redact(const char *s);
+
 #endif

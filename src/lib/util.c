@@ -1,4 +1,5 @@
 #include "util.h"
+#include "log.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -179,6 +180,11 @@ int file_write_atomic(const char *path, const char *data, size_t len,
 	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
 	int rc = -1;
 
+	/* A leftover temporary file keeps its mode through O_TRUNC. */
+	if (fd >= 0 && fchmod(fd, (mode_t)mode) < 0) {
+		close(fd);
+		fd = -1;
+	}
 	if (fd < 0) {
 		*cause = xasprintf("cannot create '%s': %s", tmp,
 				   strerror(errno));
@@ -208,11 +214,16 @@ out:
 int file_append_sync(const char *path, const char *line, char **cause)
 {
 	int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	/* History and journal lines never carry a configured secret. */
+	char *red = log_redact(line);
 	int rc = 0;
 
+	if (red)
+		line = red;
 	if (fd < 0) {
 		*cause = xasprintf("cannot open '%s': %s", path,
 				   strerror(errno));
+		secret_free(red);
 		return -1;
 	}
 	if (write_all(fd, line, strlen(line)) < 0 || fsync(fd) < 0) {
@@ -221,6 +232,7 @@ int file_append_sync(const char *path, const char *line, char **cause)
 		rc = -1;
 	}
 	close(fd);
+	secret_free(red);
 	return rc;
 }
 
