@@ -1,0 +1,219 @@
+/* lib/secrets.c: KEY=VALUE parsing, env file rendering, required keys;
+ * lib/log.c: the redaction the secrets feed. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "log.h"
+#include "secrets.h"
+#include "util.h"
+
+static int parse(const char *text, struct secrets *s, char **cause)
+{
+	return secrets_parse(text, strlen(text), "t", s, cause);
+}
+
+static void test_parse(void **state)
+{
+	struct secrets s = { 0 };
+	char *cause = NULL;
+
+	(void)state;
+	assert_int_equal(parse("# comment\n\nA=1\nexport B = two words \n"
+			       "C='x=y # z'\nD=\"q\"\nE=\nA=again\n", &s,
+			       &cause), 0);
+	assert_int_equal(s.n, 5);
+	assert_string_equal(secrets_get(&s, "A"), "again");
+	assert_string_equal(secrets_get(&s, "B"), "two words");
+	assert_string_equal(secrets_get(&s, "C"), "x=y # z");
+	assert_string_equal(secrets_get(&s, "D"), "q");
+	assert_string_equal(secrets_get(&s, "E"), "");
+	assert_null(secrets_get(&s, "F"));
+	secrets_release(&s);
+}
+
+static void test_parse_errors_hide_values(void **state)
+{
+	struct secrets s = { 0 };
+	char *cause = NULL;
+
+	(void)state;
+	assert_int_equal(parse("A=1\nhunter2-no-equals\n", &s, &cause), -1);
+	assert_non_null(strstr(cause, "t line 2"));
+	assert_null(strstr(cause, "hunter2"));
+	free(cause);
+	cause = NULL;
+	assert_int_equal(parse("1BAD=x\n", &s, &cause), -1);
+	assert_non_null(strstr(cause, "'1BAD'"));
+	free(cause);
+	cause = NULL;
+	assert_int_equal(secrets_parse("A=1\0B=2", 7, "t", &s, &cause), -1);
+	assert_non_null(strstr(cause, "NUL"));
+	free(cause);
+	secrets_release(&s);
+}
+
+static void test_key_valid(void **state)
+{
+	(void)state;
+	assert_true(secrets_key_valid("POSTGRES_PASSWORD"));
+	assert_true(secrets_key_valid("_x1"));
+	assert_false(secrets_key_valid(""));
+	assert_false(secrets_key_valid("9A"));
+	assert_false(secrets_key_valid("A-B"));
+	assert_false(secrets_key_valid("A B"));
+}
+
+static void test_render_merges_and_quotes(void **state)
+{
+	struct secrets s = { 0 };
+	char *cause = NULL, *out;
+
+	(void)state;
+	secrets_set(&s, "POSTGRES_PASSWORD", "p@ss word");
+	secrets_set(&s, "TOKEN", "abc/def+1");
+	secrets_set(&s, "Q", "it's");
+	out = secrets_render("# keep me\nPROXY_PORT=80\n"
+			     "POSTGRES_PASSWORD=old\nexport TOKEN=x\n", &s,
+			     &cause);
+	assert_non_null(out);
+	assert_string_equal(out, "# keep me\nPROXY_PORT=80\n"
+				 "POSTGRES_PASSWORD='p@ss word'\n"
+				 "TOKEN=abc/def+1\nQ=\"it's\"\n");
+	free(out);
+	secrets_set(&s, "BAD", "a\nb");
+	assert_null(secrets_render(NULL, &s, &cause));
+	assert_non_null(strstr(cause, "'BAD'"));
+	free(cause);
+	cause = NULL;
+	secrets_set(&s, "BAD", "it's \"both\"");
+	assert_null(secrets_render(NULL, &s, &cause));
+	free(cause);
+	secrets_release(&s);
+}
+
+/* What render writes, parse reads back unchanged. */
+static void test_render_round_trip(void **state)
+{
+	static const char *const values[] = { "plain", "with space", "a'b",
+		"#hash", "x=y", " lead", "é", "" };
+	struct secrets s = { 0 }, back = { 0 };
+	char *cause = NULL, *out, key[8];
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(values); i++) {
+		snprintf(key, sizeof(key), "K%zu", i);
+		secrets_set(&s, key, values[i]);
+	}
+	out = secrets_render(NULL, &s, &cause);
+	assert_non_null(out);
+	assert_int_equal(parse(out, &back, &cause), 0);
+	for (size_t i = 0; i < ARRAY_SIZE(values); i++) {
+		snprintf(key, sizeof(key), "K%zu", i);
+		assert_string_equal(secrets_get(&back, key), values[i]);
+	}
+	free(out);
+	secrets_release(&s);
+	secrets_release(&back);
+}
+
+static void test_missing(void **state)
+{
+	struct config_env env = { .secrets_required = "A, B,C" };
+	struct secrets s = { 0 };
+	char **missing;
+	size_t n;
+
+	(void)state;
+	secrets_set(&s, "A", "1");
+	secrets_set(&s, "C", "");
+	n = secrets_missing(&env, &s, &missing);
+	assert_int_equal(n, 2);
+	assert_string_equal(missing[0], "B");
+	assert_string_equal(missing[1], "C");
+	for (size_t i = 0; i < n; i++)
+		free(missing[i]);
+	free(missing);
+	secrets_release(&s);
+}
+
+static void test_read_private(void **state)
+{
+	char path[] = "/tmp/odooctl-test-secrets-XXXXXX", *cause = NULL, *t;
+	int fd = mkstemp(path);
+
+	(void)state;
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "A=1\n", 4), 4);
+	close(fd);
+	assert_int_equal(chmod(path, 0644), 0);
+	assert_null(secrets_read_private(path, &cause));
+	assert_non_null(strstr(cause, "mode 0644"));
+	assert_non_null(strstr(cause, "refused"));
+	free(cause);
+	assert_int_equal(chmod(path, 0400), 0);
+	t = secrets_read_private(path, &cause);
+	assert_string_equal(t, "A=1\n");
+	secret_free(t);
+	unlink(path);
+}
+
+static void test_redact(void **state)
+{
+	char *r;
+
+	(void)state;
+	log_redact_clear();
+	assert_null(log_redact("nothing to hide"));
+	log_redact_add("abc");	/* too short: ordinary text */
+	log_redact_add("hunter2");
+	log_redact_add("hunter2-long");
+	assert_null(log_redact("abc"));
+	r = log_redact("pw=hunter2-long and hunter2.");
+	assert_string_equal(r, "pw=[redacted] and [redacted].");
+	free(r);
+	log_redact_clear();
+	assert_null(log_redact("hunter2"));
+}
+
+/* A history or journal line never carries a registered value. */
+static void test_append_redacted(void **state)
+{
+	char path[] = "/tmp/odooctl-test-secrets-XXXXXX", *cause = NULL, *t;
+	int fd = mkstemp(path);
+
+	(void)state;
+	close(fd);
+	log_redact_add("s3cr3t-value");
+	assert_int_equal(file_append_sync(path, "a | s3cr3t-value | b\n",
+					  &cause), 0);
+	t = file_read(path, 4096, NULL, &cause);
+	assert_string_equal(t, "a | [redacted] | b\n");
+	free(t);
+	unlink(path);
+	log_redact_clear();
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_parse),
+		cmocka_unit_test(test_parse_errors_hide_values),
+		cmocka_unit_test(test_key_valid),
+		cmocka_unit_test(test_render_merges_and_quotes),
+		cmocka_unit_test(test_render_round_trip),
+		cmocka_unit_test(test_missing),
+		cmocka_unit_test(test_read_private),
+		cmocka_unit_test(test_redact),
+		cmocka_unit_test(test_append_redacted),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
