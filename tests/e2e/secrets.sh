@@ -10,9 +10,10 @@
 #                        $DIR/log; stopped on exit
 #   no_leak FILE DESC    passes when no line of $LEAK_PATTERNS (one secret
 #                        value a line, grep -F) occurs in FILE
-#   cmdline_sampler OUT  in the background until killed: every 50 ms,
+#   cmdline_sampler OUT  in the background until killed: every 20 ms,
 #                        each process's /proc/PID/cmdline matching
-#                        $LEAK_PATTERNS is appended to OUT; its PID in
+#                        $LEAK_PATTERNS is appended to OUT (a '.' per pass
+#                        to OUT.passes); its PID in
 #                        $SAMPLER_PID (the patterns come from a file, never
 #                        from argv)
 SSM_KEY_ID=AKIDE2ETEST0000001
@@ -62,15 +63,14 @@ cmdline_sampler() {
 	local out=$1
 	(
 		while :; do
-			for f in /proc/[0-9]*/cmdline; do
-				if grep -qaF -f "$LEAK_PATTERNS" "$f" \
-					2>/dev/null; then
-					echo "$f: $(tr '\0' '\n' <"$f" | head -n 1)" \
-						>>"$out"
-				fi
-			done
-			sleep 0.05
+			grep -laF -f "$LEAK_PATTERNS" /proc/[0-9]*/cmdline \
+				2>/dev/null | while read -r f; do
+				echo "$f: $(tr '\0' '\n' <"$f" | head -n 1)"
+			done >>"$out"
+			printf . >>"$out.passes"
+			sleep 0.02
 		done
 	) &
+	# shellcheck disable=SC2034 # for the caller, which kills it
 	SAMPLER_PID=$!
 }
