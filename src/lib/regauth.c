@@ -1,4 +1,6 @@
 #include "regauth.h"
+#include "log.h"
+#include "proc.h"
 #include "util.h"
 
 #include <errno.h>
@@ -10,6 +12,7 @@
 #include <unistd.h>
 
 #define CONFIG_MAX (1u << 20)
+#define HELPER_OUT_MAX (1u << 16)
 
 char *regauth_host(const char *ref)
 {
@@ -106,12 +109,12 @@ static char *header_of(const char *userpass, const char *host)
 	return h;
 }
 
-/* The header from the entry for host in the parsed config. */
-static char *from_config(json_t *cfg, const char *path, const char *host,
-			 char **cause)
+/* The header from the "auths" entry for host, or REGAUTH_NONE. */
+static char *from_auths(json_t *cfg, const char *path, const char *host,
+			char **cause)
 {
 	json_t *auths = json_object_get(cfg, "auths"), *v;
-	const char *key, *b64, *helper = NULL;
+	const char *key, *b64;
 	char *userpass, *h;
 
 	json_object_foreach(auths, key, v) {
@@ -134,17 +137,150 @@ static char *from_config(json_t *cfg, const char *path, const char *host,
 					   "not UTF-8", path, key);
 		return h;
 	}
-	helper = json_string_value(json_object_get(
-		json_object_get(cfg, "credHelpers"), host));
-	if (!helper)
-		helper = json_string_value(json_object_get(cfg, "credsStore"));
-	if (helper && json_object_get(auths, host)) {
-		*cause = xasprintf("'%s': the credentials for '%s' are kept by "
-				   "the credential helper '%s', which odooctl "
-				   "does not run", path, host, helper);
+	return xstrdup(REGAUTH_NONE);
+}
+
+/* docker-credential-NAME in PATH, or NULL. */
+static char *helper_path(const char *name)
+{
+	const char *path = getenv("PATH"), *p, *end;
+
+	if (!*name || strspn(name, "abcdefghijklmnopqrstuvwxyz"
+			     "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") !=
+			     strlen(name))
+		return NULL;
+	for (p = path ? path : "/usr/local/bin:/usr/bin:/bin"; *p; p = end) {
+		char *f;
+
+		end = p + strcspn(p, ":");
+		f = xasprintf("%.*s/docker-credential-%s", (int)(end - p), p,
+			      name);
+		if (end > p && access(f, X_OK) == 0)
+			return f;
+		free(f);
+		if (*end)
+			end++;
+	}
+	return NULL;
+}
+
+struct feed {
+	const char *text;
+	int done;
+};
+
+static long feed_host(void *b, size_t cap, void *arg, char **cause)
+{
+	struct feed *f = arg;
+	size_t n = strlen(f->text);
+
+	(void)cause;
+	if (f->done || n > cap)
+		return 0;
+	memcpy(b, f->text, n);
+	f->done = 1;
+	return (long)n;
+}
+
+static int sink_out(const void *p, size_t n, void *arg, char **cause)
+{
+	if (buf_append(arg, p, n) < 0) {
+		*cause = xstrdup("it printed more than 64 KiB");
+		return -1;
+	}
+	return 0;
+}
+
+/* The header from the helper's JSON: Username and Secret, or a token. */
+static char *helper_header(const struct buf *out, const char *host)
+{
+	json_t *j = json_loadb(out->data ? out->data : "", out->len, 0, NULL);
+	const char *user = json_string_value(json_object_get(j, "Username"));
+	const char *secret = json_string_value(json_object_get(j, "Secret"));
+	json_t *a = NULL;
+	char *text = NULL, *h = NULL;
+
+	if (user && secret && !strcmp(user, "<token>"))
+		a = json_pack("{s:s,s:s}", "identitytoken", secret,
+			      "serveraddress", host);
+	else if (user && secret)
+		a = json_pack("{s:s,s:s,s:s}", "username", user, "password",
+			      secret, "serveraddress", host);
+	log_redact_add(secret);
+	text = a ? json_dumps(a, JSON_COMPACT) : NULL;
+	h = text ? encode_url(text) : NULL;
+	secret_free(text);
+	json_decref(a);
+	json_decref(j);
+	return h;
+}
+
+/*
+ * Runs `docker-credential-NAME get` with the registry on stdin, as the
+ * docker client does. "credentials not found" is no credentials (NULL,
+ * no cause): the caller falls back to "auths".
+ */
+static char *from_helper(const char *name, const char *path,
+			 const char *host, char **cause)
+{
+	char *exe = helper_path(name), *h = NULL, *why = NULL;
+	const char *argv[] = { exe, "get", NULL };
+	struct feed f = { strcmp(host, "docker.io") ? host :
+			  "https://index.docker.io/v1/", 0 };
+	struct buf out, err;
+	struct proc_io io = { feed_host, &f, sink_out, &out, &err, -1 };
+	int code;
+
+	if (!exe) {
+		*cause = xasprintf("'%s': the credential helper '%s' "
+				   "(docker-credential-%s) is not in PATH",
+				   path, name, name);
 		return NULL;
 	}
-	return xstrdup(REGAUTH_NONE);
+	buf_init(&out, HELPER_OUT_MAX);
+	buf_init(&err, 1024);
+	if (proc_stream(argv, environ, &io, &code, &why) < 0) {
+		*cause = xasprintf("credential helper '%s': %s", exe, why);
+	} else if (code != 0) {
+		if (!strstr(out.data ? out.data : "", "credentials not found"))
+			*cause = xasprintf("credential helper '%s' get '%s' "
+					   "exited with status %d", exe,
+					   f.text, code);
+	} else if (!(h = helper_header(&out, host))) {
+		*cause = xasprintf("credential helper '%s' get '%s': not "
+				   "JSON with Username and Secret", exe,
+				   f.text);
+	}
+	if (out.data)
+		explicit_bzero(out.data, out.len);
+	buf_release(&out);
+	buf_release(&err);
+	free(why);
+	free(exe);
+	return h;
+}
+
+/*
+ * The docker client's order: the host's entry in credHelpers, else
+ * credsStore, else the base64 "auth" of its "auths" entry.
+ */
+static char *from_config(json_t *cfg, const char *path, const char *host,
+			 char **cause)
+{
+	const char *helper = json_string_value(json_object_get(
+		json_object_get(cfg, "credHelpers"), host));
+	char *h, *why = NULL;
+
+	if (!helper || !*helper)
+		helper = json_string_value(json_object_get(cfg, "credsStore"));
+	if (helper && *helper) {
+		h = from_helper(helper, path, host, &why);
+		if (why)
+			*cause = why;
+		if (h || why)
+			return h;
+	}
+	return from_auths(cfg, path, host, cause);
 }
 
 char *regauth_header(const char *ref, char **cause)
