@@ -5,7 +5,8 @@
 # and python3 for the lint tests; Node.js and actionlint for the CI checks,
 # openssh-server and apache2-utils for the CI pipeline's test; systemd for
 # systemd-analyze, which checks the timer units; promtool, from prometheus,
-# checks the monitor's /metrics). Idempotent:
+# checks the monitor's /metrics; python3-botocore checks SigV4 in the
+# secrets tests). Idempotent:
 # asks apt only about what is missing, and prints nothing when everything is
 # already there.
 #   --build   only what building odooctl needs (the CI image job)
@@ -24,7 +25,7 @@ rest=(
 	postgresql-15 postgresql-client-15 nginx-light busybox-static
 	curl iproute2 util-linux procps systemd
 	clang libclang-rt-dev openssh-server apache2-utils
-	prometheus
+	prometheus python3-botocore
 )
 case ${1:-} in
 --build) packages=("${build[@]}") ;;
