@@ -66,7 +66,7 @@ cmdline_sampler() {
 			grep -laF -f "$LEAK_PATTERNS" /proc/[0-9]*/cmdline \
 				2>/dev/null | while read -r f; do
 				echo "$f: $(tr '\0' '\n' <"$f" | head -n 1)"
-			done >>"$out"
+			done >>"$out" || true
 			printf . >>"$out.passes"
 			sleep 0.02
 		done

@@ -67,7 +67,7 @@ like "$(cat "$OUT")" "ok +db.business" "health reached the business database"
 "$ODOOCTL" status e2e >>"$OUT" 2>&1 || true
 "$ODOOCTL" history e2e >>"$OUT" 2>&1 || true
 sleep 0.2
-kill "$SAMPLER_PID"
+ok "the cmdline sampler ran to the end" kill "$SAMPLER_PID"
 SAMPLER_PID=
 
 passes=$(wc -c <"$STACK_DIR/cmdline-leaks.passes")
