@@ -57,6 +57,12 @@
 #   wait_http URL CODE [TIMEOUT]   until URL answers CODE (default 60 s)
 #   http_code URL [CURL ARGS...]   the status code (000: no answer)
 #   free_port               a free loopback TCP port
+#   password_registry DIR USER PASSWORD
+#                           a docker-registry on a free loopback port that
+#                           wants USER's PASSWORD (htpasswd), storage in
+#                           DIR/registry; its address in $REGISTRY, its PID
+#                           in $REGISTRY_PID (the caller stops it); 1 (its
+#                           log on stderr) when it does not answer 401
 set -euo pipefail
 
 E2E_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -377,6 +383,34 @@ stack_psql() {
 
 serving_release() {
 	curl -fs --max-time 10 "http://127.0.0.1:$PROXY_PORT/${RELEASE_ADDON:-ocr_billing_webhook}/static/odooctl_e2e_release.txt" || true
+}
+
+password_registry() {
+	local dir=$1 user=$2 password=$3
+	REGISTRY=127.0.0.1:$(free_port)
+	mkdir -p "$dir/registry"
+	printf '%s' "$password" | htpasswd -iBc "$dir/htpasswd" "$user" 2>/dev/null
+	cat >"$dir/registry.yml" <<-CONF
+		version: 0.1
+		log:
+		  level: warn
+		storage:
+		  filesystem:
+		    rootdirectory: $dir/registry
+		http:
+		  addr: $REGISTRY
+		auth:
+		  htpasswd:
+		    realm: odooctl-e2e
+		    path: $dir/htpasswd
+	CONF
+	docker-registry serve "$dir/registry.yml" >"$dir/registry.log" 2>&1 &
+	# shellcheck disable=SC2034 # for the caller, which stops it
+	REGISTRY_PID=$!
+	wait_http "http://$REGISTRY/v2/" 401 20 || {
+		tail -n 5 "$dir/registry.log" >&2
+		return 1
+	}
 }
 
 # ---- releases --------------------------------------------------------------

@@ -38,29 +38,10 @@ ci_cleanup() {
 trap 'ci_cleanup; stack_down_all' EXIT
 
 # ---- a registry that wants a password ------------------------------------
-REG_PORT=$(free_port)
-REGISTRY=127.0.0.1:$REG_PORT
 REG_PASSWORD=$(head -c 18 /dev/urandom | od -An -tx1 | tr -d ' \n')
-printf '%s' "$REG_PASSWORD" | htpasswd -iBc "$W/htpasswd" $ACTOR 2>/dev/null
-mkdir -p "$W/registry"
-cat >"$W/registry.yml" <<CONF
-version: 0.1
-log:
-  level: warn
-storage:
-  filesystem:
-    rootdirectory: $W/registry
-http:
-  addr: $REGISTRY
-auth:
-  htpasswd:
-    realm: odooctl-e2e
-    path: $W/htpasswd
-CONF
-docker-registry serve "$W/registry.yml" >"$W/registry.log" 2>&1 &
-registry_pid=$!
-wait_http "http://$REGISTRY/v2/" 401 20 ||
-	bail "the password registry does not answer: $(tail -n 5 "$W/registry.log")"
+password_registry "$W" $ACTOR "$REG_PASSWORD" && rc=0 || rc=$?
+registry_pid=$REGISTRY_PID
+((rc == 0)) || bail "the password registry does not answer"
 ok "a registry on $REGISTRY that answers 401 without a password"
 
 # ---- odooctl refuses to push without the credentials --------------------

@@ -23,36 +23,18 @@ fi
 
 stack_up e2e
 W=$STACK_DIR/reg
-mkdir -p "$W/registry" "$W/bin" "$W/docker"
+mkdir -p "$W/bin" "$W/docker"
 registry_pid='' SAMPLER_PID=''
 trap '[[ -z $registry_pid ]] || kill "$registry_pid" 2>/dev/null;
 	[[ -z $SAMPLER_PID ]] || kill "$SAMPLER_PID" 2>/dev/null;
 	stack_down_all' EXIT
 
-REG_PORT=$(free_port)
-REGISTRY=127.0.0.1:$REG_PORT
 REG_PASSWORD="reg-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 LEAK_PATTERNS=$W/patterns
 printf '%s\n' "$REG_PASSWORD" >"$LEAK_PATTERNS"
-printf '%s' "$REG_PASSWORD" | htpasswd -iBc "$W/htpasswd" deployer 2>/dev/null
-cat >"$W/registry.yml" <<CONF
-version: 0.1
-log:
-  level: warn
-storage:
-  filesystem:
-    rootdirectory: $W/registry
-http:
-  addr: $REGISTRY
-auth:
-  htpasswd:
-    realm: odooctl-e2e
-    path: $W/htpasswd
-CONF
-docker-registry serve "$W/registry.yml" >"$W/registry.log" 2>&1 &
-registry_pid=$!
-wait_http "http://$REGISTRY/v2/" 401 20 ||
-	bail "the password registry does not answer: $(tail -n 5 "$W/registry.log")"
+password_registry "$W" deployer "$REG_PASSWORD" && rc=0 || rc=$?
+registry_pid=$REGISTRY_PID
+((rc == 0)) || bail "the password registry does not answer"
 ok "a registry on $REGISTRY that answers 401 without a password"
 
 # The helper's answer is in a 0600 file, never in an argument.
