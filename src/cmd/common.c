@@ -89,6 +89,8 @@ const struct config_env *cmd_env(const struct config *cfg, const char *name)
 	if (!env) {
 		log_error("%s", why);
 		free(why);
+	} else {
+		secrets_register_env(env);
 	}
 	return env;
 }
@@ -103,8 +105,6 @@ const struct config_env *cmd_open_env(const struct global *g,
 	env = cmd_env(cfg, name);
 	if (!env)
 		config_release(cfg);
-	else
-		secrets_register_env(env);
 	return env;
 }
 

@@ -4,6 +4,7 @@
 #include "config.h"
 #include "log.h"
 #include "metrics.h"
+#include "secrets.h"
 #include "state.h"
 #include "util.h"
 
@@ -85,6 +86,8 @@ static int load(struct monitor *m, struct config *cfg,
 		config_release(cfg);
 		return -1;
 	}
+	/* A reload may bring a new password: redact it too. */
+	secrets_register_env(*env);
 	return 0;
 }
 

@@ -11,6 +11,7 @@
 
 #include <cmocka.h>
 
+#include "alert.h"
 #include "log.h"
 #include "secrets.h"
 #include "util.h"
@@ -201,6 +202,30 @@ static void test_append_redacted(void **state)
 	log_redact_clear();
 }
 
+/* Every alert the monitor queues is a copy: its body is redacted. */
+static void test_alert_redacted(void **state)
+{
+	struct alert a = { .event = "down", .env = "production",
+			   .check = "db.server",
+			   .value = "s3cr3t-value",
+			   .detail = "connection to postgres://odoo:s3cr3t-value@db "
+				     "refused" }, q;
+	char *body;
+
+	(void)state;
+	log_redact_add("s3cr3t-value");
+	alert_copy(&q, &a);
+	body = alert_json(&q);
+	assert_null(strstr(body, "s3cr3t-value"));
+	assert_non_null(strstr(body, "odoo:[redacted]@db"));
+	free(body);
+	body = alert_slack(&q);
+	assert_null(strstr(body, "s3cr3t-value"));
+	free(body);
+	alert_release(&q);
+	log_redact_clear();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -213,6 +238,7 @@ int main(void)
 		cmocka_unit_test(test_read_private),
 		cmocka_unit_test(test_redact),
 		cmocka_unit_test(test_append_redacted),
+		cmocka_unit_test(test_alert_redacted),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
