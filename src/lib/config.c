@@ -144,7 +144,7 @@ static const struct option_def options[] = {
 	{ "secrets_required", OPT_STRING, S(secrets_required), 0, 0,
 	  "POSTGRES_PASSWORD", "comma-separated keys `secrets check` wants" },
 	{ "secrets_timeout", OPT_LONG, S(secrets_timeout), 1, 600, "30",
-	  "ssm provider: seconds one request may take" },
+	  "seconds the secrets command, or one SSM request, may take" },
 	{ "ssm_path", OPT_STRING, S(ssm_path), 0, 0, NULL,
 	  "ssm provider: parameter path, e.g. /odoo19/production/" },
 	{ "ssm_region", OPT_STRING, S(ssm_region), 0, 0, NULL,

@@ -1,6 +1,7 @@
 #include "regauth.h"
 #include "log.h"
 #include "proc.h"
+#include "secrets.h"
 #include "util.h"
 
 #include <errno.h>
@@ -295,6 +296,7 @@ char *regauth_header(const char *ref, char **cause)
 		h = xstrdup(REGAUTH_NONE);
 		goto out;
 	}
+	secrets_wipe_json();
 	text = file_read(path, CONFIG_MAX, &len, &why);
 	if (!text) {
 		*cause = xasprintf("cannot read the registry credentials: %s",

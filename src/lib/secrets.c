@@ -6,6 +6,9 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <jansson.h>
+#include <malloc.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -208,7 +211,10 @@ static const char *last_line(struct buf *b)
 static int fetch_command(const struct config_env *env, struct secrets *s,
 			 char **cause)
 {
-	const char *argv[] = { "/bin/sh", "-c", env->secrets_command, NULL };
+	char secs[32];
+	/* coreutils' timeout: proc_stream() has no deadline of its own */
+	const char *argv[] = { "/usr/bin/timeout", "--kill-after=5", secs,
+			       "/bin/sh", "-c", env->secrets_command, NULL };
 	struct buf out, err;
 	struct proc_io io = { .out = sink_buf, .out_arg = &out, .err = &err };
 	int code, rc = -1;
@@ -219,10 +225,15 @@ static int fetch_command(const struct config_env *env, struct secrets *s,
 				   "secrets_command", env->name);
 		return SECRETS_ERR_CONFIG;
 	}
+	snprintf(secs, sizeof(secs), "%lds", env->secrets_timeout);
 	buf_init(&out, SECRETS_TEXT_MAX);
 	buf_init(&err, 4096);
 	if (proc_stream(argv, environ, &io, &code, &why) < 0) {
 		*cause = xasprintf("secrets command: %s", why);
+	} else if (code == 124 || code == 137) {
+		*cause = xasprintf("secrets command: no answer within "
+				   "secrets_timeout (%ld s)",
+				   env->secrets_timeout);
 	} else if (code != 0) {
 		*cause = xasprintf("secrets command exited with status %d: %s",
 				   code, last_line(&err));
@@ -439,4 +450,17 @@ void secrets_register_env(const struct config_env *env)
 		secret_free(text);
 		free(why);
 	}
+}
+
+static void wipe_free(void *p)
+{
+	if (p) {
+		explicit_bzero(p, malloc_usable_size(p));
+		free(p);
+	}
+}
+
+void secrets_wipe_json(void)
+{
+	json_set_alloc_funcs(malloc, wipe_free);
 }

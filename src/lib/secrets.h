@@ -83,6 +83,12 @@ size_t secrets_missing(const struct config_env *env, const struct secrets *s,
  * stack's env file, and db_password_file. Missing files are not an error.
  */
 void secrets_register_env(const struct config_env *env);
+
+/*
+ * From now on jansson wipes what it frees: the replies of SSM and of the
+ * credential helpers are parsed by it. Idempotent.
+ */
+void secrets_wipe_json(void);
 void secrets_register(const struct secrets *s);
 
 #endif

@@ -427,6 +427,7 @@ int secrets_fetch_ssm(const struct config_env *env, struct secrets *s,
 	region = ssm_region(env, cause);
 	if (!region)
 		return SECRETS_ERR_CONFIG;
+	secrets_wipe_json();
 	if (aws_creds_load(&creds, cause) < 0)
 		goto out;
 	log_redact_add(creds.secret);

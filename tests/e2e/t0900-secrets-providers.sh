@@ -201,6 +201,17 @@ is "$RC" 1 "a failing command: exit 1"
 like "$RUN_OUT" "exited with status 3: vault: sealed; the stale password \[redacted\] is kept" \
 	"its stderr is reported with the env file's password redacted"
 
+conf command "secrets_command = echo \$\$ >$DIR/hang.pid; exec sleep 60" \
+	"secrets_timeout = 1"
+start=$SECONDS
+run secrets check e2e
+is "$RC" 1 "a command that hangs: exit 1"
+like "$RUN_OUT" "no answer within secrets_timeout \(1 s\)" "after secrets_timeout"
+ok "within seconds, not a minute" test $((SECONDS - start)) -lt 15
+sleep 0.5
+ok "the hung command was killed" test -s "$DIR/hang.pid" -a \
+	! -d "/proc/$(cat "$DIR/hang.pid")"
+
 # ---- config errors -----------------------------------------------------------
 conf ssm "ssm_region = $SSM_REGION"
 run secrets pull e2e
