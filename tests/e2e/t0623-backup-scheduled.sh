@@ -16,7 +16,7 @@ seed_data
 
 units=$STACK_DIR/units
 mkdir -p "$units"
-for f in "$E2E_ROOT"/infra/systemd/*@.*; do
+for f in "$E2E_ROOT"/infra/systemd/odooctl-{backup,drill}@.*; do
 	b=${f##*/}
 	sed -e "s#/opt/odooctl#$E2E_ROOT#g" -e "s#/usr/local/bin/odooctl#$ODOOCTL#g" \
 		-e "s/%i/e2e/g" \
