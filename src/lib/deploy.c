@@ -329,7 +329,9 @@ static int phase_smoke(struct deploy *dp, char **cause)
  * reload` returns before the old workers stop accepting, so one good
  * answer proves little: several in a row, over a few hundred ms, do.
  */
-static int verify_proxy(struct deploy *dp, char **cause)
+static int verify_proxy_with(struct deploy *dp,
+			     int (*check)(const struct config_env *, char **),
+			     char **cause)
 {
 	long long deadline = clock_ms() + PROXY_VERIFY_MS;
 	int good = 0;
@@ -337,7 +339,7 @@ static int verify_proxy(struct deploy *dp, char **cause)
 	while (good < PROXY_VERIFY_RUN) {
 		free(*cause);
 		*cause = NULL;
-		if (health_proxy(dp->env, cause) == 0) {
+		if (check(dp->env, cause) == 0) {
 			good++;
 		} else {
 			good = 0;
@@ -347,6 +349,11 @@ static int verify_proxy(struct deploy *dp, char **cause)
 		sleep_ms(100);
 	}
 	return 0;
+}
+
+static int verify_proxy(struct deploy *dp, char **cause)
+{
+	return verify_proxy_with(dp, health_proxy, cause);
 }
 
 /*
@@ -541,9 +548,12 @@ static int roll_back(struct deploy *dp, const char *reason, char **cause)
 	if ((dp->switched || !dp->prev_running) &&
 	    proxy_switch(dp->d, dp->env, dp->proxy_id, target, 0, cause) < 0)
 		goto out;
+	/* the candidate goes once no nginx worker sends it requests */
+	rc = verify_proxy(dp, cause);
 	discard_candidate(dp, target);
-	if (verify_proxy(dp, cause) < 0)
+	if (rc < 0)
 		goto out;
+	rc = -1;
 	if (!dp->prev_running || !dp->prev.container ||
 	    strcmp(target, dp->prev.container)) {
 		struct current cur = { .digest = dp->last_good,
@@ -717,8 +727,11 @@ static int phase_db(struct deploy *dp, char **cause)
 	record(dp, dp->rel->digest, "maintenance");
 	dp->maint_start = clock_ms();
 	dp->maintenance = dp->switched = 1;
+	/* Every nginx worker answers with the page before Odoo stops: an
+	 * old one could still pass a request to it, which would get a 502. */
 	if (proxy_switch(dp->d, dp->env, dp->proxy_id, dp->prev.container, 1,
-			 cause) < 0)
+			 cause) < 0 ||
+	    verify_proxy_with(dp, health_proxy_maintenance, cause) < 0)
 		return -1;
 	log_phase("stop Odoo's writers");
 	if (journal(dp, "writers", NULL, cause) < 0 ||

@@ -111,6 +111,26 @@ int health_proxy(const struct config_env *env, char **cause)
 	return rc;
 }
 
+int health_proxy_maintenance(const struct config_env *env, char **cause)
+{
+	char *url = xasprintf("%s/web/login", env->proxy_url);
+	struct http_request req = { .method = "GET", .url = url,
+				    .timeout_ms = env->health_timeout * 1000 };
+	struct http_response r;
+	int rc = -1;
+
+	if (http_do(&req, &r, cause) == 0) {
+		if (r.status == 503)
+			rc = 0;
+		else
+			*cause = answer("the proxy's GET /web/login (maintenance "
+					"page expected)", &r);
+	}
+	http_response_release(&r);
+	free(url);
+	return rc;
+}
+
 static int smoke_one(const struct config_env *env, const char *base_url,
 		     const struct smoke_check *s, char **cause)
 {

@@ -22,6 +22,8 @@ int health_ready(const struct config_env *env, const char *base_url,
 		 long timeout_ms, char **cause);
 /* GET base_url/web/health through the proxy: 0 when it answers 200. */
 int health_proxy(const struct config_env *env, char **cause);
+/* 0 when the proxy serves the maintenance page (503) on GET /web/login. */
+int health_proxy_maintenance(const struct config_env *env, char **cause);
 /* Runs every smoke check of env against base_url; stops at the first. */
 int health_smoke(const struct config_env *env, const char *base_url,
 		 char **cause);
