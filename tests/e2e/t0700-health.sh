@@ -35,8 +35,12 @@ ok "verified" "$ODOOCTL" -q verify latest e2e
 
 until_healthy 30
 is "$HEALTH_RC" 0 "health exits 0" || diag "$HEALTH_OUT"
-json=$("$ODOOCTL" health e2e --json) || true
-is "$(jq -r .healthy <<<"$json")" true "--json: healthy"
+for ((i = 0; i < 15; i++)); do	# the CPU sample again: a shared machine
+	json=$("$ODOOCTL" health e2e --json) || true
+	[[ $(jq -r .healthy <<<"$json") == true ]] && break
+	sleep 2
+done
+is "$(jq -r .healthy <<<"$json")" true "--json: healthy" || diag "$json"
 is "$(jq '[.checks[] | select(.ok | not)] | length' <<<"$json")" 0 \
 	"--json: every check ok" || diag "$json"
 for c in app.health app.ready app.proxy container.odoo container.postgres \
