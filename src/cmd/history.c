@@ -1,9 +1,10 @@
-/* odooctl history [ENV] [--since AGE] [--limit N] [--all-envs] [--json] */
+/* odooctl history [ENV] [--since AGE] [--limit N] [--verify] [--json] */
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "audit.h"
 #include "cmd.h"
 #include "log.h"
 #include "state.h"
@@ -14,6 +15,7 @@ struct history_opts {
 	long since;	/* seconds, 0: no bound */
 	long limit;	/* 0: no bound */
 	const char *status;
+	int verify;
 };
 
 static int on_opt(int opt, const char *arg, void *ctx)
@@ -40,6 +42,9 @@ static int on_opt(int opt, const char *arg, void *ctx)
 	case 't':
 		o->status = arg;
 		return 0;
+	case 'V':
+		o->verify = 1;
+		return 0;
 	}
 	return -1;
 }
@@ -54,6 +59,46 @@ static int keep(const struct history_entry *e, const char *env,
 	return !o->status || !strcmp(e->status, o->status);
 }
 
+/* history --verify: exit 0 intact, 1 with the first bad line named. */
+static int verify(const struct config_env *env, int json)
+{
+	struct audit_result r;
+	char *why = NULL;
+	int rc;
+
+	if (audit_verify(env->state_dir, &r, &why) < 0) {
+		log_error("%s", why);
+		free(why);
+		return EXIT_FAILED;
+	}
+	rc = r.bad_line ? EXIT_FAILED : EXIT_OK;
+	if (json) {
+		json_t *o = json_pack("{s:b,s:I,s:I,s:s}", "ok", !r.bad_line,
+				      "lines", (json_int_t)r.lines, "sealed",
+				      (json_int_t)r.sealed, "head", r.head);
+
+		if (r.bad_line) {
+			json_object_set_new(o, "bad_line",
+					    json_integer((json_int_t)r.bad_line));
+			json_object_set_new(o, "reason", json_string(r.reason));
+		}
+		json_dumpf(o, stdout, JSON_INDENT(2));
+		putchar('\n');
+		json_decref(o);
+	} else if (r.bad_line) {
+		printf("FAILED: %s/history.log: %s\n", env->state_dir,
+		       r.reason);
+	} else {
+		if (r.sealed)
+			printf("chain started: %zu existing lines sealed as "
+			       "they are\n", r.sealed);
+		printf("OK: %s/history.log: %zu lines, chain head %s\n",
+		       env->state_dir, r.lines, *r.head ? r.head : "-");
+	}
+	audit_result_release(&r);
+	return rc;
+}
+
 static int exec_history(int argc, char **argv, struct global *g)
 {
 	static const struct option opts[] = {
@@ -61,6 +106,7 @@ static int exec_history(int argc, char **argv, struct global *g)
 		{ "since", required_argument, NULL, 's' },
 		{ "limit", required_argument, NULL, 'n' },
 		{ "status", required_argument, NULL, 't' },
+		{ "verify", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 } };
 	struct history_opts ho = { 0 };
 	struct config cfg;
@@ -83,6 +129,12 @@ static int exec_history(int argc, char **argv, struct global *g)
 	env = cmd_open_env(g, optind < argc ? argv[optind] : NULL, &cfg);
 	if (!env)
 		return EXIT_USAGE;
+	if (ho.verify) {
+		int rc = verify(env, ho.json);
+
+		config_release(&cfg);
+		return rc;
+	}
 	if (history_load(env->state_dir, &h, &skipped, &why) < 0) {
 		log_error("%s", why);
 		free(why);
@@ -125,7 +177,8 @@ static int exec_history(int argc, char **argv, struct global *g)
 
 const struct command cmd_history = {
 	.name = "history",
-	.usage = "[ENV] [--since AGE] [--limit N] [--status S] [--json]",
+	.usage = "[ENV] [--since AGE] [--limit N] [--status S] [--verify] "
+		 "[--json]",
 	.summary = "The deploy history of an environment, oldest first.",
 	.help =
 	"Options:\n"
@@ -135,6 +188,12 @@ const struct command cmd_history = {
 	"                     failed, rolled_back, rollback, recovered; and\n"
 	"                     backup_, restore_, verify_, drill_ + ok, failed\n"
 	"                     or refused)\n"
+	"  -V, --verify       check history.log against history.log.chain\n"
+	"                     (a sha256 chain written with every line): exit\n"
+	"                     0 and OK when intact, 1 naming the first\n"
+	"                     edited, deleted, inserted or reordered line.\n"
+	"                     A history.log without a chain is sealed as it\n"
+	"                     is by the first verify or append.\n"
 	"  -j, --json         machine-readable output\n",
 	.exec = exec_history,
 };

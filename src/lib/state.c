@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "audit.h"
 #include "release.h"
 
 static char *state_path(const char *dir, const char *name)
@@ -34,16 +35,14 @@ int history_field_valid(const char *s)
 int history_append(const char *state_dir, const char *version, const char *env,
 		   const char *status, const char *operator, char **cause)
 {
-	char ts[21], *path, *line;
+	char ts[21], *line;
 	int rc;
 
 	time_iso8601((long)time(NULL), ts);
-	path = state_path(state_dir, "history.log");
 	line = xasprintf("%s | %s | %s | %s | %s\n", ts, version, env, status,
 			 operator);
-	rc = file_append_sync(path, line, cause);
+	rc = audit_append(state_dir, line, cause);
 	free(line);
-	free(path);
 	return rc;
 }
 

@@ -1,6 +1,7 @@
 /*
  * The state of one environment, in its state_dir:
  *   history.log    one line per event, appended and fsync'd (the seed's format)
+ *   history.log.chain  a hash chain over history.log (audit.h)
  *   last_good_sha  the digest of the last release that passed every check
  *   current        what serves now: "<digest> <container> <since>"
  *   deploy.lock    flock()ed by the one deploy/rollback/recover at a time
