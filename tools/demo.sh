@@ -711,6 +711,7 @@ mkdir -p "$DEMO_DIR/state/proxy" "$DEMO_DIR/src" "$DEMO_DIR/logs"
 		echo "# The demo stack's settings (tools/demo.sh); mode 600: it holds the password."
 		echo "POSTGRES_USER=odoo"
 		echo "POSTGRES_PASSWORD=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+		echo "ODOO_ADMIN_PASSWD=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 		echo "ODOO_DB_NAME=central"
 		echo "POSTGRES_IMAGE=$POSTGRES_IMAGE"
 		echo "POSTGRES_PORT=$POSTGRES_PORT"
@@ -751,6 +752,8 @@ drain_seconds    = 2
 stop_timeout     = 10
 disk_floor_mb    = 1024
 keep_releases    = 2
+; the stack's Odoo connects as the cluster's superuser (doc/security.md)
+gate_allow       = db_superuser
 EOF
 export ODOOCTL_CONFIG=$DEMO_DIR/odooctl.conf
 cp -a "$SERVICE_DIR" "$CONTEXT"

@@ -17,10 +17,44 @@
 # installed and PGHOST is set. If the wait times out, Odoo starts anyway and
 # reports the connection error itself.
 #
+# Odoo's master password (admin_passwd) is a secret, so it is neither in
+# the image nor in git: when ODOO_ADMIN_PASSWD is set (from the stack's
+# .env), this script writes a copy of the config with admin_passwd added to
+# a mode 0600 file in ODOOCTL_RUNTIME_DIR (default /tmp, inside the
+# container) and starts Odoo with that; the variable is then removed from
+# Odoo's environment. The value never reaches a command line: awk reads it
+# from its environment.
+#
 # POSIX sh: runs under dash, bash and busybox sh.
 set -eu
 
 ODOO_CONF=${ODOO_RC:-/etc/odoo/odoo.conf}
+
+runtime_conf() {
+	[ -n "${ODOO_ADMIN_PASSWD:-}" ] || return 0
+	case $ODOO_ADMIN_PASSWD in
+	*'
+'*)
+		echo "odooctl-entrypoint: ODOO_ADMIN_PASSWD holds a newline" >&2
+		exit 2
+		;;
+	esac
+	old_umask=$(umask)
+	umask 077
+	conf=$(mktemp "${ODOOCTL_RUNTIME_DIR:-/tmp}/odoo.conf.XXXXXX")
+	awk '
+		/^[[:space:]]*admin_passwd[[:space:]]*=/ { next }
+		{ print }
+		/^[[:space:]]*\[options\][[:space:]]*$/ {
+			print "admin_passwd = " ENVIRON["ODOO_ADMIN_PASSWD"]
+		}
+	' "$ODOO_CONF" >"$conf"
+	umask "$old_umask"
+	unset ODOO_ADMIN_PASSWD
+	ODOO_CONF=$conf
+}
+
+runtime_conf
 
 wait_for_db() {
 	limit=${ODOOCTL_DB_WAIT:-30}

@@ -153,6 +153,9 @@ static const struct option_def options[] = {
 	{ "ssm_endpoint", OPT_URL, S(ssm_endpoint), 0, 0, NULL,
 	  "ssm provider: endpoint URL (default "
 	  "https://ssm.<region>.amazonaws.com)" },
+	{ "gate_allow", OPT_STRING, S(gate_allow), 0, 0, "",
+	  "hardening checks a deploy may fail (comma-separated, as "
+	  "--allow); each use is recorded in history as allowed:CHECK" },
 };
 
 /* String options whose value is one of a list. */

@@ -78,6 +78,7 @@ struct config_env {
 	char *ssm_path;
 	char *ssm_region;
 	char *ssm_endpoint;
+	char *gate_allow;		/* hardening checks allowed to fail */
 	struct smoke_check smoke[CONFIG_MAX_SMOKE];
 	size_t nsmoke;
 	int smoke_set;	/* a smoke key was given (else the defaults) */

@@ -2,6 +2,7 @@
 #include "backup.h"
 #include "docker.h"
 #include "gate.h"
+#include "harden.h"
 #include "health.h"
 #include "journal.h"
 #include "log.h"
@@ -27,6 +28,7 @@ struct deploy {
 	const struct release *rel;
 	const char *operator;
 	enum deploy_kind kind;
+	const char *allow;	/* hardening checks allowed to fail */
 	struct docker *d;
 	char *proxy_id;
 	struct current prev;	/* what served before; digest NULL if none */
@@ -988,6 +990,31 @@ static int gate_backup(struct deploy *dp, char **cause)
 	return -1;
 }
 
+/*
+ * The hardening checks, on the pulled image (harden.h); an allowed
+ * failure is recorded as allowed:CHECK. Rollbacks go back to a release
+ * that passed (or was allowed) when it was deployed: not checked again.
+ */
+static int gate_harden(struct deploy *dp, char **cause)
+{
+	char *allowed = NULL, *save = NULL;
+
+	if (dp->kind == DEPLOY_ROLLBACK)
+		return 0;
+	if (harden_gate(dp->d, dp->env, dp->rel->ref, dp->proxy_id,
+			dp->allow, &allowed, cause) < 0)
+		return -1;
+	for (char *c = strtok_r(allowed, ",", &save); c;
+	     c = strtok_r(NULL, ",", &save)) {
+		char *status = xasprintf("allowed:%s", c);
+
+		record(dp, dp->rel->digest, status);
+		free(status);
+	}
+	free(allowed);
+	return 0;
+}
+
 /* Refused after begin, before anything changed: recorded, then ended. */
 static enum odooctl_exit refuse_late(struct deploy *dp, char *reason,
 				     char **cause)
@@ -1015,6 +1042,8 @@ static enum odooctl_exit pipeline(struct deploy *dp, char **cause)
 				    cause);
 	}
 	classify(dp);
+	if (gate_harden(dp, &why) < 0)
+		return refuse_late(dp, why, cause);
 	if (dp->db_path && gate_backup(dp, &why) < 0)
 		return refuse_late(dp, why, cause);
 	if (dp->db_path && (phase_db(dp, &why) < 0 || interrupted(&why)))
@@ -1071,8 +1100,16 @@ enum odooctl_exit deploy_run(const struct config_env *env,
 			     const struct release *rel, const char *operator,
 			     enum deploy_kind kind, char **cause)
 {
+	return deploy_run_allow(env, rel, operator, kind, NULL, cause);
+}
+
+enum odooctl_exit deploy_run_allow(const struct config_env *env,
+				   const struct release *rel,
+				   const char *operator, enum deploy_kind kind,
+				   const char *allow, char **cause)
+{
 	struct deploy dp = { .env = env, .rel = rel, .operator = operator,
-			     .kind = kind };
+			     .kind = kind, .allow = allow };
 	enum odooctl_exit rc;
 	int lock;
 

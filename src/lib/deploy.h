@@ -30,6 +30,15 @@ enum odooctl_exit deploy_run(const struct config_env *env,
 			     const struct release *rel, const char *operator,
 			     enum deploy_kind kind, char **cause);
 /*
+ * deploy_run, with hardening checks allowed to fail (comma-separated,
+ * besides the env's gate_allow); each allowed failure is recorded in
+ * history as allowed:CHECK. A rollback skips the hardening checks.
+ */
+enum odooctl_exit deploy_run_allow(const struct config_env *env,
+				   const struct release *rel,
+				   const char *operator, enum deploy_kind kind,
+				   const char *allow, char **cause);
+/*
  * Finishes what a killed deploy left: rolls forward one that had committed,
  * else brings the last good release back. *nothing = 1 when there was no
  * unfinished deploy.

@@ -16,23 +16,21 @@ static double ms_since(const struct timespec *t0)
 	       (double)(t1.tv_nsec - t0->tv_nsec) / 1e6;
 }
 
-static int pg_run(const struct config_env *env, const char *dbname,
-		  long timeout_s, struct pg_probe *p, char **cause)
+/* Connects; NULL with *cause (which never holds the password). */
+static PGconn *pg_connect(const struct config_env *env, const char *dbname,
+			  long timeout_s, char **cause)
 {
 	char port[16], timeout[16], *password, *why = NULL;
 	const char *keys[] = { "host", "port", "user", "password", "dbname",
 			       "connect_timeout", "application_name", NULL };
 	const char *values[8];
 	PGconn *conn;
-	PGresult *res;
-	struct timespec t0;
-	int rc = -1;
 
 	password = config_db_password(env, &why);
 	if (!password) {
 		*cause = xasprintf("no database password: %s", why);
 		free(why);
-		return -1;
+		return NULL;
 	}
 	snprintf(port, sizeof(port), "%ld", env->db_port);
 	snprintf(timeout, sizeof(timeout), "%ld", timeout_s);
@@ -44,10 +42,7 @@ static int pg_run(const struct config_env *env, const char *dbname,
 	values[5] = timeout;
 	values[6] = "odooctl";
 	values[7] = NULL;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
 	conn = PQconnectdbParams(keys, values, 0);
-	if (p)
-		p->connect_ms = ms_since(&t0);
 	secret_free(password);
 	if (PQstatus(conn) != CONNECTION_OK) {
 		char *msg = xstrdup(PQerrorMessage(conn));
@@ -60,8 +55,27 @@ static int pg_run(const struct config_env *env, const char *dbname,
 				   "'%s' at %s:%ld: %s", values[4],
 				   env->db_host, env->db_port, strtrim(msg));
 		free(msg);
-		goto out;
+		PQfinish(conn);
+		return NULL;
 	}
+	return conn;
+}
+
+static int pg_run(const struct config_env *env, const char *dbname,
+		  long timeout_s, struct pg_probe *p, char **cause)
+{
+	const char *db = dbname ? dbname : env->db_name;
+	PGconn *conn;
+	PGresult *res;
+	struct timespec t0;
+	int rc = -1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	conn = pg_connect(env, dbname, timeout_s, cause);
+	if (p)
+		p->connect_ms = ms_since(&t0);
+	if (!conn)
+		return -1;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (p)
 		p->server_version = PQserverVersion(conn);
@@ -84,11 +98,10 @@ static int pg_run(const struct config_env *env, const char *dbname,
 		}
 	}
 	if (rc < 0)
-		*cause = xasprintf("PostgreSQL database '%s': %.*s", values[4],
+		*cause = xasprintf("PostgreSQL database '%s': %.*s", db,
 				   (int)strcspn(PQerrorMessage(conn), "\n"),
 				   PQerrorMessage(conn));
 	PQclear(res);
-out:
 	PQfinish(conn);
 	return rc;
 }
@@ -104,4 +117,35 @@ int pg_probe(const struct config_env *env, const char *dbname,
 {
 	memset(p, 0, sizeof(*p));
 	return pg_run(env, dbname, timeout_s, p, cause);
+}
+
+int pg_role_superuser(const struct config_env *env, const char *role,
+		      int *super, char **cause)
+{
+	const char *params[1] = { role };
+	PGconn *conn = pg_connect(env, "postgres", 10, cause);
+	PGresult *res;
+	int rc = -1;
+
+	*super = -1;
+	if (!conn)
+		return -1;
+	res = role ? PQexecParams(conn, "SELECT rolsuper FROM pg_roles WHERE "
+				  "rolname = $1", 1, NULL, params, NULL, NULL,
+				  0)
+		   : PQexec(conn, "SELECT rolsuper FROM pg_roles WHERE "
+			    "rolname = current_user");
+	if (PQresultStatus(res) != PGRES_TUPLES_OK)
+		*cause = xasprintf("cannot read pg_roles: %.*s",
+				   (int)strcspn(PQerrorMessage(conn), "\n"),
+				   PQerrorMessage(conn));
+	else if (PQntuples(res) != 1)
+		*cause = xasprintf("no role '%s' in PostgreSQL", role);
+	else
+		rc = 0;
+	if (rc == 0)
+		*super = !strcmp(PQgetvalue(res, 0, 0), "t");
+	PQclear(res);
+	PQfinish(conn);
+	return rc;
 }

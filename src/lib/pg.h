@@ -24,4 +24,11 @@ struct pg_probe {
 int pg_probe(const struct config_env *env, const char *dbname,
 	     long timeout_s, struct pg_probe *p, char **cause);
 
+/*
+ * Whether role (NULL: the role odooctl connects as) is a superuser:
+ * *super 1 or 0; -1 with *cause when it cannot be told.
+ */
+int pg_role_superuser(const struct config_env *env, const char *role,
+		      int *super, char **cause);
+
 #endif

@@ -227,6 +227,7 @@ stack_up() {
 		cat >"$STACK_DIR/.env" <<-EOF
 			POSTGRES_USER=odoo
 			POSTGRES_PASSWORD=$POSTGRES_PASSWORD
+			ODOO_ADMIN_PASSWD=$(head -c 18 /dev/urandom | od -An -tx1 | tr -d ' \n')
 			ODOO_DB_NAME=central
 			POSTGRES_IMAGE=$STANDIN_POSTGRES
 			PROXY_IMAGE=$STANDIN_NGINX
@@ -262,6 +263,9 @@ stack_up() {
 		stop_timeout     = 10
 		disk_floor_mb    = 64
 		keep_releases    = 2
+		; the stack's Odoo connects as the cluster's superuser
+		; (doc/security.md); every other hardening check must pass
+		gate_allow       = db_superuser
 
 		[$env]
 		state_dir        = $STACK_DIR/state

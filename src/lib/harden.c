@@ -1,0 +1,896 @@
+#include "harden.h"
+#include "compose.h"
+#include "log.h"
+#include "pg.h"
+#include "util.h"
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <ctype.h>
+#include <ini.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define HARDEN_FILE_MAX (1 << 20)
+
+const char *const harden_checks[] = {
+	"list_db", "admin_passwd", "dbfilter", "proxy_mode", "workers",
+	"websocket", "image_secrets", "db_superuser", NULL,
+};
+
+int harden_check_known(const char *name)
+{
+	for (size_t i = 0; harden_checks[i]; i++)
+		if (!strcmp(name, harden_checks[i]))
+			return 1;
+	return 0;
+}
+
+int harden_allow_valid(const char *list, char **cause)
+{
+	char *copy = xstrdup(list ? list : ""), *save = NULL;
+	int rc = 0;
+
+	for (char *t = strtok_r(copy, ",", &save); t && !rc;
+	     t = strtok_r(NULL, ",", &save)) {
+		t = strtrim(t);
+		if (*t && !harden_check_known(t)) {
+			*cause = xasprintf("unknown hardening check '%s' "
+					   "(one of list_db, admin_passwd, "
+					   "dbfilter, proxy_mode, workers, "
+					   "websocket, image_secrets, "
+					   "db_superuser)", t);
+			rc = -1;
+		}
+	}
+	free(copy);
+	return rc;
+}
+
+/* Values that are no password: Odoo's default and the placeholders. */
+static int admin_default(const char *v)
+{
+	static const char *const weak[] = { "admin", "change-me", "changeme",
+					    "password", "odoo", "" };
+
+	for (size_t i = 0; i < ARRAY_SIZE(weak); i++)
+		if (!strcasecmp(v, weak[i]))
+			return 1;
+	return 0;
+}
+
+/* A secret's value is never kept: only whether it is set or a default. */
+static const char *secret_class(const char *v)
+{
+	if (!*v || !strcmp(v, "False"))
+		return "";
+	return admin_default(v) ? "<default>" : "<set>";
+}
+
+static int conf_handler(void *user, const char *section, const char *name,
+			const char *v)
+{
+	json_t *opts = user;
+
+	if (strcmp(section, "options"))
+		return 1;
+	if (!strcmp(name, "admin_passwd"))
+		v = secret_class(v);
+	json_object_set_new(opts, name, json_string(v));
+	return 1;
+}
+
+int harden_conf_parse(const char *text, json_t *opts, char **cause)
+{
+	int rc = ini_parse_string(text, conf_handler, opts);
+
+	if (rc) {
+		*cause = xasprintf("line %d: syntax error", rc);
+		return -1;
+	}
+	return 0;
+}
+
+/* Odoo options that take no value. */
+static int flag_option(const char *name)
+{
+	static const char *const flags[] = {
+		"proxy_mode", "no_database_list", "stop_after_init", "no_http",
+		"without_demo", "dev", "update", NULL };
+
+	for (size_t i = 0; flags[i]; i++)
+		if (!strcmp(name, flags[i]))
+			return 1;
+	return 0;
+}
+
+void harden_apply_args(json_t *opts, json_t *argv)
+{
+	size_t n = json_array_size(argv);
+
+	for (size_t i = 0; i < n; i++) {
+		const char *a = json_string_value(json_array_get(argv, i));
+		const char *next = json_string_value(json_array_get(argv,
+								    i + 1));
+		char *name, *eq;
+		const char *v;
+
+		if (!a || strncmp(a, "--", 2) || !a[2])
+			continue;
+		name = xstrdup(a + 2);
+		eq = strchr(name, '=');
+		if (eq)
+			*eq = '\0';
+		for (char *c = name; *c; c++)
+			if (*c == '-')
+				*c = '_';
+		if (eq) {
+			v = eq + 1;
+		} else if (!flag_option(name) && next && *next != '-') {
+			v = next;
+			i++;
+		} else {
+			v = "True";
+		}
+		if (!strcmp(name, "db_filter"))
+			json_object_set_new(opts, "dbfilter", json_string(v));
+		else if (!strcmp(name, "no_database_list"))
+			json_object_set_new(opts, "list_db",
+					    json_string("False"));
+		else
+			json_object_set_new(opts, name, json_string(v));
+		free(name);
+	}
+}
+
+static size_t indent_of(const char *l)
+{
+	size_t n = 0;
+
+	while (l[n] == ' ')
+		n++;
+	return n;
+}
+
+/* A YAML scalar as compose config prints it: quotes off, "$$" -> "$". */
+static char *scalar(const char *s)
+{
+	size_t n = strlen(s);
+	char *out = xmalloc(n + 1), *o = out;
+	char q = 0;
+
+	if (n >= 2 && (s[0] == '\'' || s[0] == '"') && s[n - 1] == s[0]) {
+		q = s[0];
+		s++;
+		n -= 2;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (q == '\'' && s[i] == '\'' && s[i + 1] == '\'')
+			i++;
+		else if (s[i] == '$' && i + 1 < n && s[i + 1] == '$')
+			i++;
+		*o++ = s[i];
+	}
+	*o = '\0';
+	return out;
+}
+
+/* "KEY: value" or "- KEY=value" of an environment block. */
+static void env_entry(json_t *environment, char *l)
+{
+	char *sep = l[0] == '-' ? strchr(l, '=') : strstr(l, ": ");
+	char *key, *v;
+
+	if (l[0] == '-')
+		l = strtrim(l + 1);
+	if (!sep) {
+		size_t n = strlen(l);
+
+		if (n && l[n - 1] == ':')	/* "KEY:" (empty) */
+			l[n - 1] = '\0';
+		sep = l + strlen(l);
+		v = xstrdup("");
+	} else {
+		*sep = '\0';
+		v = scalar(strtrim(sep + (sep[0] == '=' ? 1 : 2)));
+	}
+	key = scalar(strtrim(l));
+	json_object_set_new(environment, key, json_string(
+		harden_secret_name(key) ? secret_class(v) : v));
+	secret_free(v);
+	free(key);
+}
+
+static void command_words(json_t *command, const char *s)
+{
+	char *copy = xstrdup(s), *save = NULL;
+
+	for (char *w = strtok_r(copy, " ", &save); w;
+	     w = strtok_r(NULL, " ", &save)) {
+		char *v = scalar(w);
+
+		json_array_append_new(command, json_string(v));
+		free(v);
+	}
+	free(copy);
+}
+
+/* A ports item (either syntax) is public unless bound to loopback. */
+static void port_entry(json_t *ports, const char *t, int item)
+{
+	size_t n = json_array_size(ports);
+	const char *prev = n ? json_string_value(json_array_get(ports, n - 1))
+			     : NULL;
+
+	if (item || !prev) {
+		json_array_append_new(ports, json_string(t));
+		return;
+	}
+	json_array_set_new(ports, n - 1, json_sprintf("%s %s", prev, t));
+}
+
+int harden_compose_service(const char *yaml, const char *service,
+			   json_t **command, json_t **environment,
+			   json_t **ports)
+{
+	char *copy = xstrdup(yaml), *save = NULL, *l;
+	size_t svc = 0, key = 0;
+	int in_services = 0, found = 0;
+	enum { NONE, CMD, ENV, PORTS } block = NONE;
+
+	*command = json_array();
+	*environment = json_object();
+	*ports = json_array();
+	for (l = strtok_r(copy, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+		size_t ind = indent_of(l);
+		char *t = strtrim(l + ind);
+
+		if (!*t || *t == '#')
+			continue;
+		if (ind == 0) {
+			in_services = !strcmp(t, "services:");
+			svc = 0;
+			continue;
+		}
+		if (in_services && !svc) {
+			size_t n = strlen(service);
+
+			if (!strncmp(t, service, n) && !strcmp(t + n, ":")) {
+				svc = ind;
+				found = 1;
+			}
+			continue;
+		}
+		if (!svc)
+			continue;
+		if (ind <= svc) {
+			svc = 0;
+			in_services = ind > 0;
+			block = NONE;
+			continue;
+		}
+		if (block != NONE && (ind > key || (ind == key && *t == '-'))) {
+			if (block == CMD && *t == '-')
+				command_words(*command, strtrim(t + 1));
+			else if (block == ENV)
+				env_entry(*environment, t);
+			else if (block == PORTS)
+				port_entry(*ports, *t == '-' ?
+					   strtrim(t + 1) : t, *t == '-');
+			continue;
+		}
+		key = ind;
+		block = NONE;
+		if (!strncmp(t, "command:", 8)) {
+			block = CMD;
+			if (*strtrim(t + 8)) {
+				command_words(*command, strtrim(t + 8));
+				block = NONE;
+			}
+		} else if (!strcmp(t, "environment:")) {
+			block = ENV;
+		} else if (!strcmp(t, "ports:")) {
+			block = PORTS;
+		}
+	}
+	explicit_bzero(copy, strlen(yaml));
+	free(copy);
+	return found ? 0 : -1;
+}
+
+/* Comments stripped, one copy. */
+static char *nginx_strip(const char *conf)
+{
+	char *s = xstrdup(conf), *o = s;
+	int comment = 0;
+
+	for (const char *p = conf; *p; p++) {
+		if (*p == '#')
+			comment = 1;
+		else if (*p == '\n')
+			comment = 0;
+		if (!comment)
+			*o++ = *p;
+	}
+	*o = '\0';
+	return s;
+}
+
+/* The body of the block whose '{' is at open, NUL-terminated in place. */
+static char *block_body(char *open)
+{
+	int depth = 0;
+
+	for (char *p = open; *p; p++) {
+		if (*p == '{') {
+			depth++;
+		} else if (*p == '}' && --depth == 0) {
+			*p = '\0';
+			return open + 1;
+		}
+	}
+	return NULL;
+}
+
+/* Every proxy_pass in body goes to 8072 (odooctl's $odoo_ws_upstream is
+ * always NAME:8072); -1 when one does not, or there is none. */
+static int body_to_8072(const char *body, char **why)
+{
+	const char *p = body;
+	int n = 0;
+
+	while ((p = strstr(p, "proxy_pass"))) {
+		size_t len;
+		char *target;
+
+		p += strlen("proxy_pass");
+		p += strspn(p, " \t\n");
+		len = strcspn(p, ";");
+		target = xstrndup(p, len);
+		n++;
+		if (!strstr(target, ":8072") &&
+		    !strstr(target, "$odoo_ws_upstream")) {
+			*why = xasprintf("/websocket is proxied to '%s', not "
+					 "to Odoo's port 8072", target);
+			free(target);
+			return -1;
+		}
+		free(target);
+	}
+	if (!n)
+		*why = xstrdup("the /websocket location has no proxy_pass");
+	return n ? 0 : -1;
+}
+
+int harden_nginx_websocket(const char *conf, char **why)
+{
+	char *s = nginx_strip(conf), *p = s;
+	int rc = -1;
+
+	*why = NULL;
+	while ((p = strstr(p, "location"))) {
+		char *open = strchr(p, '{'), *body;
+		char *head;
+
+		if (!open)
+			break;
+		head = xstrndup(p, (size_t)(open - p));
+		p = open + 1;
+		if (!strstr(head, "/websocket")) {
+			free(head);
+			continue;
+		}
+		free(head);
+		body = block_body(open);
+		if (!body)
+			break;
+		rc = body_to_8072(body, why);
+		break;
+	}
+	if (rc < 0 && !*why)
+		*why = xstrdup("no location routes /websocket (Odoo's bus, "
+			       "port 8072)");
+	free(s);
+	return rc;
+}
+
+int harden_secret_name(const char *name)
+{
+	static const char *const words[] = { "password", "passwd", "secret",
+					     "token", "apikey", "credential",
+					     "private" };
+	static const char *const tokens[] = { "pass", "pwd", "key", "auth",
+					      "pw" };
+	char *low = xstrdup(name), *save = NULL, *last = NULL;
+	int hit = 0;
+
+	for (char *c = low; *c; c++)
+		*c = (char)tolower((unsigned char)*c);
+	for (size_t i = 0; i < ARRAY_SIZE(words) && !hit; i++)
+		hit = strstr(low, words[i]) != NULL;
+	for (char *t = strtok_r(low, "._-/ ", &save); t;
+	     t = strtok_r(NULL, "._-/ ", &save)) {
+		for (size_t i = 0; i < ARRAY_SIZE(tokens) && !hit; i++)
+			hit = !strcmp(t, tokens[i]);
+		last = t;
+	}
+	/* FOO_PASSWORD_FILE names a file, not a secret. */
+	if (last && (!strcmp(last, "file") || !strcmp(last, "path")))
+		hit = 0;
+	free(low);
+	return hit;
+}
+
+/* The first file of a tar stream from the Engine API, NUL-terminated. */
+static char *tar_first_file(struct docker_reader *r, const char *what,
+			    char **cause)
+{
+	struct buf tar, out;
+	struct archive *a;
+	struct archive_entry *e;
+	const void *p;
+	long n;
+	char *text = NULL;
+
+	buf_init(&tar, HARDEN_FILE_MAX * 2);
+	buf_init(&out, HARDEN_FILE_MAX);
+	while ((n = docker_reader_read(r, &p, cause)) > 0)
+		if (buf_append(&tar, p, (size_t)n) < 0) {
+			*cause = xasprintf("%s is larger than %d bytes", what,
+					   HARDEN_FILE_MAX);
+			n = -1;
+			break;
+		}
+	if (n < 0)
+		goto out;
+	a = archive_read_new();
+	archive_read_support_format_tar(a);
+	if (archive_read_open_memory(a, tar.data, tar.len) != ARCHIVE_OK ||
+	    archive_read_next_header(a, &e) != ARCHIVE_OK) {
+		*cause = xasprintf("cannot read %s: %s", what,
+				   archive_error_string(a));
+	} else {
+		char chunk[8192];
+		la_ssize_t got;
+
+		while ((got = archive_read_data(a, chunk, sizeof(chunk))) > 0)
+			if (buf_append(&out, chunk, (size_t)got) < 0)
+				break;
+		if (got < 0)
+			*cause = xasprintf("cannot read %s: %s", what,
+					   archive_error_string(a));
+		else
+			text = buf_detach(&out, NULL);
+	}
+	archive_read_free(a);
+out:
+	buf_release(&tar);
+	buf_release(&out);
+	return text;
+}
+
+static char *container_file(struct docker *d, const char *id,
+			    const char *path, const char *what, char **cause)
+{
+	struct docker_reader *r = NULL;
+	int found = 0;
+	char *text = NULL;
+
+	if (docker_archive_get(d, id, path, &r, &found, cause) < 0)
+		return NULL;
+	if (!found)
+		*cause = xasprintf("%s: no %s", what, path);
+	else
+		text = tar_first_file(r, what, cause);
+	docker_reader_free(r);
+	return text;
+}
+
+/* odoo.conf from a created, never started container of the image. */
+static char *image_conf(struct docker *d, const char *ref, const char *path,
+			char **cause)
+{
+	json_t *cfg = json_pack("{s:s,s:b,s:{s:s}}", "Image", ref,
+				"NetworkDisabled", 1, "Labels",
+				"odooctl.harden", "1");
+	char *id = NULL, *text = NULL, *what, *why = NULL;
+
+	what = xasprintf("'%s' in %s", path, ref);
+	if (docker_container_create(d, NULL, cfg, &id, cause) == 0) {
+		text = container_file(d, id, path, what, cause);
+		if (docker_container_remove(d, id, &why) < 0) {
+			log_warn("%s", why);
+			free(why);
+		}
+	}
+	free(what);
+	free(id);
+	json_decref(cfg);
+	return text;
+}
+
+static const char *env_value(json_t *env, const char *key)
+{
+	size_t i, n = strlen(key);
+	json_t *v;
+
+	json_array_foreach(env, i, v) {
+		const char *s = json_string_value(v);
+
+		if (s && !strncmp(s, key, n) && s[n] == '=')
+			return s + n + 1;
+	}
+	return NULL;
+}
+
+static int gather_image(struct docker *d, const char *ref,
+			struct harden_facts *f, char **cause)
+{
+	json_t *img = NULL, *cfg;
+	int found = 0;
+	char *text, *why = NULL;
+	const char *rc_path;
+
+	if (docker_image_inspect(d, ref, &img, &found, cause) < 0)
+		return -1;
+	if (!found) {
+		*cause = xasprintf("image '%s' is not here", ref);
+		json_decref(img);
+		return -1;
+	}
+	cfg = json_object_get(img, "Config");
+	f->image_env = json_incref(json_object_get(cfg, "Env"));
+	f->labels = json_incref(json_object_get(cfg, "Labels"));
+	rc_path = env_value(f->image_env, "ODOO_RC");
+	f->conf_path = xstrdup(rc_path && *rc_path ? rc_path :
+			       "/etc/odoo/odoo.conf");
+	json_decref(img);
+	text = image_conf(d, ref, f->conf_path, cause);
+	if (!text)
+		return -1;
+	if (harden_conf_parse(text, f->opts, &why) < 0) {
+		*cause = xasprintf("'%s' in %s: %s", f->conf_path, ref, why);
+		free(why);
+	}
+	free(text);
+	return *cause ? -1 : 0;
+}
+
+/* The odoo service's command line and environment, as compose runs it. */
+static int gather_compose(const struct config_env *env, const char *ref,
+			  struct harden_facts *f, char **cause)
+{
+	static const char *const args[] = { "config", NULL };
+	struct buf out;
+	json_t *command = NULL, *environment = NULL, *ports = NULL, *p;
+	const char *v;
+	size_t i;
+	int rc;
+
+	buf_init(&out, 1 << 20);
+	rc = compose_exec(env, ref, args, &out, cause);
+	if (rc == 0 && harden_compose_service(out.data ? out.data : "",
+					      env->odoo_service, &command,
+					      &environment, &ports) < 0) {
+		*cause = xasprintf("compose config has no service '%s'",
+				   env->odoo_service);
+		rc = -1;
+	}
+	if (out.data)
+		explicit_bzero(out.data, out.len);
+	buf_release(&out);
+	if (rc < 0)
+		goto out;
+	harden_apply_args(f->opts, command);
+	json_array_foreach(ports, i, p) {
+		v = json_string_value(p);
+		if (v && !f->published && !strstr(v, "127.0.0.1") &&
+		    !strstr(v, "::1"))
+			f->published = xstrdup(v);
+	}
+	v = json_string_value(json_object_get(environment, "PGUSER"));
+	f->role = v && *v ? xstrdup(v) : NULL;
+	v = json_string_value(json_object_get(environment,
+					      "ODOO_ADMIN_PASSWD"));
+	if (!json_object_get(f->opts, "admin_passwd") && v && *v) {
+		json_object_set_new(f->opts, "admin_passwd", json_string(v));
+		f->admin_from = "ODOO_ADMIN_PASSWD in the stack's environment";
+	}
+out:
+	json_decref(command);
+	json_decref(environment);
+	json_decref(ports);
+	return rc;
+}
+
+int harden_gather(struct docker *d, const struct config_env *env,
+		  const char *ref, const char *proxy_id,
+		  struct harden_facts *f, char **cause)
+{
+	const char *admin;
+	char *why = NULL;
+
+	memset(f, 0, sizeof(*f));
+	f->opts = json_object();
+	f->role_super = -1;
+	f->admin_from = "odoo.conf";
+	if (gather_image(d, ref, f, cause) < 0 ||
+	    gather_compose(env, ref, f, cause) < 0)
+		return -1;
+	admin = json_string_value(json_object_get(f->opts, "admin_passwd"));
+	f->admin = !admin || !*admin ? ADMIN_UNSET :
+		   !strcmp(admin, "<default>") ? ADMIN_DEFAULT : ADMIN_OK;
+	f->behind_proxy = proxy_id && *env->switch_service;
+	if (proxy_id)
+		f->nginx = container_file(d, proxy_id, "/etc/nginx/nginx.conf",
+					  "the switch nginx", &why);
+	if (!f->nginx) {
+		log_debug("harden: %s", why ? why : "no switch nginx");
+		free(why);
+	}
+	if (pg_role_superuser(env, f->role, &f->role_super, &f->role_why) == 0
+	    && !f->role)
+		f->role = xstrdup(env->db_user);
+	return 0;
+}
+
+void harden_facts_release(struct harden_facts *f)
+{
+	json_decref(f->opts);
+	json_decref(f->image_env);
+	json_decref(f->labels);
+	free(f->conf_path);
+	free(f->published);
+	free(f->nginx);
+	free(f->role);
+	free(f->role_why);
+	memset(f, 0, sizeof(*f));
+}
+
+static const char *opt(const struct harden_facts *f, const char *name)
+{
+	return json_string_value(json_object_get(f->opts, name));
+}
+
+static int truthy(const char *v)
+{
+	static const char *const yes[] = { "true", "1", "yes", "on" };
+
+	for (size_t i = 0; v && i < ARRAY_SIZE(yes); i++)
+		if (!strcasecmp(v, yes[i]))
+			return 1;
+	return 0;
+}
+
+static int check_list_db(const struct harden_facts *f, char **why)
+{
+	const char *v = opt(f, "list_db");
+
+	if (v && !truthy(v))
+		return 0;
+	*why = v ? xasprintf("list_db = %s in %s: the database manager and "
+			     "list are on the web", v, f->conf_path)
+		 : xasprintf("list_db is not set in %s (Odoo's default is "
+			     "True): set list_db = False", f->conf_path);
+	return -1;
+}
+
+static int check_admin(const struct harden_facts *f, char **why)
+{
+	if (f->admin == ADMIN_OK)
+		return 0;
+	*why = f->admin == ADMIN_DEFAULT ?
+	       xasprintf("admin_passwd (from %s) is a default value",
+			 f->admin_from) :
+	       xasprintf("admin_passwd is not set (in %s, or "
+			 "ODOO_ADMIN_PASSWD in the stack's .env): Odoo's "
+			 "master password is 'admin'", f->conf_path);
+	return -1;
+}
+
+static int check_dbfilter(const struct harden_facts *f, char **why)
+{
+	const char *v = opt(f, "dbfilter");
+	size_t n = v ? strlen(v) : 0;
+
+	if (n >= 2 && v[0] == '^' && v[n - 1] == '$')
+		return 0;
+	*why = n ? xasprintf("dbfilter '%s' is not anchored (^...$)", v)
+		 : xstrdup("no dbfilter (odoo.conf or --db-filter): every "
+			   "database on the server is served");
+	return -1;
+}
+
+static int check_proxy_mode(const struct harden_facts *f, char **why)
+{
+	if (!truthy(opt(f, "proxy_mode")))
+		return 0;
+	if (!f->behind_proxy) {
+		*why = xstrdup("proxy_mode is on but no proxy runs in front "
+			       "of Odoo: clients could forge X-Forwarded-For "
+			       "and -Host");
+		return -1;
+	}
+	if (f->published) {
+		*why = xasprintf("proxy_mode is on and the odoo service "
+				 "publishes '%s', a way around the proxy: "
+				 "clients could forge X-Forwarded-For and "
+				 "-Host", f->published);
+		return -1;
+	}
+	return 0;
+}
+
+static int check_workers(const struct harden_facts *f, char **why)
+{
+	const char *w = opt(f, "workers"), *g = opt(f, "gevent_port");
+	char *end = NULL;
+	long n = w ? strtol(w, &end, 10) : 0;
+
+	if (!w || *end || n <= 0) {
+		*why = xasprintf("workers = %s: Odoo runs threaded, without "
+				 "its websocket worker on 8072", w ? w : "0");
+		return -1;
+	}
+	if (g && strcmp(g, "8072")) {
+		*why = xasprintf("gevent_port = %s: the proxy routes "
+				 "/websocket to 8072", g);
+		return -1;
+	}
+	return 0;
+}
+
+static int check_websocket(const struct harden_facts *f, char **why)
+{
+	if (!f->nginx) {
+		*why = xstrdup("no switch nginx config to read");
+		return -1;
+	}
+	return harden_nginx_websocket(f->nginx, why);
+}
+
+static void secret_scan(json_t *names_values, int is_env, struct buf *hits)
+{
+	const char *k;
+	json_t *v;
+	size_t i;
+
+	if (is_env) {
+		json_array_foreach(names_values, i, v) {
+			const char *s = json_string_value(v);
+			const char *eq = s ? strchr(s, '=') : NULL;
+			char *name;
+
+			if (!eq || !eq[1])
+				continue;
+			name = xstrndup(s, (size_t)(eq - s));
+			if (harden_secret_name(name))
+				buf_printf(hits, "%sEnv %s", hits->len ?
+					   ", " : "", name);
+			free(name);
+		}
+		return;
+	}
+	json_object_foreach(names_values, k, v) {
+		const char *s = json_string_value(v);
+
+		/* odooctl.addon.<addon>: a checksum, named after an addon */
+		if (s && *s && !str_starts_with(k, "odooctl.addon.") &&
+		    harden_secret_name(k))
+			buf_printf(hits, "%slabel %s", hits->len ? ", " : "",
+				   k);
+	}
+}
+
+static int check_image_secrets(const struct harden_facts *f, char **why)
+{
+	struct buf hits;
+
+	buf_init(&hits, 4096);
+	secret_scan(f->image_env, 1, &hits);
+	secret_scan(f->labels, 0, &hits);
+	if (!hits.len) {
+		buf_release(&hits);
+		return 0;
+	}
+	*why = xasprintf("the image carries secret-like values (%s): pass "
+			 "them at run time from the stack's .env", hits.data);
+	buf_release(&hits);
+	return -1;
+}
+
+static int check_db_superuser(const struct harden_facts *f, char **why)
+{
+	if (f->role_super == 0)
+		return 0;
+	*why = f->role_super == 1 ?
+	       xasprintf("role '%s' that Odoo connects as is a PostgreSQL "
+			 "superuser", f->role) :
+	       xasprintf("cannot tell whether role '%s' is a superuser: %s",
+			 f->role ? f->role : "?",
+			 f->role_why ? f->role_why : "unknown");
+	return -1;
+}
+
+static int listed(const char *list, const char *name)
+{
+	size_t n = strlen(name);
+
+	for (const char *p = list; p && *p; p += strcspn(p, ",")) {
+		p += strspn(p, ", ");
+		if (!strncmp(p, name, n) && (p[n] == ',' || p[n] == '\0' ||
+					     p[n] == ' '))
+			return 1;
+	}
+	return 0;
+}
+
+int harden_run(const struct harden_facts *f, const char *allow_cfg,
+	       const char *allow_cli, char **allowed, char **cause)
+{
+	static int (*const fn[])(const struct harden_facts *, char **) = {
+		check_list_db, check_admin, check_dbfilter, check_proxy_mode,
+		check_workers, check_websocket, check_image_secrets,
+		check_db_superuser,
+	};
+	struct buf failed, ok_anyway;
+
+	buf_init(&failed, 1 << 16);
+	buf_init(&ok_anyway, 4096);
+	*allowed = NULL;
+	for (size_t i = 0; i < ARRAY_SIZE(fn); i++) {
+		const char *name = harden_checks[i];
+		char *why = NULL;
+
+		if (fn[i](f, &why) == 0) {
+			log_info("gate %-9s ok", name);
+		} else if (listed(allow_cfg, name)) {
+			log_info("gate '%s' failed, allowed by gate_allow: %s",
+				 name, why);
+		} else if (listed(allow_cli, name)) {
+			log_warn("gate '%s' failed, allowed: %s", name, why);
+			buf_printf(&ok_anyway, "%s%s", ok_anyway.len ? "," : "",
+				   name);
+		} else {
+			buf_printf(&failed, "%sgate '%s' failed: %s",
+				   failed.len ? "; " : "", name, why);
+		}
+		free(why);
+	}
+	if (ok_anyway.len)
+		*allowed = buf_detach(&ok_anyway, NULL);
+	buf_release(&ok_anyway);
+	if (!failed.len) {
+		buf_release(&failed);
+		return 0;
+	}
+	*cause = buf_detach(&failed, NULL);
+	buf_release(&failed);
+	free(*allowed);
+	*allowed = NULL;
+	return -1;
+}
+
+int harden_gate(struct docker *d, const struct config_env *env,
+		const char *ref, const char *proxy_id, const char *allow_cli,
+		char **allowed, char **cause)
+{
+	struct harden_facts f;
+	char *why = NULL;
+	int rc = -1;
+
+	*allowed = NULL;
+	if (harden_allow_valid(env->gate_allow, cause) < 0 ||
+	    harden_allow_valid(allow_cli, cause) < 0)
+		return -1;
+	if (harden_gather(d, env, ref, proxy_id, &f, &why) < 0) {
+		*cause = xasprintf("gate 'harden' failed: %s", why);
+		free(why);
+	} else {
+		rc = harden_run(&f, env->gate_allow, allow_cli, allowed,
+				cause);
+	}
+	harden_facts_release(&f);
+	return rc;
+}
