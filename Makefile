@@ -38,12 +38,13 @@ unit: $(UNIT)
 # its seeds; any finding fails: the manifest literal parser for
 # FUZZ_SECONDS, then the configuration, the state files (current,
 # last_good_sha, journal, history.log), the judge of an upgrade's output,
-# the registry credentials file and a secrets provider's KEY=VALUE output
+# the registry credentials file, a secrets provider's KEY=VALUE output
+# and the hardening gate's parsers (odoo.conf, compose config, nginx.conf)
 # for FUZZ_EACH_SECONDS each.
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 60
 FUZZ_EACH_SECONDS ?= 15
-FUZZ_TARGETS := pyliteral config state upgrade regauth secrets
+FUZZ_TARGETS := pyliteral config state upgrade regauth secrets harden
 FUZZ_FLAGS   := -std=c17 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer \
                 -fno-sanitize-recover=all \
                 $(shell pkg-config --cflags $(PKGS)) -Isrc/lib
@@ -55,6 +56,7 @@ FUZZ_SEEDS_state = $(wildcard tests/fuzz/seeds-state/*)
 FUZZ_SEEDS_upgrade = $(wildcard tests/fuzz/seeds-upgrade/*)
 FUZZ_SEEDS_regauth = $(wildcard tests/fuzz/seeds-regauth/*)
 FUZZ_SEEDS_secrets = $(wildcard tests/fuzz/seeds-secrets/*)
+FUZZ_SEEDS_harden = $(wildcard tests/fuzz/seeds-harden/*)
 
 $(B)/fuzz/obj/%.o: src/lib/%.c $(wildcard src/lib/*.h)
 	@mkdir -p $(dir $@)
@@ -88,6 +90,7 @@ fuzz: $(FUZZ_TARGETS:%=$(B)/fuzz/fuzz_%)
 	$(call fuzz-run,upgrade,$(FUZZ_EACH_SECONDS),)
 	$(call fuzz-run,regauth,$(FUZZ_EACH_SECONDS),)
 	$(call fuzz-run,secrets,$(FUZZ_EACH_SECONDS),)
+	$(call fuzz-run,harden,$(FUZZ_EACH_SECONDS),)
 
 # Everything CI runs: the normal build with its unit tests, the literal
 # parser under libFuzzer for FUZZ_SECONDS, the unit tests again under

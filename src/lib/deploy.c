@@ -1004,7 +1004,7 @@ static int gate_harden(struct deploy *dp, char **cause)
 	if (harden_gate(dp->d, dp->env, dp->rel->ref, dp->proxy_id,
 			dp->allow, &allowed, cause) < 0)
 		return -1;
-	for (char *c = strtok_r(allowed, ",", &save); c;
+	for (char *c = allowed ? strtok_r(allowed, ",", &save) : NULL; c;
 	     c = strtok_r(NULL, ",", &save)) {
 		char *status = xasprintf("allowed:%s", c);
 
