@@ -128,6 +128,11 @@ int pg_role_superuser(const struct config_env *env, const char *role,
 	int rc = -1;
 
 	*super = -1;
+	if (!conn) {	/* no access to the maintenance database: ours */
+		free(*cause);
+		*cause = NULL;
+		conn = pg_connect(env, NULL, 10, cause);
+	}
 	if (!conn)
 		return -1;
 	res = role ? PQexecParams(conn, "SELECT rolsuper FROM pg_roles WHERE "
