@@ -172,51 +172,78 @@ static void chain_last(const struct lines *chain, char last[AUDIT_HASH_LEN + 1])
 	last[n] = '\0';
 }
 
+/* The two files of one append or verify. */
+struct trail {
+	char *log_path, *chain_path;
+	int fd;			/* the chain, locked; -1 until trail_lock() */
+	struct buf cb;		/* the chain's bytes */
+	struct lines chain, log;
+	char *data;		/* history.log's bytes */
+};
+
+static void trail_init(struct trail *t, const char *state_dir)
+{
+	memset(t, 0, sizeof(*t));
+	t->log_path = xasprintf("%s/history.log", state_dir);
+	t->chain_path = xasprintf("%s/history.log.chain", state_dir);
+	t->fd = -1;
+	buf_init(&t->cb, HISTORY_MAX_BYTES);
+}
+
+static void trail_release(struct trail *t)
+{
+	if (t->fd >= 0)
+		close(t->fd);
+	lines_release(&t->chain);
+	lines_release(&t->log);
+	buf_release(&t->cb);
+	free(t->data);
+	free(t->chain_path);
+	free(t->log_path);
+}
+
+static int trail_read_log(struct trail *t, char **cause)
+{
+	size_t size;
+
+	t->data = read_or_empty(t->log_path, &size, cause);
+	if (!t->data)
+		return -1;
+	lines_split(t->data, size, &t->log);
+	return 0;
+}
+
+/* Opens, locks and reads the chain. */
+static int trail_lock(struct trail *t, char **cause)
+{
+	t->fd = chain_open(t->chain_path, cause);
+	if (t->fd < 0 || fd_read_all(t->fd, t->chain_path, &t->cb, cause) < 0)
+		return -1;
+	lines_split(t->cb.data ? t->cb.data : "", t->cb.len, &t->chain);
+	return 0;
+}
+
 int audit_append(const char *state_dir, const char *line, char **cause)
 {
-	char *log_path = xasprintf("%s/history.log", state_dir);
-	char *chain_path = xasprintf("%s/history.log.chain", state_dir);
-	char prev[AUDIT_HASH_LEN + 1], h[AUDIT_HASH_LEN + 1];
-	struct buf cb;
-	struct lines chain = { 0 }, log = { 0 };
-	char *data = NULL;
-	size_t size, len = strcspn(line, "\n");
-	int fd = chain_open(chain_path, cause), rc = -1;
+	char prev[AUDIT_HASH_LEN + 1], entry[AUDIT_HASH_LEN + 2];
+	struct trail t;
+	int rc = -1;
 
-	buf_init(&cb, HISTORY_MAX_BYTES);
-
-	if (fd < 0 || fd_read_all(fd, chain_path, &cb, cause) < 0)
+	trail_init(&t, state_dir);
+	if (trail_lock(&t, cause) < 0)
 		goto out;
-	lines_split(cb.data ? cb.data : "", cb.len, &chain);
-	if (chain.n) {
-		chain_last(&chain, prev);
-	} else {
-		data = read_or_empty(log_path, &size, cause);
-		if (!data)
-			goto out;
-		lines_split(data, size, &log);
-		if (seal(fd, chain_path, &log, prev, cause) < 0)
-			goto out;
-	}
-	if (file_append_sync(log_path, line, cause) < 0)
+	if (t.chain.n)
+		chain_last(&t.chain, prev);
+	else if (trail_read_log(&t, cause) < 0 ||
+		 seal(t.fd, t.chain_path, &t.log, prev, cause) < 0)
 		goto out;
-	audit_hash(prev, line, len, h);
-	h[AUDIT_HASH_LEN] = '\0';
-	{
-		char entry[AUDIT_HASH_LEN + 2];
-
-		snprintf(entry, sizeof(entry), "%s\n", h);
-		rc = fd_append(fd, chain_path, entry, cause);
-	}
+	if (file_append_sync(t.log_path, line, cause) < 0)
+		goto out;
+	audit_hash(prev, line, strcspn(line, "\n"), entry);
+	strcat(entry, "\n");
+	rc = fd_append(t.fd, t.chain_path, entry, cause);
 out:
-	if (fd >= 0)
-		close(fd);
-	lines_release(&chain);
-	lines_release(&log);
-	buf_release(&cb);
-	free(data);
-	free(chain_path);
-	free(log_path);
+	trail_release(&t);
 	return rc;
 }
 
@@ -261,47 +288,30 @@ static void compare(const struct lines *log, const struct lines *chain,
 int audit_verify(const char *state_dir, struct audit_result *r,
 		 char **cause)
 {
-	char *log_path = xasprintf("%s/history.log", state_dir);
-	char *chain_path = xasprintf("%s/history.log.chain", state_dir);
-	struct buf cb;
-	struct lines chain = { 0 }, log = { 0 };
-	char *data = NULL;
-	size_t size;
-	int fd = -1, rc = -1;
+	struct trail t;
+	int rc = -1;
 
 	memset(r, 0, sizeof(*r));
-	buf_init(&cb, HISTORY_MAX_BYTES);
-	data = read_or_empty(log_path, &size, cause);
-	if (!data)
+	trail_init(&t, state_dir);
+	if (trail_read_log(&t, cause) < 0)
 		goto out;
-	lines_split(data, size, &log);
-	r->lines = log.n;
-	if (!log.n && access(chain_path, F_OK) < 0) {
+	r->lines = t.log.n;
+	if (!t.log.n && access(t.chain_path, F_OK) < 0) {
 		rc = 0;		/* no history at all */
 		goto out;
 	}
-	fd = chain_open(chain_path, cause);
-	if (fd < 0 || fd_read_all(fd, chain_path, &cb, cause) < 0)
+	if (trail_lock(&t, cause) < 0)
 		goto out;
-	if (!cb.len && log.n) {
-		if (seal(fd, chain_path, &log, r->head, cause) < 0)
+	if (!t.cb.len && t.log.n) {
+		if (seal(t.fd, t.chain_path, &t.log, r->head, cause) < 0)
 			goto out;
-		r->sealed = log.n;
-		rc = 0;
-		goto out;
+		r->sealed = t.log.n;
+	} else {
+		compare(&t.log, &t.chain, r);
 	}
-	lines_split(cb.data ? cb.data : "", cb.len, &chain);
-	compare(&log, &chain, r);
 	rc = 0;
 out:
-	if (fd >= 0)
-		close(fd);
-	lines_release(&chain);
-	lines_release(&log);
-	buf_release(&cb);
-	free(data);
-	free(chain_path);
-	free(log_path);
+	trail_release(&t);
 	return rc;
 }
 

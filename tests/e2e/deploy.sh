@@ -11,6 +11,8 @@
 #   db_release NAME FAULT OCR_SQL VENDOR_SQL
 #                                   a release with a second addon and each
 #                                   addon's standin_upgrade.sql; $DIGEST
+#   rebuild_release MESSAGE         commit the build context's changes, build
+#                                   and push; $DIGEST
 #   statuses_since N                statuses after history line N, backup
 #                                   events aside, on one line
 # shellcheck disable=SC2034 # used by the scripts that source this one
@@ -73,9 +75,15 @@ db_release() {
 	: >"$addons/vendor_ops/__init__.py"
 	printf '%s\n' "$3" >"$addons/ocr_billing_webhook/standin_upgrade.sql"
 	printf '%s\n' "$4" >"$addons/vendor_ops/standin_upgrade.sql"
+	rebuild_release "release $1 addons"
+}
+
+# rebuild_release MESSAGE: commits what was changed in the build context
+# since build_release, then build and push; the digest in $DIGEST.
+rebuild_release() {
 	git -C "$RELEASE_CONTEXT/.." add -A
 	git -C "$RELEASE_CONTEXT/.." -c user.name=e2e -c user.email=e2e@localhost \
-		commit -q -m "release $1 addons"
+		commit -q -m "$1"
 	"$ODOOCTL" -q build >"$STACK_DIR/build.log" 2>&1 || {
 		cat "$STACK_DIR/build.log" >&2
 		return 1

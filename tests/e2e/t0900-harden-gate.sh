@@ -25,14 +25,7 @@ fixture_release() {
 	*.odoo.conf) cp "$FIX/$2" "$RELEASE_CONTEXT/odoo.conf" ;;
 	*.Dockerfile) cat "$FIX/$2" >>"$RELEASE_CONTEXT/Dockerfile" ;;
 	esac
-	git -C "$RELEASE_CONTEXT/.." add -A
-	git -C "$RELEASE_CONTEXT/.." -c user.name=e2e -c user.email=e2e@localhost \
-		commit -q -m "fixture $2"
-	"$ODOOCTL" -q build >"$STACK_DIR/build.log" 2>&1 || {
-		cat "$STACK_DIR/build.log" >&2
-		return 1
-	}
-	DIGEST=$("$ODOOCTL" -q push)
+	rebuild_release "fixture $2"
 }
 
 # A config using the stack's compose file plus a fixture override.
