@@ -629,9 +629,9 @@ int harden_gather(struct docker *d, const struct config_env *env,
 		log_debug("harden: %s", why ? why : "no switch nginx");
 		free(why);
 	}
-	if (pg_role_superuser(env, f->role, &f->role_super, &f->role_why) == 0
-	    && !f->role)
+	if (!f->role)
 		f->role = xstrdup(env->db_user);
+	pg_role_superuser(env, f->role, &f->role_super, &f->role_why);
 	return 0;
 }
 
