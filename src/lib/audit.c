@@ -1,4 +1,5 @@
 #include "audit.h"
+#include "log.h"
 #include "state.h"
 #include "util.h"
 
@@ -225,7 +226,7 @@ static int trail_lock(struct trail *t, char **cause)
 
 int audit_append(const char *state_dir, const char *line, char **cause)
 {
-	char prev[AUDIT_HASH_LEN + 1], entry[AUDIT_HASH_LEN + 2];
+	char prev[AUDIT_HASH_LEN + 1], entry[AUDIT_HASH_LEN + 2], *red = NULL;
 	struct trail t;
 	int rc = -1;
 
@@ -237,12 +238,17 @@ int audit_append(const char *state_dir, const char *line, char **cause)
 	else if (trail_read_log(&t, cause) < 0 ||
 		 seal(t.fd, t.chain_path, &t.log, prev, cause) < 0)
 		goto out;
+	/* The chain covers the line as written: redacted (log.h). */
+	red = log_redact(line);
+	if (red)
+		line = red;
 	if (file_append_sync(t.log_path, line, cause) < 0)
 		goto out;
 	audit_hash(prev, line, strcspn(line, "\n"), entry);
 	strcat(entry, "\n");
 	rc = fd_append(t.fd, t.chain_path, entry, cause);
 out:
+	secret_free(red);
 	trail_release(&t);
 	return rc;
 }

@@ -8,6 +8,7 @@
 #include <cmocka.h>
 
 #include "audit.h"
+#include "log.h"
 #include "state.h"
 #include "util.h"
 
@@ -183,6 +184,18 @@ static void test_started_at_append(void **state)
 	free(path);
 }
 
+/* A redacted line is chained as it was written. */
+static void test_redacted(void **state)
+{
+	char *why = NULL;
+
+	log_redact_add("hunter2-secret");
+	assert_int_equal(history_append(*state, D1, "production",
+					"success", "op hunter2-secret", &why), 0);
+	log_redact_clear();
+	assert_int_equal(verify_bad(*state), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -201,6 +214,7 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_started_at_append, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_redacted, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
