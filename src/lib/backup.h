@@ -164,6 +164,13 @@ struct restore_opts {
  */
 int backup_restore(struct docker *d, const struct restore_opts *o,
 		   char **cause);
+/*
+ * Starts again the Odoo containers a killed restore had stopped for its
+ * swap (state_dir/restore.paused); *resumed: how many. 0 when there were
+ * none.
+ */
+int backup_resume_paused(struct docker *d, const struct config_env *env,
+			 int *resumed, char **cause);
 
 /* ---- verifying one (backup_verify.c) ------------------------------------ */
 

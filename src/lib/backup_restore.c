@@ -10,8 +10,10 @@
 #include "stack.h"
 #include "util.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /*
  * What Odoo 16+ does to a copy (base's and mail's neutralize.sql, and
@@ -128,11 +130,24 @@ struct paused {
 	size_t n;
 };
 
+/*
+ * state_dir/restore.paused: the containers a swap stopped, written before
+ * it stops them, removed once they run again. A restore killed half-way
+ * leaves it; the next restore, or recover, starts them again.
+ */
+static char *paused_path(const struct config_env *env)
+{
+	return xasprintf("%s/restore.paused", env->state_dir);
+}
+
 static int pause_odoo(struct docker *d, const struct config_env *env,
 		      struct paused *p, char **cause)
 {
 	json_t *list = NULL, *c;
+	struct buf ids;
+	char *path;
 	size_t i;
+	int rc = 0;
 
 	memset(p, 0, sizeof(*p));
 	if (stack_releases(d, env, &list, cause) < 0)
@@ -140,30 +155,43 @@ static int pause_odoo(struct docker *d, const struct config_env *env,
 	json_array_foreach(list, i, c) {
 		const char *state = docker_json_str(c, "State");
 		const char *id = docker_json_str(c, "Id");
-		const char *name = json_string_value(json_array_get(
-			json_object_get(c, "Names"), 0));
 
 		if (!state || strcmp(state, "running") || !id)
 			continue;
-		log_info("stopping %s for the swap", name ? name + 1 : id);
-		if (docker_container_stop(d, id, (int)env->stop_timeout,
-					  cause) < 0)
-			break;
 		p->names = xrealloc(p->names, (p->n + 1) * sizeof(*p->names));
 		p->names[p->n++] = xstrdup(id);
 	}
 	json_decref(list);
-	return *cause ? -1 : 0;
+	buf_init(&ids, 1 << 20);
+	for (i = 0; i < p->n; i++)
+		buf_printf(&ids, "%s\n", p->names[i]);
+	path = paused_path(env);
+	if (p->n && file_write_atomic(path, ids.data, ids.len, 0600,
+				      cause) < 0)
+		rc = -1;
+	free(path);
+	buf_release(&ids);
+	for (i = 0; rc == 0 && i < p->n; i++) {
+		log_info("stopping %.12s for the swap", p->names[i]);
+		rc = docker_container_stop(d, p->names[i],
+					   (int)env->stop_timeout, cause);
+	}
+	return rc;
 }
 
-static void resume_odoo(struct docker *d, struct paused *p)
+static void resume_odoo(struct docker *d, const struct config_env *env,
+			struct paused *p)
 {
+	char *path = paused_path(env);
+	int all = 1;
+
 	for (size_t i = 0; i < p->n; i++) {
 		char *why = NULL;
 
 		if (docker_container_start(d, p->names[i], &why) < 0) {
 			log_warn("%s", why);
 			free(why);
+			all = 0;
 		} else {
 			log_info("started it again");
 		}
@@ -171,6 +199,49 @@ static void resume_odoo(struct docker *d, struct paused *p)
 	}
 	free(p->names);
 	memset(p, 0, sizeof(*p));
+	if (all)
+		unlink(path);
+	free(path);
+}
+
+int backup_resume_paused(struct docker *d, const struct config_env *env,
+			 int *resumed, char **cause)
+{
+	char *path = paused_path(env), *data, *save = NULL, *id;
+	int rc = 0;
+
+	*resumed = 0;
+	data = file_read(path, 1 << 20, NULL, cause);
+	if (!data) {
+		free(path);
+		if (errno != ENOENT)
+			return -1;
+		free(*cause);
+		*cause = NULL;
+		return 0;
+	}
+	log_warn("a restore was interrupted while Odoo was stopped for its "
+		 "swap: starting it again");
+	for (id = strtok_r(data, "\n", &save); id && rc == 0;
+	     id = strtok_r(NULL, "\n", &save)) {
+		struct container_state st;
+		int found = 0;
+
+		if ((rc = stack_inspect(d, id, &st, &found, cause)) < 0)
+			break;
+		if (found && !st.running) {
+			log_info("starting %.12s", id);
+			rc = docker_container_start(d, id, cause);
+			*resumed += rc == 0;
+		}
+		if (found)
+			container_state_release(&st);
+	}
+	if (rc == 0)
+		unlink(path);
+	free(data);
+	free(path);
+	return rc;
 }
 
 struct restore {
@@ -223,7 +294,13 @@ static int swap(struct restore *r, char **cause)
 static int check(struct restore *r, char **cause)
 {
 	char *why = NULL;
-	int rc;
+	int rc, resumed;
+
+	if (backup_resume_paused(r->d, r->o->env, &resumed, &why) < 0) {
+		log_warn("%s", why);
+		free(why);
+		why = NULL;
+	}
 
 	r->meta = backup_meta_load(r->o->zip, &why);
 	if (!r->meta && why)
@@ -302,7 +379,7 @@ static int swap_in(struct restore *r, char **cause)
 		rc = pause_odoo(r->d, r->o->env, &p, cause);
 	if (rc == 0)
 		rc = swap(r, cause);
-	resume_odoo(r->d, &p);
+	resume_odoo(r->d, r->o->env, &p);
 	if (rc < 0)
 		drop_staging(r);
 	return rc;

@@ -1428,7 +1428,7 @@ enum odooctl_exit deploy_recover(const struct config_env *env,
 	struct deploy dp = { .env = env, .operator = operator };
 	struct journal j;
 	enum odooctl_exit rc = EXIT_FAILED;
-	int lock, exists = 0;
+	int lock, exists = 0, resumed = 0;
 
 	*nothing = 0;
 	if (state_init(env->state_dir, cause) < 0)
@@ -1437,6 +1437,24 @@ enum odooctl_exit deploy_recover(const struct config_env *env,
 	if (lock < 0)
 		return EXIT_REFUSED;
 	dp.d = docker_new(env->docker_socket);
+	{
+		char *why = NULL;
+
+		if (backup_resume_paused(dp.d, env, &resumed, &why) < 0) {
+			log_warn("%s", why);
+			free(why);
+			why = NULL;
+		}
+		if (resumed) {
+			struct current cur;
+
+			if (state_read_current(env->state_dir, &cur, &why) == 0 &&
+			    cur.digest)
+				record(&dp, cur.digest, "recovered");
+			free(why);
+			current_release(&cur);
+		}
+	}
 	if (journal_load(env->state_dir, &j, &exists, cause) < 0)
 		goto out;
 	if (!exists) {
@@ -1450,7 +1468,7 @@ enum odooctl_exit deploy_recover(const struct config_env *env,
 		    repair_proxy(&dp, &fixed, cause) < 0)
 			goto out;
 		rc = EXIT_OK;
-		*nothing = !repaired && !fixed;
+		*nothing = !repaired && !fixed && !resumed;
 		goto out;
 	}
 	if (state_read_last_good(env->state_dir, &dp.last_good, cause) < 0 ||

@@ -126,11 +126,16 @@ for sig in KILL TERM; do
 	for phase in "restore .* into staging" "swap"; do
 		chaos_begin "SIG$sig" "restore --force: ${phase%% *}"
 		kill_at "$sig" "^==> $phase" restore "$zip" e2e --force
+		# what a person runs after any killed odooctl: it starts Odoo
+		# again if the restore had stopped it for its swap
+		out=$("$ODOOCTL" recover e2e 2>&1) && rc=0 || rc=$?
+		is "$rc" 0 "restore ${phase%% *}: odooctl recover" || diag "$out"
+		is "$(serving)" A "restore ${phase%% *}: A answers after recover"
 		ODOO=$(current_id)
 		out=$("$ODOOCTL" -q restore "$zip" e2e --force 2>&1) && rc=0 || rc=$?
 		is "$rc" 0 "restore ${phase%% *}: restoring again works" || diag "$out"
 		chaos_accept_dump
-		chaos_end "SIG$sig: the database was whole before or after; restoring again works" A
+		chaos_end "SIG$sig: the database whole, before or after; odooctl recover, then restoring again works" A
 	done
 done
 
