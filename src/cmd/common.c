@@ -91,6 +91,7 @@ const struct config_env *cmd_env(const struct config *cfg, const char *name)
 		free(why);
 	} else {
 		secrets_register_env(env);
+		log_redact_stdout();
 	}
 	return env;
 }

@@ -104,6 +104,121 @@ char *log_redact(const char *s)
 	return buf_detach(&b, NULL);
 }
 
+/* Where the tail of s[0..n) that may begin an added value starts. */
+static size_t redact_hold(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		for (size_t k = 0; k < redact_n; k++) {
+			size_t len = strlen(redact_values[k]);
+
+			if (n - i < len &&
+			    !memcmp(s + i, redact_values[k], n - i))
+				return i;
+		}
+	return n;
+}
+
+struct redact_out {
+	struct buf held;
+};
+
+static int write_fd1(const char *p, size_t n)
+{
+	while (n) {
+		ssize_t w = write(STDOUT_FILENO, p, n);
+
+		if (w < 0)
+			return -1;
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+/*
+ * Emits held text redacted, up to upto or the end of a value that starts
+ * before it (a value is never cut), and keeps the rest held.
+ */
+static int redact_emit(struct redact_out *o, size_t upto)
+{
+	struct buf out;
+	size_t p = 0, n;
+	int rc;
+
+	buf_init(&out, (size_t)-1 / 2);
+	pthread_mutex_lock(&redact_lock);
+	while (p < upto) {
+		if (redact_match(o->held.data + p, &n)) {
+			buf_append(&out, REDACTED, strlen(REDACTED));
+			p += n;
+		} else {
+			buf_append(&out, o->held.data + p++, 1);
+		}
+	}
+	pthread_mutex_unlock(&redact_lock);
+	rc = out.len ? write_fd1(out.data, out.len) : 0;
+	memmove(o->held.data, o->held.data + p, o->held.len - p);
+	o->held.len -= p;
+	o->held.data[o->held.len] = '\0';
+	if (out.data)
+		explicit_bzero(out.data, out.len);
+	buf_release(&out);
+	return rc;
+}
+
+static ssize_t redact_write(void *cookie, const char *p, size_t n)
+{
+	struct redact_out *o = cookie;
+	size_t upto;
+
+	/* A NUL would cut the text redaction works on: binary goes as is. */
+	if (memchr(p, '\0', n)) {
+		if (o->held.len && redact_emit(o, o->held.len) < 0)
+			return -1;
+		return write_fd1(p, n) < 0 ? -1 : (ssize_t)n;
+	}
+	buf_append(&o->held, p, n);
+	pthread_mutex_lock(&redact_lock);
+	upto = redact_hold(o->held.data, o->held.len);
+	pthread_mutex_unlock(&redact_lock);
+	if (upto && redact_emit(o, upto) < 0)
+		return -1;
+	return (ssize_t)n;
+}
+
+static int redact_close(void *cookie)
+{
+	struct redact_out *o = cookie;
+	int rc = o->held.len ? redact_emit(o, o->held.len) : 0;
+
+	buf_release(&o->held);
+	free(o);
+	return rc;
+}
+
+void log_redact_stdout(void)
+{
+	static int done;
+	cookie_io_functions_t io = { .write = redact_write,
+				     .close = redact_close };
+	struct redact_out *o;
+	FILE *f;
+
+	if (done)
+		return;
+	fflush(stdout);
+	o = xcalloc(1, sizeof(*o));
+	buf_init(&o->held, (size_t)-1 / 2);
+	f = fopencookie(o, "w", io);
+	if (!f) {
+		free(o);
+		return;
+	}
+	setvbuf(f, NULL, isatty(STDOUT_FILENO) ? _IOLBF : _IOFBF, BUFSIZ);
+	stdout = f;
+	done = 1;
+}
+
 /* prefix: "<N>text", the priority shown in journal mode, the text else.
  * The lock keeps a daemon's threads from mixing their lines. */
 static void vlog(const char *prefix, const char *fmt, va_list ap)

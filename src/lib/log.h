@@ -46,5 +46,11 @@ void log_redact_add(const char *value);
 void log_redact_clear(void);
 /* s with every added value replaced, or NULL when none occurs in it. */
 char *log_redact(const char *s);
+/*
+ * Puts the redaction between stdout and fd 1, so what a command prints
+ * (a history line, JSON) is redacted too. A partial line that could be
+ * the start of a value is held until the rest of it comes. Idempotent.
+ */
+void log_redact_stdout(void);
 
 #endif

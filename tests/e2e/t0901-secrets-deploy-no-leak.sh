@@ -79,6 +79,18 @@ hits=$(grep -rlF -f "$LEAK_PATTERNS" "$STACK_DIR/state" || true)
 is "$hits" "" "no secret in history.log, the journal or any log in state_dir"
 like "$(history_lines | grep ' | success | ')" " \| $DIGEST \| e2e \| success \| alice$" \
 	"the deploy's history line is intact"
+# A line written before redaction existed (or by hand) still never
+# reaches the terminal: stdout is redacted too.
+printf '2026-01-01T00:00:00Z | %s | e2e | success | %s\n' "$DIGEST" \
+	"$POSTGRES_PASSWORD" >>"$STACK_DIR/state/history.log"
+out=$("$ODOOCTL" history e2e 2>&1)
+like "$(tail -n 1 <<<"$out")" " \| success \| \[redacted\]$" \
+	"history prints an old line holding the password redacted"
+json=$("$ODOOCTL" history e2e --json 2>&1)
+is "$(jq -r '.[-1].operator' <<<"$json")" "[redacted]" \
+	"history --json too, and stays valid JSON"
+printf '%s\n%s\n' "$out" "$json" >"$STACK_DIR/history-out"
+no_leak "$STACK_DIR/history-out" "no secret in either"
 c=$(awk '{ print $2 }' "$STACK_DIR/state/current")
 cmd=$("$DOCKER" inspect -f '{{json .Path}} {{json .Args}} {{json .Config.Cmd}} {{json .Config.Entrypoint}}' "$c")
 printf '%s\n' "$cmd" >"$STACK_DIR/container-cmd"
