@@ -192,28 +192,35 @@ static int redact_close(void *cookie)
 	int rc = o->held.len ? redact_emit(o, o->held.len) : 0;
 
 	buf_release(&o->held);
-	free(o);
 	return rc;
+}
+
+/* exit() flushes stdout but never closes it: what is held goes now. */
+static struct redact_out stdout_redact;
+
+static void redact_at_exit(void)
+{
+	fflush(stdout);
+	if (stdout_redact.held.len)
+		redact_emit(&stdout_redact, stdout_redact.held.len);
 }
 
 void log_redact_stdout(void)
 {
+	struct redact_out *o = &stdout_redact;
 	static int done;
 	cookie_io_functions_t io = { .write = redact_write,
 				     .close = redact_close };
-	struct redact_out *o;
 	FILE *f;
 
 	if (done)
 		return;
 	fflush(stdout);
-	o = xcalloc(1, sizeof(*o));
 	buf_init(&o->held, (size_t)-1 / 2);
 	f = fopencookie(o, "w", io);
-	if (!f) {
-		free(o);
+	if (!f)
 		return;
-	}
+	atexit(redact_at_exit);
 	setvbuf(f, NULL, isatty(STDOUT_FILENO) ? _IOLBF : _IOFBF, BUFSIZ);
 	stdout = f;
 	done = 1;

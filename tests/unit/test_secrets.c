@@ -6,7 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -226,6 +228,45 @@ static void test_alert_redacted(void **state)
 	log_redact_clear();
 }
 
+/*
+ * stdout through the redaction, in a child (cmocka prints on stdout): a
+ * value split over two writes is still caught, a partial line that may
+ * begin one is held and then printed at exit, a chunk with a NUL passes.
+ */
+static void test_stdout_redacted(void **state)
+{
+	char path[] = "/tmp/odooctl-test-secrets-XXXXXX", *cause = NULL, *t;
+	int fd = mkstemp(path), status;
+	size_t len;
+	pid_t pid;
+
+	(void)state;
+	assert_true(fd >= 0);
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		dup2(fd, STDOUT_FILENO);
+		log_redact_add("hunter2-xyz");
+		log_redact_stdout();
+		printf("a hunter2-");
+		fflush(stdout);
+		printf("xyz b\n");
+		fflush(stdout);
+		fwrite("\0bin", 1, 4, stdout);
+		fflush(stdout);
+		printf("\nend hunter2-x");
+		exit(0);
+	}
+	close(fd);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_int_equal(status, 0);
+	t = file_read(path, 4096, &len, &cause);
+	assert_int_equal(len, 33);
+	assert_memory_equal(t, "a [redacted] b\n\0bin\nend hunter2-x", 33);
+	free(t);
+	unlink(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -239,6 +280,7 @@ int main(void)
 		cmocka_unit_test(test_redact),
 		cmocka_unit_test(test_append_redacted),
 		cmocka_unit_test(test_alert_redacted),
+		cmocka_unit_test(test_stdout_redacted),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
