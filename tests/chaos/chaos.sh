@@ -84,7 +84,7 @@ chaos_fault_now() {
 		while kill -0 $$ 2>/dev/null; do
 			printf '%s %s\n' "$(date +%s.%N)" \
 				"$(curl -s --max-time 2 "http://127.0.0.1:$PROXY_PORT/$RELEASE_ADDON/static/odooctl_e2e_release.txt" |
-					head -c 40 | tr -c 'A-Za-z0-9_-' _)"
+					head -c 40 | tr -d '\n' | tr -c 'A-Za-z0-9_-' _)"
 			sleep 0.1
 		done >>"$STACK_DIR/chaos-probes"
 	) &
