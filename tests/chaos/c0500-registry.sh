@@ -10,58 +10,28 @@
 . "$(dirname "$0")/../e2e/deploy.sh"
 . "$(dirname "$0")/chaos.sh"
 
-relay_pid=''
-cleanup() {	# under set -e: nothing here may fail
-	local rc=$?
-	[[ -z $relay_pid ]] || kill "$relay_pid" 2>/dev/null || true
-	stack_down_all || true
-	exit "$rc"
-}
-
-stack_up e2e
-trap cleanup EXIT
-port=$(free_port)
-control=$STACK_DIR/relay.mode
-echo fast >"$control"
-relay_start() {
-	python3 "$(dirname "$0")/tools/relay.py" "$port" "${E2E_REGISTRY##*:}" \
-		"$control" 2>>"$STACK_DIR/relay.log" &
-	relay_pid=$!
-	wait_http "http://127.0.0.1:$port/v2/" 200 20 || bail "the relay does not answer"
-}
-relay_start
-# Every image of this test goes through the relay.
-sed -i "s|^image_repository *=.*|image_repository = 127.0.0.1:$port/odooctl-e2e/$STACK_PROJECT|" \
-	"$ODOOCTL_CONFIG"
-STACK_REPO=127.0.0.1:$port/odooctl-e2e/$STACK_PROJECT
+relay_stack
 release A
 A=$DIGEST
 ok "deploy A" "$ODOOCTL" -q deploy "$A" e2e alice
 # B has a 24 MiB layer, so a slowed pull takes a while
-build_release B
-head -c $((24 << 20)) /dev/urandom >"$RELEASE_CONTEXT/addons/$RELEASE_ADDON/static/big.bin"
-git -C "$RELEASE_CONTEXT/.." add -A
-git -C "$RELEASE_CONTEXT/.." -c user.name=e2e -c user.email=e2e@localhost commit -q -m big
-"$ODOOCTL" -q build >/dev/null 2>&1 || bail "build of B failed"
-B=$("$ODOOCTL" -q push) || bail "push of B failed"
-# not here: the deploy has to pull it (every tag of it goes)
-"$DOCKER" rmi -f "$("$DOCKER" image inspect -f '{{.Id}}' "$STACK_REPO@$B")" \
-	>/dev/null || bail "cannot remove B's image"
+big_release B
+B=$DIGEST
 
 for fault in 500 garbage; do
 	chaos_begin "registry answers $fault" "deploy: gate"
-	echo "$fault" >"$control"
+	echo "$fault" >"$RELAY_CONTROL"
 	chaos_fault_now
 	out=$("$ODOOCTL" -q deploy "$B" e2e alice 2>&1) && rc=0 || rc=$?
 	is "$rc" 3 "registry $fault: the deploy is refused (exit 3)"
 	like "$out" "gate 'registry' failed" "registry $fault: at the registry gate" ||
 		diag "$out"
-	echo fast >"$control"
+	echo fast >"$RELAY_CONTROL"
 	chaos_end "deploy refused at the gate (exit 3)" A
 done
 
 chaos_begin "registry stopped" "deploy: pull"
-echo "slow 2000000" >"$control"
+echo "slow 2000000" >"$RELAY_CONTROL"
 log=$STACK_DIR/pull.log
 : >"$log"
 "$ODOOCTL" deploy "$B" e2e alice >"$log" 2>&1 &
@@ -73,15 +43,13 @@ until grep -q '^==> pull' "$log" || ! kill -0 "$pid" 2>/dev/null ||
 done
 sleep 2	# well into the layer
 chaos_fault_now
-kill "$relay_pid" 2>/dev/null || true
-wait "$relay_pid" 2>/dev/null || true
-relay_pid=''
+relay_stop
 wait "$pid" && rc=0 || rc=$?
 is "$rc" 1 "registry stopped mid-pull: the deploy fails (exit 1)" ||
 	diag "$(cat "$log"; "$DOCKER" images --digests | grep "$STACK_PROJECT")"
 like "$(cat "$log")" "pull" "the error is the pull's" || diag "$(cat "$log")"
 chaos_end "deploy failed before anything changed (exit 1)" A
-echo fast >"$control"
+echo fast >"$RELAY_CONTROL"
 relay_start
 ok "the registry back: B deploys" "$ODOOCTL" -q deploy "$B" e2e alice
 is "$(serving)" B "B answers"

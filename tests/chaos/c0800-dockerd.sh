@@ -17,27 +17,8 @@ if [[ ${E2E_DOCKERD_OWNED:-0} != 1 ]]; then
 	exit 0
 fi
 
-relay_pid=''
-cleanup() {	# under set -e: nothing here may fail
-	local rc=$?
-	[[ -z $relay_pid ]] || kill "$relay_pid" 2>/dev/null || true
-	stack_down_all || true
-	exit "$rc"
-}
-
-stack_up e2e
-trap cleanup EXIT
+relay_stack
 sed -i 's/^health_retries *=.*/health_retries = 20/' "$ODOOCTL_CONFIG"
-port=$(free_port)
-control=$STACK_DIR/relay.mode
-echo fast >"$control"
-python3 "$(dirname "$0")/tools/relay.py" "$port" "${E2E_REGISTRY##*:}" \
-	"$control" 2>>"$STACK_DIR/relay.log" &
-relay_pid=$!
-wait_http "http://127.0.0.1:$port/v2/" 200 20 || bail "the relay does not answer"
-sed -i "s|^image_repository *=.*|image_repository = 127.0.0.1:$port/odooctl-e2e/$STACK_PROJECT|" \
-	"$ODOOCTL_CONFIG"
-STACK_REPO=127.0.0.1:$port/odooctl-e2e/$STACK_PROJECT
 release A
 A=$DIGEST
 ok "deploy A" "$ODOOCTL" -q deploy "$A" e2e alice
@@ -68,18 +49,12 @@ restart_at() {
 }
 
 # ---- mid-pull ----------------------------------------------------------------
-build_release B
-head -c $((24 << 20)) /dev/urandom >"$RELEASE_CONTEXT/addons/$RELEASE_ADDON/static/big.bin"
-git -C "$RELEASE_CONTEXT/.." add -A
-git -C "$RELEASE_CONTEXT/.." -c user.name=e2e -c user.email=e2e@localhost commit -q -m big
-"$ODOOCTL" -q build >/dev/null 2>&1 || bail "build of B failed"
-B=$("$ODOOCTL" -q push) || bail "push of B failed"
-"$DOCKER" rmi -f "$("$DOCKER" image inspect -f '{{.Id}}' "$STACK_REPO@$B")" \
-	>/dev/null || bail "cannot remove B's image"
-echo "slow 2000000" >"$control"
+big_release B
+B=$DIGEST
+echo "slow 2000000" >"$RELAY_CONTROL"
 chaos_begin "dockerd restarted" "deploy: pull"
 restart_at '^==> pull' "$B"
-echo fast >"$control"
+echo fast >"$RELAY_CONTROL"
 unlike "$DEPLOY_RC" "^0$" "mid-pull: the deploy did not pass" || true
 chaos_end "$OUTCOME" A
 

@@ -34,6 +34,7 @@
 # tests/chaos/report.sh turns the cells into doc/reliability.md.
 
 CHAOS_CELLS=${CHAOS_CELLS:-${E2E_RUN_DIR:-/tmp}/chaos-cells.tsv}
+CHAOS_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
 chaos_dump() {
 	[[ -n ${PG:-} ]] || return 0
@@ -149,4 +150,59 @@ chaos_end() {
 	fi
 	printf '%s\t%s\t%s\t%s\t%s\n' "$CHAOS_FAULT" "$CHAOS_PHASE" "$outcome" \
 		"$secs" "${lost:-none}" >>"$CHAOS_CELLS"
+}
+
+# ---- a registry that fails on demand (c0500, c0800) --------------------------
+# relay_stack: stack_up e2e with every image pulled and pushed through
+# tests/chaos/tools/relay.py in front of the real registry; $RELAY_CONTROL
+# holds its mode (fast, slow N, 500, garbage). relay_start starts it (again);
+# relay_stop stops it, as a registry that goes away.
+relay_pid=''
+relay_cleanup() {	# under set -e: nothing here may fail
+	local rc=$?
+	[[ -z $relay_pid ]] || kill "$relay_pid" 2>/dev/null || true
+	stack_down_all || true
+	exit "$rc"
+}
+
+relay_start() {
+	python3 "$CHAOS_DIR/tools/relay.py" "$RELAY_PORT" "${E2E_REGISTRY##*:}" \
+		"$RELAY_CONTROL" 2>>"$STACK_DIR/relay.log" &
+	relay_pid=$!
+	wait_http "http://127.0.0.1:$RELAY_PORT/v2/" 200 20 ||
+		bail "the relay does not answer"
+}
+
+relay_stop() {
+	kill "$relay_pid" 2>/dev/null || true
+	wait "$relay_pid" 2>/dev/null || true
+	relay_pid=''
+}
+
+relay_stack() {
+	stack_up e2e
+	trap relay_cleanup EXIT
+	RELAY_PORT=$(free_port)
+	RELAY_CONTROL=$STACK_DIR/relay.mode
+	echo fast >"$RELAY_CONTROL"
+	relay_start
+	STACK_REPO=127.0.0.1:$RELAY_PORT/odooctl-e2e/$STACK_PROJECT
+	sed -i "s|^image_repository *=.*|image_repository = $STACK_REPO|" \
+		"$ODOOCTL_CONFIG"
+}
+
+# big_release NAME: a release with a 24 MiB layer (so that a slowed pull
+# takes a while), pushed, and removed from the engine so that a deploy has
+# to pull it; the digest in $DIGEST.
+big_release() {
+	build_release "$1"
+	head -c $((24 << 20)) /dev/urandom \
+		>"$RELEASE_CONTEXT/addons/$RELEASE_ADDON/static/big.bin"
+	git -C "$RELEASE_CONTEXT/.." add -A
+	git -C "$RELEASE_CONTEXT/.." -c user.name=e2e -c user.email=e2e@localhost \
+		commit -q -m big
+	"$ODOOCTL" -q build >/dev/null 2>&1 || bail "build of $1 failed"
+	DIGEST=$("$ODOOCTL" -q push) || bail "push of $1 failed"
+	"$DOCKER" rmi -f "$("$DOCKER" image inspect -f '{{.Id}}' \
+		"$STACK_REPO@$DIGEST")" >/dev/null || bail "cannot remove $1's image"
 }
