@@ -22,6 +22,9 @@ usage() {
 	exit "$1"
 }
 
+# shellcheck source=infra/scripts/common.sh
+. "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/common.sh"
+
 env=production
 trigger=manual
 verify=0
@@ -46,14 +49,7 @@ while (($#)); do
 done
 ((envs <= 1)) || usage 2
 
-odooctl=${ODOOCTL:-$(command -v odooctl || true)}
-if [[ -z $odooctl ]]; then
-	odooctl=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/build/odooctl
-	[[ -x $odooctl ]] || {
-		echo "${0##*/}: odooctl is not on PATH nor at $odooctl" >&2
-		exit 2
-	}
-fi
+odooctl=$(find_odooctl)
 
 zip=$("$odooctl" backup "$env" --trigger "$trigger")
 printf '%s\n' "$zip"

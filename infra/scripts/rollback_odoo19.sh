@@ -15,34 +15,15 @@ usage() {
 	exit "$1"
 }
 
-find_odooctl() {
-	local here
-	if [[ -n "${ODOOCTL:-}" ]]; then
-		printf '%s\n' "$ODOOCTL"
-	elif command -v odooctl >/dev/null 2>&1; then
-		command -v odooctl
-	else
-		here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-		if [[ -x "$here/../../build/odooctl" ]]; then
-			printf '%s\n' "$here/../../build/odooctl"
-		else
-			echo "${0##*/}: odooctl not found on PATH nor at" \
-			     "$here/../../build/odooctl (run make)" >&2
-			exit 2
-		fi
-	fi
-}
+# shellcheck source=infra/scripts/common.sh
+. "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/common.sh"
 
 case "${1:-}" in
 -h | --help)
 	usage 0
 	;;
 esac
-# Options (e.g. --json) go to odooctl as they are; count the rest.
-npos=0
-for arg in "$@"; do
-	[[ $arg == -* ]] || npos=$((npos + 1))
-done
+npos=$(positionals "$@")
 (( npos <= 2 )) || usage 2
 
 odooctl=$(find_odooctl)

@@ -16,14 +16,26 @@ static double ms_since(const struct timespec *t0)
 	       (double)(t1.tv_nsec - t0->tv_nsec) / 1e6;
 }
 
-/* Connects; NULL with *cause (which never holds the password). */
+/* A host on this machine: a unix socket directory or a loopback address. */
+static int host_is_local(const char *h)
+{
+	return !h || !*h || h[0] == '/' || !strcmp(h, "localhost") ||
+	       !strncmp(h, "127.", 4) || !strcmp(h, "::1");
+}
+
+/* Connects; NULL with *cause (which never holds the password).
+ * To a local host, GSSAPI encryption is not negotiated (unless PGGSSENCMODE
+ * says otherwise): on loopback it protects nothing, and libpq's probe for
+ * Kerberos credentials loads and initialises the krb5 libraries in every
+ * process that connects, a long-running monitor included. */
 static PGconn *pg_connect(const struct config_env *env, const char *dbname,
 			  long timeout_s, char **cause)
 {
 	char port[16], timeout[16], *password, *why = NULL;
 	const char *keys[] = { "host", "port", "user", "password", "dbname",
-			       "connect_timeout", "application_name", NULL };
-	const char *values[8];
+			       "connect_timeout", "application_name",
+			       "gssencmode", NULL };
+	const char *values[9];
 	PGconn *conn;
 
 	password = config_db_password(env, &why);
@@ -41,7 +53,9 @@ static PGconn *pg_connect(const struct config_env *env, const char *dbname,
 	values[4] = dbname ? dbname : env->db_name;
 	values[5] = timeout;
 	values[6] = "odooctl";
-	values[7] = NULL;
+	values[7] = host_is_local(env->db_host) && !getenv("PGGSSENCMODE") ?
+			    "disable" : NULL;
+	values[8] = NULL;
 	conn = PQconnectdbParams(keys, values, 0);
 	secret_free(password);
 	if (PQstatus(conn) != CONNECTION_OK) {
