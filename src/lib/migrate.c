@@ -248,7 +248,7 @@ static int backup_source(struct job *j, char **cause)
 {
 	struct backup_opts bo = { .env = &j->src.env,
 				  .db_name = j->src.oc.db_name,
-				  .trigger = TRIGGER_MANUAL };
+				  .trigger = TRIGGER_MIGRATE };
 
 	int lock, rc = -1;
 
