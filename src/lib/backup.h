@@ -152,6 +152,7 @@ struct restore_opts {
 	int force;		/* replace an existing database (backed up first) */
 	int no_backup_first;	/* with force: the caller has a backup of it */
 	int neutralize;		/* mail and crons off, for a non-production copy */
+	const char *via;	/* container to reach the filestore through */
 };
 
 /*

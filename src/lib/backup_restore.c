@@ -315,7 +315,8 @@ static int check(struct restore *r, char **cause)
 		 "the zip's structure");
 	rc = pgx_open(r->d, r->o->env, &r->px, cause);
 	if (rc == 0)
-		rc = filestore_open(r->d, r->o->env, &r->fs, cause);
+		rc = filestore_open_via(r->d, r->o->env, r->o->via, &r->fs,
+					cause);
 	if (rc == 0)
 		rc = pgx_db_exists(&r->px, r->target, &r->exists, cause);
 	if (rc == 0 && r->exists && !r->o->force) {

@@ -32,15 +32,23 @@ int journal_begin(const char *state_dir, const struct journal *j,
 	return rc;
 }
 
-int journal_phase(const char *state_dir, const char *phase, const char *arg,
-		  char **cause)
+int journal_append(const char *path, const char *phase, const char *arg,
+		   char **cause)
 {
-	char *path = journal_path(state_dir);
 	char *line = xasprintf("phase %s%s%s\n", phase, arg ? " " : "",
 			       arg ? arg : "");
 	int rc = file_append_sync(path, line, cause);
 
 	free(line);
+	return rc;
+}
+
+int journal_phase(const char *state_dir, const char *phase, const char *arg,
+		  char **cause)
+{
+	char *path = journal_path(state_dir);
+	int rc = journal_append(path, phase, arg, cause);
+
 	free(path);
 	return rc;
 }
@@ -73,7 +81,7 @@ static int parse_begin(struct journal *j, const char *line)
 
 static void parse_phase(struct journal *j, char *line)
 {
-	char *name = line + 6, *arg = strchr(name, ' ');
+	char *name = line, *arg = strchr(name, ' ');
 
 	if (arg)
 		*arg++ = '\0';
@@ -103,16 +111,13 @@ static void parse_phase(struct journal *j, char *line)
 		j->committed = 1;
 }
 
-int journal_load(const char *state_dir, struct journal *j, int *exists,
-		 char **cause)
+int journal_read(const char *path, const struct journal_parser *p,
+		 void *ctx, int *exists, char **cause)
 {
-	char *path = journal_path(state_dir);
 	char *data = file_read(path, 1 << 20, NULL, cause);
 	char *line, *save = NULL;
-	int first = 1;
+	int first = 1, corrupted = 0;
 
-	memset(j, 0, sizeof(*j));
-	free(path);
 	*exists = 0;
 	if (!data) {
 		if (errno != ENOENT)
@@ -124,30 +129,57 @@ int journal_load(const char *state_dir, struct journal *j, int *exists,
 	*exists = 1;
 	for (line = strtok_r(data, "\n", &save); line;
 	     line = strtok_r(NULL, "\n", &save)) {
-		if (first && parse_begin(j, line) < 0)
-			j->corrupted = 1;
+		if (first && p->begin(ctx, line) < 0)
+			corrupted = 1;
 		else if (!first && str_starts_with(line, "phase "))
-			parse_phase(j, line);
+			p->phase(ctx, line + 6);
 		first = 0;
 	}
-	if (first)
-		j->corrupted = 1;
 	free(data);
+	return first || corrupted ? 1 : 0;
+}
+
+static int on_begin(void *ctx, const char *line)
+{
+	return parse_begin(ctx, line);
+}
+
+static void on_phase(void *ctx, char *line)
+{
+	parse_phase(ctx, line);
+}
+
+int journal_load(const char *state_dir, struct journal *j, int *exists,
+		 char **cause)
+{
+	static const struct journal_parser p = { on_begin, on_phase };
+	char *path = journal_path(state_dir);
+	int rc;
+
+	memset(j, 0, sizeof(*j));
+	rc = journal_read(path, &p, j, exists, cause);
+	free(path);
+	if (rc > 0)
+		j->corrupted = 1;
+	return rc < 0 ? -1 : 0;
+}
+
+int journal_remove(const char *path, char **cause)
+{
+	if (unlink(path) < 0 && errno != ENOENT) {
+		*cause = xasprintf("cannot remove '%s': %s", path,
+				   strerror(errno));
+		return -1;
+	}
+	fsync_dir_of(path);
 	return 0;
 }
 
 int journal_end(const char *state_dir, char **cause)
 {
 	char *path = journal_path(state_dir);
-	int rc = 0;
+	int rc = journal_remove(path, cause);
 
-	if (unlink(path) < 0 && errno != ENOENT) {
-		*cause = xasprintf("cannot remove '%s': %s", path,
-				   strerror(errno));
-		rc = -1;
-	} else {
-		fsync_dir_of(path);
-	}
 	free(path);
 	return rc;
 }

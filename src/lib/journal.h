@@ -39,4 +39,23 @@ int journal_load(const char *state_dir, struct journal *j, int *exists,
 int journal_end(const char *state_dir, char **cause);
 void journal_release(struct journal *j);
 
+/* ---- the file format, shared with migrate's journal ---------------------- */
+
+struct journal_parser {
+	int (*begin)(void *ctx, const char *line);	/* -1: not a begin */
+	void (*phase)(void *ctx, char *line);	/* after "phase " */
+};
+
+/* Appends "phase PHASE[ ARG]" and fsyncs it. */
+int journal_append(const char *path, const char *phase, const char *arg,
+		   char **cause);
+/*
+ * Feeds the file's lines to p; *exists = 0 without a file. 0, 1 when the
+ * file is empty or its first line is not a begin, -1 on error.
+ */
+int journal_read(const char *path, const struct journal_parser *p,
+		 void *ctx, int *exists, char **cause);
+/* Removes it (gone already is fine) and fsyncs its directory. */
+int journal_remove(const char *path, char **cause);
+
 #endif
