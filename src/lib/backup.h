@@ -153,6 +153,7 @@ struct restore_opts {
 	int no_backup_first;	/* with force: the caller has a backup of it */
 	int neutralize;		/* mail and crons off, for a non-production copy */
 	const char *via;	/* container to reach the filestore through */
+	int files_only;		/* the filestore only: the database stays */
 };
 
 /*

@@ -99,6 +99,20 @@ static int gather(struct job *j, char **cause)
 	return rc;
 }
 
+/*
+ * The database stays where it is: the environment's external database is
+ * the source's own (same server and name); only the filestore moves.
+ */
+static int in_place(const struct job *j)
+{
+	const struct config_env *env = j->o->env;
+	const struct config_env *src = &j->src.env;
+
+	return config_db_external(env) && !strcmp(env->db_name, src->db_name) &&
+	       !strcmp(env->db_host, src->db_host) &&
+	       env->db_port == src->db_port;
+}
+
 static void print_plan(struct job *j)
 {
 	const struct config_env *env = j->o->env;
@@ -123,11 +137,17 @@ static void print_plan(struct job *j)
 	printf("  2. stop '%s': the downtime starts\n", j->o->service);
 	printf("  3. back up database '%s' and its filestore into %s "
 	       "(Odoo's zip format)\n", s->oc.db_name, env->backup_dir);
-	printf("  4. restore the backup into database '%s' (%s) and the "
-	       "stack's volume, then deploy the image to %s (its first start "
-	       "finds the data)\n", env->db_name,
-	       config_db_external(env) ? "the external database" :
-	       "the stack's postgres", env->name);
+	if (in_place(j))
+		printf("  4. restore the filestore into the stack's volume "
+		       "(database '%s' stays where it is, as the external "
+		       "database), then deploy the image to %s (its first "
+		       "start finds the data)\n", env->db_name, env->name);
+	else
+		printf("  4. restore the backup into database '%s' (%s) and "
+		       "the stack's volume, then deploy the image to %s (its "
+		       "first start finds the data)\n", env->db_name,
+		       config_db_external(env) ? "the external database" :
+		       "the stack's postgres", env->name);
 	printf("  5. health and smoke through %s; compare the row count of "
 	       "every table, the modules and versions, the filestore's files "
 	       "and bytes\n", env->proxy_url);
@@ -173,9 +193,11 @@ static void plan_json(struct job *j, json_t *o)
 		(json_int_t)j->before.bytes, "addons_path", s->addons,
 		"addons", addons));
 	json_object_set_new(o, "target", json_pack(
-		"{s:s,s:s,s:b,s:s}", "compose_project", env->compose_project,
-		"database", env->db_name, "external_database",
-		config_db_external(env), "proxy_url", env->proxy_url));
+		"{s:s,s:s,s:b,s:b,s:s}", "compose_project",
+		env->compose_project, "database", env->db_name,
+		"external_database", config_db_external(env),
+		"database_in_place", in_place(j), "proxy_url",
+		env->proxy_url));
 	json_object_set_new(o, "image_tag", json_string(j->tag));
 	json_object_set_new(o, "downtime_estimate_seconds", json_integer(
 		2 * total / PLAN_BYTES_PER_S + PLAN_START_S));
@@ -359,12 +381,14 @@ static int restore(struct job *j, char **cause)
 {
 	const struct config_env *env = j->o->env;
 	struct restore_opts ro = { .env = env, .zip = j->backup.zip,
-				   .force = 1, .no_backup_first = 1 };
+				   .force = 1, .no_backup_first = 1,
+				   .files_only = in_place(j) };
 	char *seed, *why = NULL;
 	int rc = -1, locks[2] = { -1, -1 };
 
-	log_phase("restore the backup into %s's database '%s' and volume, "
-		  "before Odoo's first start", env->name, env->db_name);
+	log_phase("restore the backup into %s's %s, before Odoo's first "
+		  "start", env->name, ro.files_only ? "volume (the database "
+		  "stays where it is)" : "database and volume");
 	if (stack_infra(j, cause) < 0 || !(seed = seed_container(j, cause)))
 		return -1;
 	ro.via = seed;
@@ -497,13 +521,17 @@ static int phase(const struct job *j, const char *name, const char *arg,
 	return mjournal_phase(j->o->env->state_dir, name, arg, cause);
 }
 
+/* What the comparison holds the stack to: the source as the stop left it. */
 static int stop_unit(struct job *j, char **cause)
 {
 	j->stopped_ms = clock_ms();
-	if (!j->unit.active)
-		return 0;
-	log_phase("stop '%s' (the downtime starts)", j->o->service);
-	return systemd_do("stop", j->o->service, cause);
+	if (j->unit.active) {
+		log_phase("stop '%s' (the downtime starts)", j->o->service);
+		if (systemd_do("stop", j->o->service, cause) < 0)
+			return -1;
+	}
+	mfacts_release(&j->before);
+	return gather(j, cause);
 }
 
 /* The steps after the stop, each journaled before it acts. */
