@@ -32,25 +32,23 @@ int journal_begin(const char *state_dir, const struct journal *j,
 	return rc;
 }
 
-int journal_append(const char *path, const char *phase, const char *arg,
-		   char **cause)
+int journal_append(const char *state_dir, const char *name,
+		   const char *phase, const char *arg, char **cause)
 {
+	char *path = xasprintf("%s/%s", state_dir, name);
 	char *line = xasprintf("phase %s%s%s\n", phase, arg ? " " : "",
 			       arg ? arg : "");
 	int rc = file_append_sync(path, line, cause);
 
 	free(line);
+	free(path);
 	return rc;
 }
 
 int journal_phase(const char *state_dir, const char *phase, const char *arg,
 		  char **cause)
 {
-	char *path = journal_path(state_dir);
-	int rc = journal_append(path, phase, arg, cause);
-
-	free(path);
-	return rc;
+	return journal_append(state_dir, "journal", phase, arg, cause);
 }
 
 static char *field(const char *s)
@@ -111,14 +109,17 @@ static void parse_phase(struct journal *j, char *line)
 		j->committed = 1;
 }
 
-int journal_read(const char *path, const struct journal_parser *p,
-		 void *ctx, int *exists, char **cause)
+int journal_read(const char *state_dir, const char *name,
+		 const struct journal_parser *p, void *ctx, int *exists,
+		 int *corrupted, char **cause)
 {
+	char *path = xasprintf("%s/%s", state_dir, name);
 	char *data = file_read(path, 1 << 20, NULL, cause);
 	char *line, *save = NULL;
-	int first = 1, corrupted = 0;
+	int first = 1;
 
-	*exists = 0;
+	free(path);
+	*exists = *corrupted = 0;
 	if (!data) {
 		if (errno != ENOENT)
 			return -1;
@@ -130,13 +131,14 @@ int journal_read(const char *path, const struct journal_parser *p,
 	for (line = strtok_r(data, "\n", &save); line;
 	     line = strtok_r(NULL, "\n", &save)) {
 		if (first && p->begin(ctx, line) < 0)
-			corrupted = 1;
+			*corrupted = 1;
 		else if (!first && str_starts_with(line, "phase "))
 			p->phase(ctx, line + 6);
 		first = 0;
 	}
 	free(data);
-	return first || corrupted ? 1 : 0;
+	*corrupted |= first;
+	return 0;
 }
 
 static int on_begin(void *ctx, const char *line)
@@ -153,35 +155,31 @@ int journal_load(const char *state_dir, struct journal *j, int *exists,
 		 char **cause)
 {
 	static const struct journal_parser p = { on_begin, on_phase };
-	char *path = journal_path(state_dir);
-	int rc;
 
 	memset(j, 0, sizeof(*j));
-	rc = journal_read(path, &p, j, exists, cause);
-	free(path);
-	if (rc > 0)
-		j->corrupted = 1;
-	return rc < 0 ? -1 : 0;
+	return journal_read(state_dir, "journal", &p, j, exists, &j->corrupted,
+			    cause);
 }
 
-int journal_remove(const char *path, char **cause)
+int journal_remove(const char *state_dir, const char *name, char **cause)
 {
+	char *path = xasprintf("%s/%s", state_dir, name);
+	int rc = 0;
+
 	if (unlink(path) < 0 && errno != ENOENT) {
 		*cause = xasprintf("cannot remove '%s': %s", path,
 				   strerror(errno));
-		return -1;
+		rc = -1;
+	} else {
+		fsync_dir_of(path);
 	}
-	fsync_dir_of(path);
-	return 0;
+	free(path);
+	return rc;
 }
 
 int journal_end(const char *state_dir, char **cause)
 {
-	char *path = journal_path(state_dir);
-	int rc = journal_remove(path, cause);
-
-	free(path);
-	return rc;
+	return journal_remove(state_dir, "journal", cause);
 }
 
 void journal_release(struct journal *j)

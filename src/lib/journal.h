@@ -46,16 +46,17 @@ struct journal_parser {
 	void (*phase)(void *ctx, char *line);	/* after "phase " */
 };
 
-/* Appends "phase PHASE[ ARG]" and fsyncs it. */
-int journal_append(const char *path, const char *phase, const char *arg,
-		   char **cause);
+/* Appends "phase PHASE[ ARG]" to state_dir/name and fsyncs it. */
+int journal_append(const char *state_dir, const char *name,
+		   const char *phase, const char *arg, char **cause);
 /*
- * Feeds the file's lines to p; *exists = 0 without a file. 0, 1 when the
- * file is empty or its first line is not a begin, -1 on error.
+ * Feeds state_dir/name's lines to p; *exists = 0 without a file,
+ * *corrupted = 1 when it is empty or its first line is not a begin.
  */
-int journal_read(const char *path, const struct journal_parser *p,
-		 void *ctx, int *exists, char **cause);
+int journal_read(const char *state_dir, const char *name,
+		 const struct journal_parser *p, void *ctx, int *exists,
+		 int *corrupted, char **cause);
 /* Removes it (gone already is fine) and fsyncs its directory. */
-int journal_remove(const char *path, char **cause);
+int journal_remove(const char *state_dir, const char *name, char **cause);
 
 #endif

@@ -15,10 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static char *mjournal_path(const char *state_dir)
-{
-	return xasprintf("%s/migrate.journal", state_dir);
-}
+#define MJOURNAL "migrate.journal"
 
 /* A unit name as systemctl takes it: no space, no newline, no '|'. */
 static int unit_valid(const char *s)
@@ -29,15 +26,15 @@ static int unit_valid(const char *s)
 int mjournal_begin(const char *state_dir, const struct mjournal *j,
 		   char **cause)
 {
-	char *path = mjournal_path(state_dir), *line;
+	char *path, *line;
 	int rc;
 
 	if (!unit_valid(j->service)) {
 		*cause = xasprintf("unit name '%s' is not one systemctl takes",
 				   j->service);
-		free(path);
 		return -1;
 	}
+	path = xasprintf("%s/%s", state_dir, MJOURNAL);
 	line = xasprintf("begin migrate %s %s %d %d %ld %s\n", j->digest,
 			 j->service, j->active, j->enabled, j->started,
 			 j->operator);
@@ -50,11 +47,7 @@ int mjournal_begin(const char *state_dir, const struct mjournal *j,
 int mjournal_phase(const char *state_dir, const char *phase,
 		   const char *arg, char **cause)
 {
-	char *path = mjournal_path(state_dir);
-	int rc = journal_append(path, phase, arg, cause);
-
-	free(path);
-	return rc;
+	return journal_append(state_dir, MJOURNAL, phase, arg, cause);
 }
 
 static int parse_begin(void *ctx, const char *line)
@@ -103,24 +96,15 @@ int mjournal_load(const char *state_dir, struct mjournal *j, int *exists,
 		  char **cause)
 {
 	static const struct journal_parser p = { parse_begin, parse_phase };
-	char *path = mjournal_path(state_dir);
-	int rc;
 
 	memset(j, 0, sizeof(*j));
-	rc = journal_read(path, &p, j, exists, cause);
-	free(path);
-	if (rc > 0)
-		j->corrupted = 1;
-	return rc < 0 ? -1 : 0;
+	return journal_read(state_dir, MJOURNAL, &p, j, exists, &j->corrupted,
+			    cause);
 }
 
 int mjournal_end(const char *state_dir, char **cause)
 {
-	char *path = mjournal_path(state_dir);
-	int rc = journal_remove(path, cause);
-
-	free(path);
-	return rc;
+	return journal_remove(state_dir, MJOURNAL, cause);
 }
 
 void mjournal_release(struct mjournal *j)

@@ -4,10 +4,42 @@
 # `systemctl` (the unit odoo19), its odoo.conf, extra-addons, a database of
 # its own on the external PostgreSQL (extpg.sh; a non-superuser owner) and
 # a filestore under data_dir.
+#   migrate_stack       the stack (env e2e), the external PostgreSQL, the
+#                       build context, an EXIT trap that stops them all
 #   migrate_install     sets inst (its directory), sd (the unit's state),
 #                       pw (the database password), src_port, SYSTEMCTL,
 #                       before (src_sum of the install as it starts)
 #   src_sum             a checksum of its database dump and filestore
+#   migrate_bg PHASE OUT  migrate --yes in the background (output in OUT),
+#                       returns once its journal has PHASE; sets pid
+
+migrate_cleanup() {	# under set -e: nothing here may fail
+	local rc=$?
+	[[ -z ${SYSTEMCTL:-} ]] || "$SYSTEMCTL" stop odoo19 || true
+	extpg_stop || true
+	stack_down_all || true
+	exit "$rc"
+}
+
+migrate_stack() {
+	stack_up e2e
+	trap migrate_cleanup EXIT
+	extpg_start || bail "cannot start the source's PostgreSQL"
+	build_release base >/dev/null	# build_context: the Dockerfile and its files
+}
+
+# shellcheck disable=SC2034 # pid is the caller's
+migrate_bg() {
+	local _
+	"$ODOOCTL" migrate --from-conf "$inst/odoo.conf" --yes e2e >"$2" 2>&1 &
+	pid=$!
+	for _ in $(seq 900); do
+		grep -q "^phase $1\b" "$STACK_DIR/state/migrate.journal" 2>/dev/null &&
+			return 0
+		sleep 0.1
+	done
+	bail "the migration never reached its phase $1"
+}
 
 # shellcheck disable=SC2034 # the variables are the tests'
 migrate_install() {

@@ -16,17 +16,7 @@
 . "$(dirname "$0")/extpg.sh"
 . "$(dirname "$0")/migrate.sh"
 
-stack_up e2e
-cleanup() {	# under set -e: nothing here may fail
-	local rc=$?
-	[[ -z ${SYSTEMCTL:-} ]] || "$SYSTEMCTL" stop odoo19 || true
-	extpg_stop || true
-	stack_down_all || true
-	exit "$rc"
-}
-trap cleanup EXIT
-extpg_start || bail "cannot start the source's PostgreSQL"
-build_release base >/dev/null	# build_context: the Dockerfile and its files
+migrate_stack
 
 # ---- the systemd install --------------------------------------------------
 migrate_install
@@ -59,19 +49,10 @@ is "$(jq -r '.downtime_estimate_seconds > 0, .exit, has("result")' <<<"$out" |
 	tr '\n' ' ')" "true 0 false " "--json: the downtime estimate, no result: nothing done"
 unlike "$out" "$pw" "the source's password is not in the JSON"
 
-# The release containers of the stack that run, and the journal's phases.
+# The release containers of the stack that run.
 running_releases() {
 	"$DOCKER" ps -q --filter "label=com.docker.compose.project=$STACK_PROJECT" \
 		--filter label=odooctl.env=e2e | wc -l
-}
-wait_phase() {	# wait_phase PHASE: the migration journaled it
-	local _
-	for _ in $(seq 900); do
-		grep -q "^phase $1\b" "$STACK_DIR/state/migrate.journal" 2>/dev/null &&
-			return 0
-		sleep 0.1
-	done
-	return 1
 }
 # the service back as it was: runs, enabled, serves, data unchanged
 service_back() {
@@ -103,10 +84,7 @@ ok "the backup was restored (line ${restored:-none}) before the release's first 
 	test "${restored:-0}" -gt 0 -a "${started:-0}" -gt "${restored:-0}"
 
 # ---- SIGTERM after the stop: undone before it exits ------------------------
-"$ODOOCTL" migrate --from-conf "$inst/odoo.conf" --yes e2e \
-	>"$STACK_DIR/term.out" 2>&1 &
-pid=$!
-wait_phase restore || bail "the migration never reached its restore"
+migrate_bg restore "$STACK_DIR/term.out"
 kill -TERM "$pid"
 wait "$pid" && rc=0 || rc=$?
 is "$rc" 1 "SIGTERM after the stop: exit 1"
@@ -114,10 +92,7 @@ like "$(cat "$STACK_DIR/term.out")" "interrupted by a signal" "it says why"
 service_back "SIGTERM"
 
 # ---- SIGKILL after the stop: recover brings the service back ---------------
-"$ODOOCTL" migrate --from-conf "$inst/odoo.conf" --yes e2e \
-	>"$STACK_DIR/kill.out" 2>&1 &
-pid=$!
-wait_phase restore || bail "the migration never reached its restore"
+migrate_bg restore "$STACK_DIR/kill.out"
 kill -KILL "$pid"
 { wait "$pid"; } 2>/dev/null || true
 is "$(systemctl is-active odoo19 || true)" inactive \
@@ -134,10 +109,7 @@ out=$("$ODOOCTL" recover e2e 2>&1) && rc=0 || rc=$?
 like "$out" "nothing to recover" "a second recover has nothing to do"
 
 # ---- SIGKILL once the stack serves; the next migrate finishes it -----------
-"$ODOOCTL" migrate --from-conf "$inst/odoo.conf" --yes e2e \
-	>"$STACK_DIR/kill2.out" 2>&1 &
-pid=$!
-wait_phase serving || bail "the migration never reached the stack serving"
+migrate_bg serving "$STACK_DIR/kill2.out"
 kill -KILL "$pid"
 { wait "$pid"; } 2>/dev/null || true
 is "$(systemctl is-active odoo19 || true)" inactive \

@@ -10,17 +10,7 @@
 . "$(dirname "$0")/extpg.sh"
 . "$(dirname "$0")/migrate.sh"
 
-stack_up e2e
-cleanup() {	# under set -e: nothing here may fail
-	local rc=$?
-	[[ -z ${SYSTEMCTL:-} ]] || "$SYSTEMCTL" stop odoo19 || true
-	extpg_stop || true
-	stack_down_all || true
-	exit "$rc"
-}
-trap cleanup EXIT
-EXTPG_LISTEN='*' extpg_start || bail "cannot start the source's PostgreSQL"
-build_release base >/dev/null	# build_context: the Dockerfile and its files
+EXTPG_LISTEN='*' migrate_stack
 migrate_install
 
 # The environment: the install's database as its external one.
