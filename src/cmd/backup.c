@@ -25,11 +25,13 @@ static int on_opt(int opt, const char *arg, void *ctx)
 		return 0;
 	case 't':
 		o->trigger = backup_trigger_parse(arg);
-		if (o->trigger < 0 || o->trigger == TRIGGER_PRE_RESTORE)
+		/* pre-restore and migrate: only their commands take them */
+		if (o->trigger < 0 || o->trigger > TRIGGER_SCHEDULED) {
 			log_error("--trigger '%s': expected manual, pre-deploy "
 				  "or scheduled", arg);
-		return o->trigger < 0 || o->trigger == TRIGGER_PRE_RESTORE ?
-		       -1 : 0;
+			return -1;
+		}
+		return 0;
 	case 'd':
 		o->db = arg;
 		if (!pgx_name_valid(arg))

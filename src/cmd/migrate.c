@@ -1,5 +1,7 @@
 /* odooctl migrate --from-conf ODOO_CONF [--service UNIT] [--yes] ENV
  * odooctl migrate --revert [--service UNIT] ENV */
+#include <jansson.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "cmd.h"
@@ -9,7 +11,7 @@
 
 struct migrate_cmd {
 	struct migrate_opts o;
-	int revert, dry_run;
+	int revert, dry_run, json;
 };
 
 static int on_opt(int opt, const char *arg, void *ctx)
@@ -32,6 +34,9 @@ static int on_opt(int opt, const char *arg, void *ctx)
 	case 'r':
 		c->revert = 1;
 		return 0;
+	case 'j':
+		c->json = 1;
+		return 0;
 	}
 	return -1;
 }
@@ -44,6 +49,8 @@ static int check_usage(const struct migrate_cmd *c, int nargs)
 		bad = "expected one ENV";
 	else if (c->dry_run && c->o.yes)
 		bad = "--dry-run and --yes contradict each other";
+	else if (c->revert && c->json)
+		bad = "--revert takes no --json";
 	else if (c->revert && c->o.odoo_conf)
 		bad = "--revert takes no --from-conf";
 	else if (!c->revert && !c->o.odoo_conf)
@@ -63,6 +70,7 @@ static int exec_migrate(int argc, char **argv, struct global *g)
 		{ "yes", no_argument, NULL, 'y' },
 		{ "dry-run", no_argument, NULL, 'n' },
 		{ "revert", no_argument, NULL, 'r' },
+		{ "json", no_argument, NULL, 'j' },
 		{ NULL, 0, NULL, 0 } };
 	struct migrate_cmd c = { .o.service = "odoo19" };
 	struct config cfg;
@@ -81,8 +89,19 @@ static int exec_migrate(int argc, char **argv, struct global *g)
 	op = cmd_operator();
 	c.o.operator = op;
 	cmd_trap_signals();
+	if (c.json)
+		c.o.report = json_object();
 	rc = (int)(c.revert ? migrate_revert(&c.o, &why) :
 		   migrate_run(&c.o, &why));
+	if (c.json) {
+		json_object_set_new(c.o.report, "exit", json_integer(rc));
+		if (rc != EXIT_OK)
+			json_object_set_new(c.o.report, "error",
+					    json_string(why ? why : ""));
+		json_dumpf(c.o.report, stdout, JSON_INDENT(2));
+		putchar('\n');
+		json_decref(c.o.report);
+	}
 	if (rc != EXIT_OK) {
 		log_error("migrate%s of '%s' to %s %s: %s", c.revert ?
 			  " --revert" : "", c.o.service, c.o.env->name,
@@ -97,27 +116,33 @@ static int exec_migrate(int argc, char **argv, struct global *g)
 
 const struct command cmd_migrate = {
 	.name = "migrate",
-	.usage = "--from-conf ODOO_CONF [--service UNIT] [--yes] ENV | "
+	.usage = "--from-conf ODOO_CONF [--service UNIT] [--yes] [--json] ENV | "
 		 "--revert [--service UNIT] ENV",
 	.summary = "Move a systemd-run Odoo into the stack (plan by default).",
 	.help =
 	"Reads the installation's odoo.conf (db_host, db_port, db_user,\n"
 	"db_password, db_name, data_dir, addons_path) and prints the plan.\n"
 	"With --yes: lints the addons of addons_path, builds and pushes the\n"
-	"image, stops the unit, backs up its database and filestore, deploys\n"
-	"the image to ENV, restores the backup into ENV's database, checks\n"
+	"image, stops the unit, backs up its database and filestore (trigger\n"
+	"migrate), restores the backup into ENV's database and volume, then\n"
+	"deploys the image to ENV (its first start finds the data), checks\n"
 	"health and smoke through the proxy, compares row counts, modules and\n"
-	"the filestore with the source, records 'migrated' in history (the\n"
-	"first last_good) and disables the unit (never deletes it). Any\n"
-	"failure after the stop starts the unit again. --revert stops ENV's\n"
-	"release and enables and starts the unit.\n"
+	"the filestore with the source, and only then commits: 'migrated' in\n"
+	"history, last_good and current, the unit disabled (never deleted).\n"
+	"From the stop on, each phase is journaled in state_dir/\n"
+	"migrate.journal; any failure, SIGTERM or SIGINT stops the stack's\n"
+	"release and starts the unit again ('migrate_failed'); after a kill,\n"
+	"'odooctl recover ENV' (or the next migrate --yes) does it. --revert\n"
+	"stops ENV's release and enables and starts the unit.\n"
 	"Options:\n"
 	"  -c, --from-conf FILE    the installation's odoo.conf\n"
 	"  -s, --service UNIT      its systemd unit [odoo19]\n"
 	"  -y, --yes               migrate (without it: the plan only)\n"
 	"  -n, --dry-run           the plan only (the default)\n"
 	"  -r, --revert            go back to the systemd service\n"
+	"  -j, --json              the plan and the result as JSON on stdout\n"
 	"Exit: 0 done (or planned), 1 failed (the unit runs again), 2 usage,\n"
-	"3 refused (source unreachable, lint findings, unit unknown).\n",
+	"3 refused (source unreachable, lint findings, unit unknown, another\n"
+	"migration running).\n",
 	.exec = exec_migrate,
 };

@@ -3,6 +3,7 @@
 
 #include "cmd.h"
 #include "log.h"
+#include "migrate.h"
 #include "state.h"
 
 static int exec_recover(int argc, char **argv, struct global *g)
@@ -31,11 +32,18 @@ static int exec_recover(int argc, char **argv, struct global *g)
 		return EXIT_USAGE;
 	}
 	rc = (int)deploy_recover(env, op, &nothing, &why);
+	if (rc == EXIT_OK) {
+		int none = 0, committed = 0;
+
+		rc = (int)migrate_recover(env, &none, &committed, &why);
+		nothing &= none;
+	}
 	if (rc != EXIT_OK) {
 		log_error("recover of %s: %s", env->name, why);
 		free(why);
 	} else if (nothing) {
-		log_phase("%s: no unfinished deploy and the state is sound, "
+		log_phase("%s: no unfinished deploy or migration and the "
+			  "state is sound, "
 			  "nothing to recover",
 			  env->name);
 	}
@@ -47,7 +55,7 @@ static int exec_recover(int argc, char **argv, struct global *g)
 const struct command cmd_recover = {
 	.name = "recover",
 	.usage = "[ENV]",
-	.summary = "Finish or undo a deploy that was killed.",
+	.summary = "Finish or undo a deploy or migration that was killed.",
 	.help =
 	"Reads the journal an interrupted deploy left in state_dir. One that\n"
 	"had committed is finished; any other is undone: the last good\n"
@@ -56,6 +64,10 @@ const struct command cmd_recover = {
 	"has its pre-deploy backup restored first. With no unfinished deploy,\n"
 	"a 'current' or 'last_good_sha' file that cannot be read (truncated,\n"
 	"edited by hand) is rebuilt from what the proxy serves and from the\n"
-	"history. Recorded in history.log as 'recovered'.\n",
+	"history. Recorded in history.log as 'recovered'.\n"
+	"Then a migration a kill left (state_dir/migrate.journal): one that\n"
+	"had committed is finished (last_good, current, 'migrated', the unit\n"
+	"disabled); any other is undone: the stack's Odoo of it stops and the\n"
+	"systemd unit starts again as it was ('migrate_failed').\n",
 	.exec = exec_recover,
 };

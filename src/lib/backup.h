@@ -100,7 +100,7 @@ void dump_scan_release(struct dump_scan *s);
 /* ---- taking one (backup.c) --------------------------------------------- */
 
 enum backup_trigger { TRIGGER_MANUAL, TRIGGER_PRE_DEPLOY, TRIGGER_SCHEDULED,
-		      TRIGGER_PRE_RESTORE };
+		      TRIGGER_PRE_RESTORE, TRIGGER_MIGRATE };
 const char *backup_trigger_name(enum backup_trigger t);
 /* -1 when s names no trigger. */
 int backup_trigger_parse(const char *s);
@@ -152,6 +152,8 @@ struct restore_opts {
 	int force;		/* replace an existing database (backed up first) */
 	int no_backup_first;	/* with force: the caller has a backup of it */
 	int neutralize;		/* mail and crons off, for a non-production copy */
+	const char *via;	/* container to reach the filestore through */
+	int files_only;		/* the filestore only: the database stays */
 };
 
 /*

@@ -272,7 +272,8 @@ static int load_entries(struct backup_load *l, struct archive *a,
 		const char *name = archive_entry_pathname(e);
 
 		if (!strcmp(name, "dump.sql"))
-			rc = dump++ ? 0 : load_dump(l, a, cause);
+			rc = dump++ || l->files_only ? 0 :
+			     load_dump(l, a, cause);
 		else if (!strcmp(name, "manifest.json"))
 			rc = load_manifest(l, a, cause);
 		else if (str_starts_with(name, "filestore/"))
@@ -325,7 +326,7 @@ int backup_load_run(struct backup_load *l, const char *zip, char **cause)
 
 	dump_scan_init(&l->scan);
 	l->files = json_object();
-	if (create_db(l, cause) < 0)
+	if (!l->files_only && create_db(l, cause) < 0)
 		return -1;
 	a = zipr_open(zip, cause);
 	if (!a)

@@ -328,6 +328,7 @@ void dump_scan_feed(struct dump_scan *s, const char *p, size_t n)
 static const char *const trigger_names[] = {
 	[TRIGGER_MANUAL] = "manual", [TRIGGER_PRE_DEPLOY] = "pre-deploy",
 	[TRIGGER_SCHEDULED] = "scheduled", [TRIGGER_PRE_RESTORE] = "pre-restore",
+	[TRIGGER_MIGRATE] = "migrate",
 };
 
 const char *backup_trigger_name(enum backup_trigger t)

@@ -15,6 +15,7 @@ struct backup_load {
 	const char *db;		/* created here; must not exist */
 	const char *fs_dir;	/* written to filestore/<fs_dir> */
 	json_t *meta;		/* the backup's metadata, or NULL */
+	int files_only;		/* db: untouched, dump.sql skipped */
 	/* what was found */
 	struct dump_scan scan;
 	json_t *files;		/* filestore/ entries: relative name -> size */

@@ -274,6 +274,8 @@ static int swap(struct restore *r, char **cause)
 	const char *const unnew[] = { r->target, r->staging, NULL };
 	char *why = NULL;
 
+	if (r->o->files_only)
+		return filestore_replace(&r->fs, r->staging, r->target, cause);
 	if (r->exists && pgx_db_drop(&r->px, r->old, cause) < 0)
 		return -1;
 	if (pgx_db_rename(&r->px, r->exists ? in : in + 2, cause) < 0)
@@ -315,10 +317,11 @@ static int check(struct restore *r, char **cause)
 		 "the zip's structure");
 	rc = pgx_open(r->d, r->o->env, &r->px, cause);
 	if (rc == 0)
-		rc = filestore_open(r->d, r->o->env, &r->fs, cause);
+		rc = filestore_open_via(r->d, r->o->env, r->o->via, &r->fs,
+					cause);
 	if (rc == 0)
 		rc = pgx_db_exists(&r->px, r->target, &r->exists, cause);
-	if (rc == 0 && r->exists && !r->o->force) {
+	if (rc == 0 && r->exists && !r->o->force && !r->o->files_only) {
 		*cause = xasprintf("database '%s' exists (--force replaces it, "
 				   "after a backup of it)", r->target);
 		return -2;
@@ -350,7 +353,8 @@ static int stage(struct restore *r, char **cause)
 {
 	struct backup_load l = { .px = &r->px, .fs = &r->fs,
 				 .db = r->staging, .fs_dir = r->staging,
-				 .meta = r->meta };
+				 .meta = r->meta,
+				 .files_only = r->o->files_only };
 	int rc;
 
 	log_phase("restore %s into staging database '%s'", r->o->zip,
@@ -397,13 +401,16 @@ int backup_restore(struct docker *d, const struct restore_opts *o,
 	log_phase("restore %s to database '%s' of %s%s", o->zip, r.target,
 		  o->env->name, o->neutralize ? ", neutralized" : "");
 	rc = check(&r, cause);
-	if (rc == 0 && r.exists && !o->no_backup_first)
+	if (rc == 0 && r.exists && !o->no_backup_first && !o->files_only)
 		rc = backup_first(&r, cause);
 	if (rc == 0)
 		rc = stage(&r, cause);
 	if (rc == 0)
 		rc = swap_in(&r, cause);
-	if (rc == 0)
+	if (rc == 0 && o->files_only)
+		log_phase("restored: filestore/%s from %s (database '%s' left "
+			  "as it is)", r.target, o->zip, r.target);
+	else if (rc == 0)
 		log_phase("restored: database '%s' and filestore/%s from %s",
 			  r.target, r.target, o->zip);
 	json_decref(r.meta);

@@ -29,6 +29,7 @@ struct deploy {
 	const char *operator;
 	enum deploy_kind kind;
 	const char *allow;	/* hardening checks allowed to fail */
+	char **held;		/* deploy_run_held: the caller commits */
 	struct docker *d;
 	char *proxy_id;
 	struct current prev;	/* what served before; digest NULL if none */
@@ -1025,6 +1026,22 @@ static enum odooctl_exit refuse_late(struct deploy *dp, char *reason,
 	return EXIT_REFUSED;
 }
 
+/*
+ * The release serves, but its commit is the caller's: the journal ends
+ * (a recover after this point is the caller's), nothing else is written.
+ */
+static enum odooctl_exit hold(struct deploy *dp, char **cause)
+{
+	char *why = NULL;
+
+	if (journal_end(dp->env->state_dir, &why) < 0)
+		return fail(dp, why, cause);
+	*dp->held = xstrdup(dp->candidate);
+	log_phase("%s serves %s; committing it is left to the caller",
+		  dp->candidate, dp->rel->digest);
+	return EXIT_OK;
+}
+
 static enum odooctl_exit pipeline(struct deploy *dp, char **cause)
 {
 	char *why = NULL;
@@ -1067,6 +1084,8 @@ static enum odooctl_exit pipeline(struct deploy *dp, char **cause)
 		return fail(dp, why, cause);
 	if (!dp->db_path && phase_drain(dp, &why) < 0)
 		return fail(dp, why, cause);
+	if (dp->held)
+		return hold(dp, cause);
 	if (commit(dp, dp->rel->digest, dp->candidate, status_word(dp),
 		   &why) < 0) {
 		*cause = xasprintf("%s serves, but recording it failed: %s "
@@ -1103,13 +1122,9 @@ enum odooctl_exit deploy_run(const struct config_env *env,
 	return deploy_run_allow(env, rel, operator, kind, NULL, cause);
 }
 
-enum odooctl_exit deploy_run_allow(const struct config_env *env,
-				   const struct release *rel,
-				   const char *operator, enum deploy_kind kind,
-				   const char *allow, char **cause)
+static enum odooctl_exit run(struct deploy *dp, char **cause)
 {
-	struct deploy dp = { .env = env, .rel = rel, .operator = operator,
-			     .kind = kind, .allow = allow };
+	const struct config_env *env = dp->env;
 	enum odooctl_exit rc;
 	int lock;
 
@@ -1118,23 +1133,46 @@ enum odooctl_exit deploy_run_allow(const struct config_env *env,
 	lock = state_lock(env->state_dir, cause);
 	if (lock < 0)
 		return EXIT_REFUSED;
-	dp.d = docker_new(env->docker_socket);
-	docker_set_cancel(dp.d, &deploy_interrupted);
-	rc = prepare(&dp, cause);
+	dp->d = docker_new(env->docker_socket);
+	docker_set_cancel(dp->d, &deploy_interrupted);
+	rc = prepare(dp, cause);
 	if (rc == EXIT_OK)
-		rc = gate(&dp, cause);
+		rc = gate(dp, cause);
 	if (rc == EXIT_OK && deploy_interrupted) {
 		*cause = xstrdup("interrupted by a signal before anything "
 				 "changed");
 		rc = EXIT_FAILED;
 	}
-	if (rc == EXIT_OK && begin(&dp, cause) < 0)
+	if (rc == EXIT_OK && begin(dp, cause) < 0)
 		rc = EXIT_REFUSED;
 	if (rc == EXIT_OK)
-		rc = pipeline(&dp, cause);
-	deploy_release(&dp);
+		rc = pipeline(dp, cause);
+	deploy_release(dp);
 	state_unlock(lock);
 	return rc;
+}
+
+enum odooctl_exit deploy_run_allow(const struct config_env *env,
+				   const struct release *rel,
+				   const char *operator, enum deploy_kind kind,
+				   const char *allow, char **cause)
+{
+	struct deploy dp = { .env = env, .rel = rel, .operator = operator,
+			     .kind = kind, .allow = allow };
+
+	return run(&dp, cause);
+}
+
+enum odooctl_exit deploy_run_held(const struct config_env *env,
+				  const struct release *rel,
+				  const char *operator, char **container,
+				  char **cause)
+{
+	struct deploy dp = { .env = env, .rel = rel, .operator = operator,
+			     .kind = DEPLOY_RELEASE, .held = container };
+
+	*container = NULL;
+	return run(&dp, cause);
 }
 
 /* 1 when history has the outcome line of the deploy j describes. */

@@ -39,6 +39,17 @@ enum odooctl_exit deploy_run_allow(const struct config_env *env,
 				   const char *operator, enum deploy_kind kind,
 				   const char *allow, char **cause);
 /*
+ * deploy_run of a release up to the switch, for a caller that commits it
+ * itself (migrate): it serves through the proxy and the deploy's journal
+ * is ended, but last_good, current and the success line are the caller's
+ * to write. *container names it (caller frees). A failure is handled as
+ * deploy_run's.
+ */
+enum odooctl_exit deploy_run_held(const struct config_env *env,
+				  const struct release *rel,
+				  const char *operator, char **container,
+				  char **cause);
+/*
  * Finishes what a killed deploy left: rolls forward one that had committed,
  * else brings the last good release back. *nothing = 1 when there was no
  * unfinished deploy.

@@ -86,13 +86,19 @@ static int pick_container(struct docker *d, const struct config_env *env,
 int filestore_open(struct docker *d, const struct config_env *env,
 		   struct filestore *fs, char **cause)
 {
-	char *name;
+	return filestore_open_via(d, env, NULL, fs, cause);
+}
+
+int filestore_open_via(struct docker *d, const struct config_env *env,
+		       const char *via, struct filestore *fs, char **cause)
+{
+	char *name = via ? xstrdup(via) : NULL;
 	json_t *c = NULL;
 	int found = 0, rc;
 
 	memset(fs, 0, sizeof(*fs));
 	fs->d = d;
-	rc = pick_container(d, env, &name, cause);
+	rc = via ? 0 : pick_container(d, env, &name, cause);
 	if (rc < 0)
 		return rc;
 	rc = -1;

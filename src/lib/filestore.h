@@ -28,6 +28,12 @@ struct filestore {
  */
 int filestore_open(struct docker *d, const struct config_env *env,
 		   struct filestore *fs, char **cause);
+/*
+ * The same through container `via` (NULL: as filestore_open), e.g. one
+ * created, never started, to fill the volume before Odoo's first start.
+ */
+int filestore_open_via(struct docker *d, const struct config_env *env,
+		       const char *via, struct filestore *fs, char **cause);
 void filestore_close(struct filestore *fs);
 /*
  * libarchive's read callback over a docker_reader (arg): a tar streamed

@@ -32,10 +32,10 @@ int journal_begin(const char *state_dir, const struct journal *j,
 	return rc;
 }
 
-int journal_phase(const char *state_dir, const char *phase, const char *arg,
-		  char **cause)
+int journal_append(const char *state_dir, const char *name,
+		   const char *phase, const char *arg, char **cause)
 {
-	char *path = journal_path(state_dir);
+	char *path = xasprintf("%s/%s", state_dir, name);
 	char *line = xasprintf("phase %s%s%s\n", phase, arg ? " " : "",
 			       arg ? arg : "");
 	int rc = file_append_sync(path, line, cause);
@@ -43,6 +43,12 @@ int journal_phase(const char *state_dir, const char *phase, const char *arg,
 	free(line);
 	free(path);
 	return rc;
+}
+
+int journal_phase(const char *state_dir, const char *phase, const char *arg,
+		  char **cause)
+{
+	return journal_append(state_dir, "journal", phase, arg, cause);
 }
 
 static char *field(const char *s)
@@ -73,7 +79,7 @@ static int parse_begin(struct journal *j, const char *line)
 
 static void parse_phase(struct journal *j, char *line)
 {
-	char *name = line + 6, *arg = strchr(name, ' ');
+	char *name = line, *arg = strchr(name, ' ');
 
 	if (arg)
 		*arg++ = '\0';
@@ -103,17 +109,17 @@ static void parse_phase(struct journal *j, char *line)
 		j->committed = 1;
 }
 
-int journal_load(const char *state_dir, struct journal *j, int *exists,
-		 char **cause)
+int journal_read(const char *state_dir, const char *name,
+		 const struct journal_parser *p, void *ctx, int *exists,
+		 int *corrupted, char **cause)
 {
-	char *path = journal_path(state_dir);
+	char *path = xasprintf("%s/%s", state_dir, name);
 	char *data = file_read(path, 1 << 20, NULL, cause);
 	char *line, *save = NULL;
 	int first = 1;
 
-	memset(j, 0, sizeof(*j));
 	free(path);
-	*exists = 0;
+	*exists = *corrupted = 0;
 	if (!data) {
 		if (errno != ENOENT)
 			return -1;
@@ -124,21 +130,40 @@ int journal_load(const char *state_dir, struct journal *j, int *exists,
 	*exists = 1;
 	for (line = strtok_r(data, "\n", &save); line;
 	     line = strtok_r(NULL, "\n", &save)) {
-		if (first && parse_begin(j, line) < 0)
-			j->corrupted = 1;
+		if (first && p->begin(ctx, line) < 0)
+			*corrupted = 1;
 		else if (!first && str_starts_with(line, "phase "))
-			parse_phase(j, line);
+			p->phase(ctx, line + 6);
 		first = 0;
 	}
-	if (first)
-		j->corrupted = 1;
 	free(data);
+	*corrupted |= first;
 	return 0;
 }
 
-int journal_end(const char *state_dir, char **cause)
+static int on_begin(void *ctx, const char *line)
 {
-	char *path = journal_path(state_dir);
+	return parse_begin(ctx, line);
+}
+
+static void on_phase(void *ctx, char *line)
+{
+	parse_phase(ctx, line);
+}
+
+int journal_load(const char *state_dir, struct journal *j, int *exists,
+		 char **cause)
+{
+	static const struct journal_parser p = { on_begin, on_phase };
+
+	memset(j, 0, sizeof(*j));
+	return journal_read(state_dir, "journal", &p, j, exists, &j->corrupted,
+			    cause);
+}
+
+int journal_remove(const char *state_dir, const char *name, char **cause)
+{
+	char *path = xasprintf("%s/%s", state_dir, name);
 	int rc = 0;
 
 	if (unlink(path) < 0 && errno != ENOENT) {
@@ -150,6 +175,11 @@ int journal_end(const char *state_dir, char **cause)
 	}
 	free(path);
 	return rc;
+}
+
+int journal_end(const char *state_dir, char **cause)
+{
+	return journal_remove(state_dir, "journal", cause);
 }
 
 void journal_release(struct journal *j)

@@ -39,4 +39,24 @@ int journal_load(const char *state_dir, struct journal *j, int *exists,
 int journal_end(const char *state_dir, char **cause);
 void journal_release(struct journal *j);
 
+/* ---- the file format, shared with migrate's journal ---------------------- */
+
+struct journal_parser {
+	int (*begin)(void *ctx, const char *line);	/* -1: not a begin */
+	void (*phase)(void *ctx, char *line);	/* after "phase " */
+};
+
+/* Appends "phase PHASE[ ARG]" to state_dir/name and fsyncs it. */
+int journal_append(const char *state_dir, const char *name,
+		   const char *phase, const char *arg, char **cause);
+/*
+ * Feeds state_dir/name's lines to p; *exists = 0 without a file,
+ * *corrupted = 1 when it is empty or its first line is not a begin.
+ */
+int journal_read(const char *state_dir, const char *name,
+		 const struct journal_parser *p, void *ctx, int *exists,
+		 int *corrupted, char **cause);
+/* Removes it (gone already is fine) and fsyncs its directory. */
+int journal_remove(const char *state_dir, const char *name, char **cause);
+
 #endif

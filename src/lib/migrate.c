@@ -1,21 +1,25 @@
 /*
  * odooctl migrate: plan, then lint, build and push while the old service
- * still runs; stop it (the downtime starts), back it up, deploy the image,
- * restore the backup over the empty database the first start made,
- * health and smoke through the proxy, compare with the source, record
- * `migrated`, disable the unit. After the stop, any failure stops what
- * the stack started and starts the unit again.
+ * still runs; stop it (the downtime starts), back it up, restore the
+ * backup into the stack's database and volume before any Odoo of the stack
+ * starts, then deploy the image (its first start finds the data), health
+ * and smoke through the proxy, compare with the source, commit. From the
+ * stop on, each phase is journaled (migrate.journal) and any failure or
+ * signal stops what the stack started and starts the unit again.
  */
 #include "migrate.h"
 #include "addons.h"
 #include "backup.h"
+#include "compose.h"
 #include "docker.h"
 #include "filestore.h"
 #include "health.h"
 #include "lint.h"
 #include "log.h"
+#include "proxy.h"
 #include "proc.h"
 #include "release.h"
+#include "stack.h"
 #include "state.h"
 #include "systemd.h"
 #include "util.h"
@@ -41,8 +45,9 @@ struct job {
 	struct unit_state unit;
 	char *tag, *digest, *ref, *ctx;
 	struct backup_result backup;
+	char *container;	/* the release container that serves */
 	long long stopped_ms;	/* when the downtime started */
-	int deployed;
+	long started;
 };
 
 static int remove_dir(const char *dir, char **cause)
@@ -94,6 +99,20 @@ static int gather(struct job *j, char **cause)
 	return rc;
 }
 
+/*
+ * The database stays where it is: the environment's external database is
+ * the source's own (same server and name); only the filestore moves.
+ */
+static int in_place(const struct job *j)
+{
+	const struct config_env *env = j->o->env;
+	const struct config_env *src = &j->src.env;
+
+	return config_db_external(env) && !strcmp(env->db_name, src->db_name) &&
+	       !strcmp(env->db_host, src->db_host) &&
+	       env->db_port == src->db_port;
+}
+
 static void print_plan(struct job *j)
 {
 	const struct config_env *env = j->o->env;
@@ -118,10 +137,17 @@ static void print_plan(struct job *j)
 	printf("  2. stop '%s': the downtime starts\n", j->o->service);
 	printf("  3. back up database '%s' and its filestore into %s "
 	       "(Odoo's zip format)\n", s->oc.db_name, env->backup_dir);
-	printf("  4. deploy the image to %s; restore the backup into "
-	       "database '%s' (%s)\n", env->name, env->db_name,
-	       config_db_external(env) ? "the external database" :
-	       "the stack's postgres");
+	if (in_place(j))
+		printf("  4. restore the filestore into the stack's volume "
+		       "(database '%s' stays where it is, as the external "
+		       "database), then deploy the image to %s (its first "
+		       "start finds the data)\n", env->db_name, env->name);
+	else
+		printf("  4. restore the backup into database '%s' (%s) and "
+		       "the stack's volume, then deploy the image to %s (its "
+		       "first start finds the data)\n", env->db_name,
+		       config_db_external(env) ? "the external database" :
+		       "the stack's postgres", env->name);
 	printf("  5. health and smoke through %s; compare the row count of "
 	       "every table, the modules and versions, the filestore's files "
 	       "and bytes\n", env->proxy_url);
@@ -139,6 +165,54 @@ static void print_plan(struct job *j)
 		       "--yes %s\n", s->oc.path, j->o->service, env->name);
 	fflush(stdout);
 	free(names);
+}
+
+/* The plan as --json shows it. */
+static void plan_json(struct job *j, json_t *o)
+{
+	const struct config_env *env = j->o->env;
+	const struct msource *s = &j->src;
+	long long total = j->before.db_bytes + j->before.bytes;
+	char *names = addon_names(s->addons), *save = NULL, *n;
+	json_t *addons = json_array();
+
+	for (n = strtok_r(names, ", ", &save); n; n = strtok_r(NULL, ", ", &save))
+		json_array_append_new(addons, json_string(n));
+	json_object_set_new(o, "env", json_string(env->name));
+	json_object_set_new(o, "unit", json_pack("{s:s,s:b,s:b}", "name",
+		j->o->service, "active", j->unit.active, "enabled",
+		j->unit.enabled));
+	json_object_set_new(o, "source", json_pack(
+		"{s:s,s:s,s:s,s:I,s:s,s:I,s:I,s:s,s:I,s:I,s:s,s:o}", "conf",
+		s->oc.path, "database", s->oc.db_name, "db_host",
+		s->env.db_host, "db_port", (json_int_t)s->env.db_port,
+		"db_user", s->env.db_user, "db_bytes",
+		(json_int_t)j->before.db_bytes, "tables",
+		(json_int_t)json_object_size(j->before.rows), "filestore",
+		s->filestore, "files", (json_int_t)j->before.files, "bytes",
+		(json_int_t)j->before.bytes, "addons_path", s->addons,
+		"addons", addons));
+	json_object_set_new(o, "target", json_pack(
+		"{s:s,s:s,s:b,s:b,s:s}", "compose_project",
+		env->compose_project, "database", env->db_name,
+		"external_database", config_db_external(env),
+		"database_in_place", in_place(j), "proxy_url",
+		env->proxy_url));
+	json_object_set_new(o, "image_tag", json_string(j->tag));
+	json_object_set_new(o, "downtime_estimate_seconds", json_integer(
+		2 * total / PLAN_BYTES_PER_S + PLAN_START_S));
+	json_object_set_new(o, "revert", json_sprintf(
+		"odooctl migrate --revert --service %s %s", j->o->service,
+		env->name));
+	free(names);
+}
+
+static void plan(struct job *j)
+{
+	if (j->o->report)
+		plan_json(j, j->o->report);
+	else
+		print_plan(j);
 }
 
 static int lint(struct job *j, char **cause)
@@ -248,7 +322,7 @@ static int backup_source(struct job *j, char **cause)
 {
 	struct backup_opts bo = { .env = &j->src.env,
 				  .db_name = j->src.oc.db_name,
-				  .trigger = TRIGGER_MANUAL };
+				  .trigger = TRIGGER_MIGRATE };
 
 	int lock, rc = -1;
 
@@ -261,29 +335,93 @@ static int backup_source(struct job *j, char **cause)
 	return rc;
 }
 
-static int deploy_restore(struct job *j, char **cause)
+/*
+ * A container of the release that never runs Odoo (its entrypoint is
+ * `true`), created by compose like the release ones, so it mounts the
+ * same odoo-data volume: the restore fills the filestore through it.
+ */
+static char *seed_container(struct job *j, char **cause)
+{
+	const struct config_env *env = j->o->env;
+	char *name = xasprintf("%s-migrate-seed", env->compose_project);
+	const char *args[] = { "run", "-d", "--no-deps", "--name", name,
+			       "-l", "odooctl.helper=migrate-seed",
+			       "--entrypoint", "true", env->odoo_service,
+			       NULL };
+	char *why = NULL;
+
+	docker_container_remove(j->d, name, &why);	/* a killed run's */
+	free(why);
+	if (compose_exec(env, j->ref, args, NULL, cause) == 0)
+		return name;
+	free(name);
+	return NULL;
+}
+
+/* The stack's postgres and proxy (maintenance), no Odoo yet. */
+static int stack_infra(struct job *j, char **cause)
+{
+	const struct config_env *env = j->o->env;
+	char *proxy = NULL;
+	int rc = proxy_container(j->d, env, &proxy, cause);
+
+	if (rc == 0 && !proxy)
+		rc = proxy_write(env, NULL, 1, cause);
+	if (rc == 0)
+		rc = stack_ensure_infra(j->d, env, j->ref, cause);
+	free(proxy);
+	return rc;
+}
+
+/*
+ * The backup into the stack's database and filestore before any Odoo of
+ * the stack starts: its first start finds them, never an empty database.
+ */
+static int restore(struct job *j, char **cause)
 {
 	const struct config_env *env = j->o->env;
 	struct restore_opts ro = { .env = env, .zip = j->backup.zip,
-				   .force = 1, .no_backup_first = 1 };
+				   .force = 1, .no_backup_first = 1,
+				   .files_only = in_place(j) };
+	char *seed, *why = NULL;
+	int rc = -1, locks[2] = { -1, -1 };
+
+	log_phase("restore the backup into %s's %s, before Odoo's first "
+		  "start", env->name, ro.files_only ? "volume (the database "
+		  "stays where it is)" : "database and volume");
+	if (stack_infra(j, cause) < 0 || !(seed = seed_container(j, cause)))
+		return -1;
+	ro.via = seed;
+	/* as `odooctl restore` does: no deploy, backup or verify meanwhile */
+	locks[0] = state_lock(env->state_dir, cause);
+	locks[1] = locks[0] < 0 ? -1 : backup_lock(env, cause);
+	if (locks[1] >= 0)
+		rc = backup_restore(j->d, &ro, cause) == 0 ? 0 : -1;
+	backup_unlock(locks[1]);
+	state_unlock(locks[0]);
+	docker_set_cancel(j->d, NULL);
+	if (docker_container_remove(j->d, seed, &why) < 0) {
+		log_warn("%s", why);
+		free(why);
+	}
+	docker_set_cancel(j->d, &deploy_interrupted);
+	free(seed);
+	return rc;
+}
+
+/* The release's first start, on the restored data; not committed yet. */
+static int deploy(struct job *j, char **cause)
+{
+	const struct config_env *env = j->o->env;
 	struct release rel;
-	int rc, locks[2];
+	int rc;
 
 	if (release_parse(&rel, j->digest, env->image_repository, cause) < 0)
 		return -1;
 	log_phase("deploy %s to %s", rel.ref, env->name);
-	rc = deploy_run(env, &rel, j->o->operator, DEPLOY_RELEASE, cause) ==
-		EXIT_OK ? 0 : -1;
+	rc = deploy_run_held(env, &rel, j->o->operator, &j->container,
+			     cause) == EXIT_OK ? 0 : -1;
 	release_release(&rel);
-	if (rc < 0)
-		return -1;
-	j->deployed = 1;
-	/* as `odooctl restore` does: no deploy, backup or verify meanwhile */
-	locks[0] = state_lock(env->state_dir, cause);
-	locks[1] = locks[0] < 0 ? -1 : backup_lock(env, cause);
-	rc = locks[1] < 0 ? -1 : backup_restore(j->d, &ro, cause) == 0 ? 0 : -1;
-	backup_unlock(locks[1]);
-	state_unlock(locks[0]);
 	return rc;
 }
 
@@ -344,17 +482,6 @@ static int compare(struct job *j, char **cause)
 	return rc < 0 ? -1 : 0;
 }
 
-static void record(struct job *j, const char *status)
-{
-	char *why = NULL;
-
-	if (history_append(j->o->env->state_dir, j->digest ? j->digest : "-",
-			   j->o->env->name, status, j->o->operator, &why) < 0) {
-		log_warn("%s", why);
-		free(why);
-	}
-}
-
 /* Stops what the stack serves, so only the old service answers again. */
 static void stop_stack_release(struct docker *d, const struct config_env *env)
 {
@@ -374,59 +501,97 @@ static void stop_stack_release(struct docker *d, const struct config_env *env)
 	free(why);
 }
 
-static void undo(struct job *j)
+static struct mend mend_of(const struct job *j)
 {
-	char *why = NULL;
+	struct mend m = { .d = j->d, .env = j->o->env, .digest = j->digest,
+			  .container = j->container, .service = j->o->service,
+			  .operator = j->o->operator, .active = j->unit.active,
+			  .enabled = j->unit.enabled };
 
-	if (j->deployed)
-		stop_stack_release(j->d, j->o->env);
-	record(j, "migrate_failed");
-	if (!j->unit.active)
-		return;
-	if (systemd_do("start", j->o->service, &why) < 0) {
-		log_error("could not start '%s' again: %s", j->o->service, why);
-		free(why);
-		return;
-	}
-	log_info("'%s' is running again, as before the migration",
-		 j->o->service);
+	return m;
 }
 
-static int finish(struct job *j, char **cause)
+static int phase(const struct job *j, const char *name, const char *arg,
+		 char **cause)
 {
-	char *why = NULL;
-
-	if (state_write_last_good(j->o->env->state_dir, j->digest, cause) < 0)
+	if (deploy_interrupted) {
+		*cause = xstrdup("interrupted by a signal");
 		return -1;
-	record(j, "migrated");
-	if (j->unit.enabled && systemd_do("disable", j->o->service, &why) < 0) {
-		log_warn("%s", why);
-		free(why);
 	}
-	log_info("migrated: %s serves %s after %.0f s of downtime; '%s' is "
-		 "stopped and disabled (odooctl migrate --revert --service %s "
-		 "%s goes back)", j->o->env->name, j->digest,
-		 (clock_ms() - j->stopped_ms) / 1e3, j->o->service,
-		 j->o->service, j->o->env->name);
-	return 0;
+	return mjournal_phase(j->o->env->state_dir, name, arg, cause);
 }
 
-/* After the stop: every failure undoes. */
-static int move(struct job *j, char **cause)
+/* What the comparison holds the stack to: the source as the stop left it. */
+static int stop_unit(struct job *j, char **cause)
 {
+	j->stopped_ms = clock_ms();
 	if (j->unit.active) {
 		log_phase("stop '%s' (the downtime starts)", j->o->service);
 		if (systemd_do("stop", j->o->service, cause) < 0)
 			return -1;
 	}
-	j->stopped_ms = clock_ms();
-	if (backup_source(j, cause) < 0 || deploy_restore(j, cause) < 0 ||
+	mfacts_release(&j->before);
+	return gather(j, cause);
+}
+
+/* The steps after the stop, each journaled before it acts. */
+static int steps(struct job *j, char **cause)
+{
+	if (phase(j, "stop", NULL, cause) < 0 || stop_unit(j, cause) < 0 ||
+	    phase(j, "backup", NULL, cause) < 0 ||
+	    backup_source(j, cause) < 0 ||
+	    phase(j, "backup", j->backup.zip, cause) < 0 ||
+	    phase(j, "restore", NULL, cause) < 0 || restore(j, cause) < 0 ||
+	    phase(j, "deploy", NULL, cause) < 0 || deploy(j, cause) < 0 ||
+	    phase(j, "serving", j->container, cause) < 0 ||
 	    serve_check(j, cause) < 0 || compare(j, cause) < 0 ||
-	    finish(j, cause) < 0) {
-		undo(j);
+	    phase(j, "check", NULL, cause) < 0)
+		return -1;
+	return 0;
+}
+
+static int move(struct job *j, char **cause)
+{
+	struct mjournal mj = { .digest = j->digest,
+			       .service = (char *)j->o->service,
+			       .active = j->unit.active,
+			       .enabled = j->unit.enabled,
+			       .operator = (char *)j->o->operator };
+	struct mend m;
+	char *why = NULL;
+
+	if (deploy_interrupted) {
+		*cause = xstrdup("interrupted by a signal before the stop");
 		return -1;
 	}
-	return 0;
+	j->started = mj.started = (long)time(NULL);
+	if (mjournal_begin(j->o->env->state_dir, &mj, cause) < 0)
+		return -1;
+	if (steps(j, cause) == 0) {
+		m = mend_of(j);
+		if (mend_commit(&m, j->started, cause) < 0)
+			return -1;
+		log_info("migrated: %s serves %s after %.0f s of downtime; "
+			 "'%s' is stopped%s (odooctl migrate --revert "
+			 "--service %s %s goes back)", j->o->env->name,
+			 j->digest, (clock_ms() - j->stopped_ms) / 1e3,
+			 j->o->service, j->unit.enabled ? " and disabled" :
+			 "", j->o->service, j->o->env->name);
+		return 0;
+	}
+	log_progress_done();
+	log_error("migration failed: %s; undoing it", *cause);
+	m = mend_of(j);
+	if (mend_undo(&m, &why) < 0) {
+		char *c = xasprintf("%s; undoing it failed too: %s (run "
+				    "'odooctl recover %s')", *cause, why,
+				    j->o->env->name);
+
+		free(*cause);
+		free(why);
+		*cause = c;
+	}
+	return -1;
 }
 
 static char *migrate_tag(const struct config_env *env)
@@ -455,16 +620,79 @@ static void job_release(struct job *j)
 	free(j->tag);
 	free(j->digest);
 	free(j->ref);
+	free(j->container);
 	docker_free(j->d);
+}
+
+/*
+ * A migration a kill left unfinished is finished first (as `odooctl
+ * recover` would): 1 when it had committed, so there is nothing left to do.
+ */
+static int finish_killed(const struct config_env *env, const char *op,
+			 char **cause)
+{
+	struct mjournal mj;
+	int exists = 0, nothing = 0, committed = 0;
+	enum odooctl_exit rc;
+
+	if (mjournal_load(env->state_dir, &mj, &exists, cause) < 0)
+		return -1;
+	mjournal_release(&mj);
+	if (!exists)
+		return 0;
+	log_warn("an earlier migration of %s was interrupted: finishing it "
+		 "first", env->name);
+	rc = deploy_recover(env, op, &nothing, cause);
+	if (rc == EXIT_OK)
+		rc = migrate_recover(env, &nothing, &committed, cause);
+	if (rc != EXIT_OK)
+		return -1;
+	return committed;
+}
+
+static void report_result(const struct job *j, const char *status)
+{
+	json_t *r;
+
+	if (!j->o->report)
+		return;
+	r = json_pack("{s:s}", "status", status);
+	if (j->digest)
+		json_object_set_new(r, "digest", json_string(j->digest));
+	if (j->container)
+		json_object_set_new(r, "container", json_string(j->container));
+	if (j->backup.zip)
+		json_object_set_new(r, "backup", json_string(j->backup.zip));
+	if (j->stopped_ms)
+		json_object_set_new(r, "downtime_seconds", json_real(
+			(double)(clock_ms() - j->stopped_ms) / 1e3));
+	json_object_set_new(j->o->report, "result", r);
+}
+
+static enum odooctl_exit migrate(struct job *j, char **cause)
+{
+	int r = lint(j, cause);
+
+	if (r < 0)
+		return r == -2 ? EXIT_REFUSED : EXIT_FAILED;
+	if (build_push(j, cause) < 0)
+		return EXIT_FAILED;
+	r = move(j, cause);
+	report_result(j, r == 0 ? "migrated" : j->stopped_ms ?
+		      "migrate_failed" : "failed");
+	return r == 0 ? EXIT_OK : EXIT_FAILED;
 }
 
 enum odooctl_exit migrate_run(const struct migrate_opts *o, char **cause)
 {
 	struct job j = { .o = o };
 	enum odooctl_exit rc = EXIT_REFUSED;
-	int r;
+	int lock = -1, r;
 
+	if (o->yes && (r = finish_killed(o->env, o->operator, cause)) != 0)
+		return r < 0 ? EXIT_FAILED : EXIT_OK;
 	j.d = docker_new(o->env->docker_socket);
+	docker_set_cancel(j.d, &deploy_interrupted);
 	j.tag = migrate_tag(o->env);
 	if (msource_open(&j.src, o->env, o->odoo_conf, cause) < 0) {
 		rc = EXIT_USAGE;
@@ -473,17 +701,16 @@ enum odooctl_exit migrate_run(const struct migrate_opts *o, char **cause)
 	if (gather(&j, cause) < 0 ||
 	    systemd_state(o->service, &j.unit, cause) < 0)
 		goto out;
-	print_plan(&j);
+	plan(&j);
 	rc = EXIT_OK;
 	if (!o->yes)
 		goto out;
-	/* no lock of ours: deploy, backup and restore take theirs */
-	r = lint(&j, cause);
-	rc = r == -2 ? EXIT_REFUSED : EXIT_FAILED;
-	if (r < 0 || build_push(&j, cause) < 0 || move(&j, cause) < 0)
-		goto out;
-	rc = EXIT_OK;
+	/* one migration at a time; deploy, backup and restore lock theirs */
+	lock = state_lock_named(o->env->state_dir, "migrate.lock", cause);
+	rc = lock < 0 ? EXIT_REFUSED : migrate(&j, cause);
 out:
+	if (lock >= 0)
+		state_unlock(lock);
 	job_release(&j);
 	return rc;
 }

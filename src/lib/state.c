@@ -235,7 +235,12 @@ json_t *state_read_last_deploy(const char *state_dir)
 
 int state_lock(const char *state_dir, char **cause)
 {
-	char *path = state_path(state_dir, "deploy.lock");
+	return state_lock_named(state_dir, "deploy.lock", cause);
+}
+
+int state_lock_named(const char *state_dir, const char *name, char **cause)
+{
+	char *path = state_path(state_dir, name);
 	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
 	char pid[32] = "";
 

@@ -77,6 +77,8 @@ json_t *state_read_last_deploy(const char *state_dir);
  * -2 when another process holds it (*cause says which pid).
  */
 int state_lock(const char *state_dir, char **cause);
+/* The same with another lock file of state_dir (migrate.lock). */
+int state_lock_named(const char *state_dir, const char *name, char **cause);
 void state_unlock(int fd);
 
 #endif

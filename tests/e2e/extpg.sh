@@ -4,7 +4,9 @@
 # 127.0.0.1 port, scram passwords over TCP, the socket trusted for the
 # test's own setup as the superuser.
 #   extpg_start              sets EXTPG_DIR, EXTPG_PORT (stop it with
-#                            extpg_stop, e.g. from the EXIT trap)
+#                            extpg_stop, e.g. from the EXIT trap); listens
+#                            on $EXTPG_LISTEN (default 127.0.0.1; '*' lets
+#                            containers in too, scram from any address)
 #   extpg_owner ROLE PW DB   ROLE: LOGIN CREATEDB, not a superuser (like
 #                            RDS's master user); DB owned by it
 #   extpg_sql DB SQL [ROLE]  psql -At over the socket (default: postgres)
@@ -14,6 +16,7 @@
 EXTPG_BIN=/usr/lib/postgresql/15/bin
 
 extpg_start() {
+	local addr=${EXTPG_LISTEN:-127.0.0.1}
 	EXTPG_DIR=$(mktemp -d /tmp/odooctl-extpg.XXXXXX)
 	EXTPG_PORT=$(free_port)
 	chown postgres: "$EXTPG_DIR"
@@ -23,10 +26,12 @@ extpg_start() {
 		diag "$(cat "$EXTPG_DIR/initdb.log")"
 		return 1
 	}
+	[[ $addr == 127.0.0.1 ]] ||
+		echo "host all all 0.0.0.0/0 scram-sha-256" >>"$EXTPG_DIR/data/pg_hba.conf"
 	# -o on one line: pg_ctl pastes it into a shell command
 	runuser -u postgres -- "$EXTPG_BIN/pg_ctl" -D "$EXTPG_DIR/data" -w \
 		-l "$EXTPG_DIR/server.log" start >/dev/null \
-		-o "-p $EXTPG_PORT -k $EXTPG_DIR -c listen_addresses=127.0.0.1" || {
+		-o "-p $EXTPG_PORT -k $EXTPG_DIR -c listen_addresses='$addr'" || {
 		diag "$(cat "$EXTPG_DIR/server.log")"
 		return 1
 	}

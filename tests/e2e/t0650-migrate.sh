@@ -3,112 +3,23 @@
 # built for the host and run as a plain process by a fake `systemctl` (the
 # unit odoo19), its odoo.conf, extra-addons, a PostgreSQL 15 database of
 # its own (a plain process, a non-superuser owner) and a filestore under
-# data_dir. The plan changes nothing; a failure after the stop (the smoke
-# test fails) starts the service again with its data unchanged; the
-# migration moves it into the stack (the comparison passes, `migrated`
-# in history, last_good, the unit stopped and disabled); --revert brings
-# the service back.
+# data_dir. The plan changes nothing (--json too); a failure after the
+# stop (the smoke test fails) starts the service again with its data
+# unchanged and leaves no last_good or current; so does a SIGTERM after the
+# stop; a SIGKILL after the stop leaves the service down until `odooctl
+# recover`, which brings it back; a SIGKILL once the stack serves is
+# finished by the next `migrate --yes`, which then migrates: the backup is
+# restored before the release's first start, the comparison passes,
+# `migrated` in history, last_good, the unit stopped and disabled, the
+# backup recorded with trigger migrate; --revert brings the service back.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/extpg.sh"
+. "$(dirname "$0")/migrate.sh"
 
-stack_up e2e
-cleanup() {	# under set -e: nothing here may fail
-	local rc=$?
-	[[ -z ${SYSTEMCTL:-} ]] || "$SYSTEMCTL" stop odoo19 || true
-	extpg_stop || true
-	stack_down_all || true
-	exit "$rc"
-}
-trap cleanup EXIT
-extpg_start || bail "cannot start the source's PostgreSQL"
-build_release base >/dev/null	# build_context: the Dockerfile and its files
+migrate_stack
 
 # ---- the systemd install --------------------------------------------------
-inst=$STACK_DIR/opt/odoo19
-sd=$STACK_DIR/systemd
-mkdir -p "$inst/extra-addons" "$inst/data/filestore/legacy/3a" \
-	"$inst/data/filestore/legacy/c4" "$sd" "$STACK_DIR/bin"
-cp -pR "$SERVICE_DIR/addons/." "$inst/extra-addons/"
-# shellcheck disable=SC2046 # pkg-config output is a list of words
-cc -std=c17 -O2 -o "$inst/odoo-bin" "$E2E_ROOT/tests/fixtures/standin/odoo-standin.c" \
-	$(pkg-config --cflags --libs libpq libmicrohttpd) -lpthread ||
-	bail "cannot build the stand-in for the host"
-pw="legacy:$(head -c 9 /dev/urandom | od -An -tx1 | tr -d ' \n')"
-extpg_owner legacy_owner "$pw" legacy || bail "cannot create the source role"
-src_port=$(free_port)
-cat >"$inst/odoo.conf" <<EOF
-[options]
-; as the seed's server has it
-db_host = 127.0.0.1
-db_port = $EXTPG_PORT
-db_user = legacy_owner
-db_password = $pw
-db_name = legacy
-data_dir = $inst/data
-addons_path = $inst/extra-addons
-http_port = $src_port
-gevent_port = $(free_port)
-list_db = False
-EOF
-chmod 0600 "$inst/odoo.conf"
-
-# systemctl for one unit, odoo19: the stand-in as the service's process.
-SYSTEMCTL=$STACK_DIR/bin/systemctl
-cat >"$SYSTEMCTL" <<EOF
-#!/bin/bash
-sd=$sd
-[[ \$2 == odoo19 ]] || { echo "Unit \$2.service could not be found." >&2; exit 4; }
-running() { [[ -f \$sd/pid ]] && kill -0 "\$(cat "\$sd/pid")" 2>/dev/null; }
-case \$1 in
-is-active) if running; then echo active; else echo inactive; exit 3; fi ;;
-is-enabled) if [[ -f \$sd/enabled ]]; then echo enabled; else echo disabled; exit 1; fi ;;
-enable) touch "\$sd/enabled" ;;
-disable) rm -f "\$sd/enabled" ;;
-start)
-	running && exit 0
-	PGHOST=127.0.0.1 PGPORT=$EXTPG_PORT PGUSER=legacy_owner \\
-	PGPASSWORD='$pw' setsid "$inst/odoo-bin" -c "$inst/odoo.conf" \\
-		</dev/null >>"\$sd/odoo.log" 2>&1 &
-	echo \$! >"\$sd/pid"
-	for _ in \$(seq 100); do
-		curl -sf -o /dev/null "http://127.0.0.1:$src_port/web/health" && exit 0
-		sleep 0.1
-	done
-	echo "odoo19 did not start" >&2; exit 1 ;;
-stop)
-	running || exit 0
-	kill "\$(cat "\$sd/pid")"
-	while running; do sleep 0.1; done
-	rm -f "\$sd/pid" ;;
-*) echo "fake systemctl: \$1?" >&2; exit 2 ;;
-esac
-EOF
-chmod 0755 "$SYSTEMCTL"
-export PATH=$STACK_DIR/bin:$PATH
-systemctl enable odoo19
-systemctl start odoo19 || bail "the systemd install does not start: $(cat "$sd/odoo.log")"
-
-extpg_sql legacy "
-	ALTER TABLE ir_module_module ADD latest_version varchar;
-	UPDATE ir_module_module SET latest_version = '19.0.1.3' WHERE name = 'base';
-	INSERT INTO ir_module_module VALUES
-		('ocr_billing_webhook', 'installed', '19.0.1.0.0'),
-		('sale', 'uninstalled', NULL);
-	CREATE TABLE res_partner (id serial PRIMARY KEY, name varchar, vat varchar);
-	INSERT INTO res_partner (name, vat) SELECT 'vendor ' || g, 'JP' || g
-		FROM generate_series(1, 2500) g;
-	CREATE TABLE ir_attachment (id serial PRIMARY KEY, name varchar,
-		store_fname varchar, file_size int);
-	INSERT INTO ir_attachment (name, store_fname, file_size) VALUES
-		('ocr.pdf', '3a/3a5f0e11', 12), ('scan.tiff', 'c4/c4d2b7aa', 40000);" \
-	legacy_owner || bail "cannot seed the source database"
-printf 'ocr result\n.\n' >"$inst/data/filestore/legacy/3a/3a5f0e11"
-head -c 40000 /dev/urandom >"$inst/data/filestore/legacy/c4/c4d2b7aa"
-src_sum() {
-	{ extpg_dump legacy; cd "$inst/data/filestore/legacy" &&
-		find . -type f | sort | xargs md5sum; } | sha256sum
-}
-before=$(src_sum)
+migrate_install
 
 # ---- the plan -------------------------------------------------------------
 out=$("$ODOOCTL" migrate --from-conf "$inst/odoo.conf" e2e 2>&1) && rc=0 || rc=$?
@@ -124,6 +35,40 @@ is "$(systemctl is-active odoo19)" active "the plan leaves the service running"
 is "$("$DOCKER" images -q "$STACK_REPO" | wc -l)" 0 "and builds nothing"
 unlike "$out" "$pw" "the source's password is not in the output"
 
+out=$("$ODOOCTL" migrate --json --from-conf "$inst/odoo.conf" e2e 2>/dev/null) &&
+	rc=0 || rc=$?
+is "$rc" 0 "the plan with --json exits 0"
+is "$(jq -r '[.source.database, .source.db_port, .source.tables, .source.files,
+	.source.bytes, (.source.addons | index("ocr_billing_webhook") != null)] |
+	map(tostring) | join(" ")' <<<"$out")" "legacy $EXTPG_PORT 3 2 40013 true" \
+	"--json: the source, measured, and its addons"
+is "$(jq -r '[.unit.name, .unit.active, .unit.enabled, .target.database,
+	.target.external_database] | map(tostring) | join(" ")' <<<"$out")" \
+	"odoo19 true true central false" "--json: the unit as it is and the target"
+is "$(jq -r '.downtime_estimate_seconds > 0, .exit, has("result")' <<<"$out" |
+	tr '\n' ' ')" "true 0 false " "--json: the downtime estimate, no result: nothing done"
+unlike "$out" "$pw" "the source's password is not in the JSON"
+
+# The release containers of the stack that run.
+running_releases() {
+	"$DOCKER" ps -q --filter "label=com.docker.compose.project=$STACK_PROJECT" \
+		--filter label=odooctl.env=e2e | wc -l
+}
+# the service back as it was: runs, enabled, serves, data unchanged
+service_back() {
+	is "$(systemctl is-active odoo19)" active "$1: the service runs again"
+	is "$(systemctl is-enabled odoo19)" enabled "$1: still enabled"
+	is "$(http_code "http://127.0.0.1:$src_port/web/login")" 200 "$1: and serves"
+	is "$(src_sum)" "$before" "$1: its database and filestore are unchanged"
+	like "$(tail -n 1 "$STACK_DIR/state/history.log")" \
+		"\| sha256:[0-9a-f]{64} \| e2e \| migrate_failed \| " \
+		"$1: history records migrate_failed"
+	ok "$1: no last_good" test ! -e "$STACK_DIR/state/last_good_sha"
+	ok "$1: no current" test ! -e "$STACK_DIR/state/current"
+	ok "$1: no migration journal left" test ! -e "$STACK_DIR/state/migrate.journal"
+	is "$(running_releases)" 0 "$1: no Odoo of the stack runs"
+}
+
 # ---- a failure after the stop ---------------------------------------------
 cp "$STACK_DIR/odooctl.conf" "$STACK_DIR/failing.conf"
 echo "smoke = GET /odooctl-e2e-missing 200" >>"$STACK_DIR/failing.conf"
@@ -132,24 +77,68 @@ out=$(ODOOCTL_CONFIG=$STACK_DIR/failing.conf "$ODOOCTL" migrate \
 is "$rc" 1 "a failure after the stop: exit 1"
 like "$out" "stop 'odoo19' \(the downtime starts\)" "it had stopped the service"
 like "$out" "'odoo19' is running again, as before the migration" "and says it restarted it"
-is "$(systemctl is-active odoo19)" active "the service runs again"
-is "$(systemctl is-enabled odoo19)" enabled "still enabled"
-is "$(http_code "http://127.0.0.1:$src_port/web/login")" 200 "and serves"
-is "$(src_sum)" "$before" "its database and filestore are unchanged"
-like "$(tail -n 1 "$STACK_DIR/state/history.log")" \
-	"\| sha256:[0-9a-f]{64} \| e2e \| migrate_failed \| " \
-	"history records migrate_failed"
+service_back "smoke failed"
+restored=$(grep -n "restored: database 'central'" <<<"$out" | cut -d: -f1)
+started=$(grep -n "start sha256:[0-9a-f]\{64\}" <<<"$out" | cut -d: -f1)
+ok "the backup was restored (line ${restored:-none}) before the release's first start (line ${started:-none})" \
+	test "${restored:-0}" -gt 0 -a "${started:-0}" -gt "${restored:-0}"
+
+# ---- SIGTERM after the stop: undone before it exits ------------------------
+migrate_bg restore "$STACK_DIR/term.out"
+kill -TERM "$pid"
+wait "$pid" && rc=0 || rc=$?
+is "$rc" 1 "SIGTERM after the stop: exit 1"
+like "$(cat "$STACK_DIR/term.out")" "interrupted by a signal" "it says why"
+service_back "SIGTERM"
+
+# ---- SIGKILL after the stop: recover brings the service back ---------------
+migrate_bg restore "$STACK_DIR/kill.out"
+kill -KILL "$pid"
+{ wait "$pid"; } 2>/dev/null || true
+is "$(systemctl is-active odoo19 || true)" inactive \
+	"killed after the stop: the service is down"
+ok "the migration's journal is left" test -s "$STACK_DIR/state/migrate.journal"
+out=$("$ODOOCTL" deploy "sha256:$(printf 'a%.0s' {1..64})" e2e 2>&1) && rc=0 || rc=$?
+is "$rc" 3 "a deploy meanwhile is refused" || diag "$out"
+out=$("$ODOOCTL" recover e2e 2>&1) && rc=0 || rc=$?
+is "$rc" 0 "recover exits 0" || diag "$out"
+like "$out" "recover: an unfinished migration of 'odoo19' to e2e \(phase restore\): undoing it" \
+	"it names the killed migration and its phase"
+service_back "SIGKILL, then recover"
+out=$("$ODOOCTL" recover e2e 2>&1) && rc=0 || rc=$?
+like "$out" "nothing to recover" "a second recover has nothing to do"
+
+# ---- SIGKILL once the stack serves; the next migrate finishes it -----------
+migrate_bg serving "$STACK_DIR/kill2.out"
+kill -KILL "$pid"
+{ wait "$pid"; } 2>/dev/null || true
+is "$(systemctl is-active odoo19 || true)" inactive \
+	"killed once the stack serves: the service is down"
+ok "and nothing is last_good yet" test ! -e "$STACK_DIR/state/last_good_sha"
 
 # ---- the migration --------------------------------------------------------
-out=$("$ODOOCTL" migrate --from-conf "$inst/odoo.conf" --yes e2e 2>&1) &&
-	rc=0 || rc=$?
+json=$("$ODOOCTL" migrate --json --from-conf "$inst/odoo.conf" --yes e2e \
+	2>"$STACK_DIR/migrate.err") && rc=0 || rc=$?
+out=$(cat "$STACK_DIR/migrate.err")
 is "$rc" 0 "migrate --yes exits 0" || diag "$out"
+like "$out" "an earlier migration of e2e was interrupted: finishing it first" \
+	"it first finishes the killed migration"
+like "$out" "recover: an unfinished migration of 'odoo19' to e2e \(phase serving\)" \
+	"which had not committed: undone"
 like "$out" "identical: rows of 3 tables, 2 modules, 2 files \(40013 bytes\)" \
 	"the comparison passed: rows, modules, filestore"
 digest=$(tail -n 1 "$STACK_DIR/state/history.log" | awk -F' [|] ' '{ print $2 }')
 like "$(tail -n 1 "$STACK_DIR/state/history.log")" \
 	"\| sha256:[0-9a-f]{64} \| e2e \| migrated \| " "history records migrated"
 is "$(cat "$STACK_DIR/state/last_good_sha")" "$digest" "it is the last good release"
+is "$(jq -r '.result.status, .result.digest, .exit' <<<"$json" | tr '\n' ' ')" \
+	"migrated $digest 0 " "--json: the result names the release"
+is "$(jq -r .result.container <<<"$json")" "$(awk '{ print $2 }' "$STACK_DIR/state/current")" \
+	"--json: and its container, which current names"
+ok "--json: the downtime and the backup" \
+	test "$(jq -r '.result.downtime_seconds > 0 and (.result.backup | test("\\.zip$"))' <<<"$json")" = true
+ok "no migration journal left" test ! -e "$STACK_DIR/state/migrate.journal"
+is "$(running_releases)" 1 "one Odoo of the stack runs"
 is "$(systemctl is-active odoo19 || true)" inactive "the service is stopped"
 is "$(systemctl is-enabled odoo19 || true)" disabled "and disabled"
 ok "the unit itself is still there" test -x "$inst/odoo-bin"
@@ -163,9 +152,11 @@ is "$("$DOCKER" exec "$odoo" md5sum /var/lib/odoo/filestore/central/c4/c4d2b7aa 
 	"the filestore's files are in the stack's volume"
 is "$(http_code "http://127.0.0.1:$PROXY_PORT/web/login")" 200 \
 	"the stack serves through the proxy"
-unlike "$out" "$pw" "the source's password is not in the output"
+unlike "$out$json" "$pw" "the source's password is not in the output"
 ok "the backup of the source is listed" \
 	test "$("$ODOOCTL" backups e2e --json | jq length)" -ge 1
+is "$("$ODOOCTL" backups e2e --json | jq -r '[.[].trigger] | unique | join(",")')" \
+	migrate "the backups migrate took are recorded with trigger migrate"
 is "$(src_sum)" "$before" "the source is left as it was"
 
 # ---- and back -------------------------------------------------------------

@@ -228,6 +228,8 @@ static void test_triggers(void **state)
 			 TRIGGER_PRE_DEPLOY);
 	assert_int_equal(backup_trigger_parse("pre-restore"),
 			 TRIGGER_PRE_RESTORE);
+	assert_int_equal(backup_trigger_parse("migrate"), TRIGGER_MIGRATE);
+	assert_string_equal(backup_trigger_name(TRIGGER_MIGRATE), "migrate");
 	assert_int_equal(backup_trigger_parse("nightly"), -1);
 	assert_string_equal(backup_trigger_name(TRIGGER_SCHEDULED),
 			    "scheduled");

@@ -162,12 +162,65 @@ static void test_dir_facts(void **state)
 	rm_rf(d);
 }
 
+static void test_journal(void **state)
+{
+	char *d = tmpdir(), *why = NULL, *path = xasprintf("%s/migrate.journal", d);
+	struct mjournal w = { .digest = (char *)"sha256:abababababababababababababababababababababababababababababababab",
+			      .service = (char *)"odoo19", .active = 1,
+			      .enabled = 1, .started = 1764200000,
+			      .operator = (char *)"alice smith" };
+	struct mjournal r;
+	int exists = -1;
+
+	(void)state;
+	assert_int_equal(mjournal_load(d, &r, &exists, &why), 0);
+	assert_int_equal(exists, 0);
+	mjournal_release(&r);
+	assert_int_equal(mjournal_begin(d, &w, &why), 0);
+	assert_int_equal(mjournal_phase(d, "stop", NULL, &why), 0);
+	assert_int_equal(mjournal_phase(d, "backup", "/b/e2e-1.zip", &why), 0);
+	assert_int_equal(mjournal_phase(d, "serving", "p-odoo19-1", &why), 0);
+	assert_int_equal(mjournal_load(d, &r, &exists, &why), 0);
+	assert_int_equal(exists, 1);
+	assert_false(r.corrupted);
+	assert_string_equal(r.digest, w.digest);
+	assert_string_equal(r.service, "odoo19");
+	assert_true(r.active && r.enabled);
+	assert_int_equal(r.started, 1764200000);
+	assert_string_equal(r.operator, "alice smith");
+	assert_string_equal(r.backup, "/b/e2e-1.zip");
+	assert_string_equal(r.container, "p-odoo19-1");
+	assert_string_equal(r.last_phase, "serving");
+	assert_false(r.committed);
+	mjournal_release(&r);
+	assert_int_equal(mjournal_phase(d, "commit", "p-odoo19-1", &why), 0);
+	assert_int_equal(mjournal_load(d, &r, &exists, &why), 0);
+	assert_true(r.committed);
+	mjournal_release(&r);
+
+	put(d, "migrate.journal", "begin migrate sha256:nothex odoo19 1 1 0 x\n");
+	assert_int_equal(mjournal_load(d, &r, &exists, &why), 0);
+	assert_true(exists && r.corrupted);
+	mjournal_release(&r);
+	w.service = (char *)"odoo 19";
+	assert_int_equal(mjournal_begin(d, &w, &why), -1);
+	assert_non_null(strstr(why, "'odoo 19'"));
+	free(why);
+	why = NULL;
+	assert_int_equal(mjournal_end(d, &why), 0);
+	assert_int_equal(access(path, F_OK), -1);
+	assert_int_equal(mjournal_end(d, &why), 0);
+	free(path);
+	rm_rf(d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_odoo_conf),
 		cmocka_unit_test(test_diff),
 		cmocka_unit_test(test_dir_facts),
+		cmocka_unit_test(test_journal),
 	};
 
 	return cmocka_run_group_tests_name("migrate", tests, NULL, NULL);
