@@ -2,6 +2,7 @@
 #include "log.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +37,12 @@ void docker_stream_release(struct docker_stream *st)
 	free(st->action);
 }
 
+/* a + b for a, b >= 0, at most LLONG_MAX: a layer may claim any size. */
+static long long add_capped(long long a, long long b)
+{
+	return a > LLONG_MAX - b ? LLONG_MAX : a + b;
+}
+
 /* Sums the layers' progress and reports it. */
 static void progress_report(struct docker_stream *st)
 {
@@ -44,8 +51,11 @@ static void progress_report(struct docker_stream *st)
 	json_t *v;
 
 	json_object_foreach(st->layers, key, v) {
-		done += json_integer_value(json_array_get(v, 0));
-		total += json_integer_value(json_array_get(v, 1));
+		json_int_t cur = json_integer_value(json_array_get(v, 0));
+
+		done = add_capped(done, cur);
+		total = add_capped(total,
+				   json_integer_value(json_array_get(v, 1)));
 	}
 	if (st->progress)
 		st->progress(st->what, done, total, st->progress_arg);
@@ -77,6 +87,8 @@ static void progress_update(struct docker_stream *st, json_t *m,
 
 		if (cur > total)	/* pushes count tar headers too */
 			cur = total;
+		if (cur < 0)
+			cur = 0;
 		json_object_set_new(st->layers, id,
 				    json_pack("[I,I]", cur, total));
 	} else if (status_is(status, done) && e) {

@@ -2,8 +2,9 @@
  * lib/docker_reply.c on replies a real daemon sent (Docker 20.10, captured
  * into tests/fuzz/seeds-engine/, the fuzz target's seeds) and on the
  * broken ones no daemon sends on purpose: a stream cut anywhere, a
- * message too large, garbage lines.
+ * message too large, garbage lines, sizes that overflow a sum.
  */
+#include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -202,6 +203,35 @@ static void test_message_too_large(void **state)
 	release(&st, &s);
 }
 
+/*
+ * A finding of fuzz_engine under UBSan (signed integer overflow in the sum
+ * of the layers; the input is its seed progress-overflow): a stream that
+ * claims layers of INT64_MAX bytes. The sums stop at LLONG_MAX, and a
+ * negative current counts as 0.
+ */
+static void test_progress_sizes_overflow(void **state)
+{
+	static const char text[] =
+		"{\"status\":\"Pushing\",\"progressDetail\":{\"current\":1,"
+		"\"total\":9223372036854775807},\"id\":\"a\"}\n"
+		"{\"status\":\"Pushing\",\"progressDetail\":{\"current\":"
+		"9223372036854775807,\"total\":9223372036854775807},"
+		"\"id\":\"b\"}\n"
+		"{\"status\":\"Downloading\",\"progressDetail\":{\"current\":"
+		"-5,\"total\":10},\"id\":\"c\"}\n";
+	struct docker_stream st;
+	struct seen s = { 0 };
+	char *why = NULL;
+
+	(void)state;
+	assert_int_equal(feed(&st, &s, text, sizeof(text) - 1, 0, 1 << 20,
+			      &why), 0);
+	assert_int_equal(s.calls, 3);
+	assert_true(s.done == LLONG_MAX);
+	assert_true(s.total == LLONG_MAX);
+	release(&st, &s);
+}
+
 /* Stream 1 into out[0], 2 into out[1]; others are refused. */
 static int keep(int stream, const char *p, size_t n, void *arg,
 		char **cause)
@@ -321,6 +351,7 @@ int main(void)
 		cmocka_unit_test(test_events_die),
 		cmocka_unit_test(test_garbage_and_error),
 		cmocka_unit_test(test_message_too_large),
+		cmocka_unit_test(test_progress_sizes_overflow),
 		cmocka_unit_test(test_mux_logs),
 		cmocka_unit_test(test_reply_head),
 		cmocka_unit_test(test_status_error),
