@@ -255,7 +255,7 @@ static char *transport_error(struct docker *d, const struct req *r,
 	if (rc == CURLE_PARTIAL_FILE || rc == CURLE_RECV_ERROR)
 		return xasprintf("%s: docker closed the connection mid-reply",
 				 r->what);
-	return docker_one_line(xasprintf("%s: %c%s", r->what,
+	return str_one_line(xasprintf("%s: %c%s", r->what,
 				  tolower((unsigned char)why[0]), why + 1));
 }
 

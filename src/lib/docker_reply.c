@@ -7,18 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-char *docker_one_line(char *s)
-{
-	char *t;
-
-	for (char *p = s; *p; p++)
-		if (*p == '\n' || *p == '\r' || *p == '\t')
-			*p = ' ';
-	t = strtrim(s);
-	memmove(s, t, strlen(t) + 1);
-	return s;
-}
-
 /* ---- the messages of a stream ------------------------------------------ */
 
 void docker_stream_init(struct docker_stream *st, size_t msg_max)
@@ -140,7 +128,7 @@ static void stream_message(struct docker_stream *st, json_t *m)
 		err = json_string_value(json_object_get(m, "error"));
 	if (err) {
 		if (!st->error)
-			st->error = docker_one_line(xstrdup(err));
+			st->error = str_one_line(xstrdup(err));
 		return;
 	}
 	if (json_is_object(json_object_get(m, "aux")))
@@ -257,7 +245,7 @@ char *docker_status_error(const char *what, const struct buf *b, long status)
 	else
 		s = xasprintf("%s: HTTP %ld", what, status);
 	json_decref(j);
-	return docker_one_line(s);
+	return str_one_line(s);
 }
 
 /* obj.a.b.c; NULL when a step is missing. */

@@ -72,8 +72,6 @@ int docker_reply_head(const char *head, long *status, size_t *body_at);
 
 /* "<what>: <the daemon's message>" for an HTTP error status. */
 char *docker_status_error(const char *what, const struct buf *b, long status);
-/* A message on one line, trimmed in place; returns s (still freeable). */
-char *docker_one_line(char *s);
 
 /* Small accessors over inspect JSON, borrowed strings, NULL when absent. */
 const char *docker_json_str(json_t *obj, const char *dotted_path);
