@@ -18,10 +18,14 @@ static char *answer(const char *what, const struct http_response *r)
 	return s;
 }
 
+static json_t *body_json(const struct buf *body)
+{
+	return json_loadb(body->data ? body->data : "", body->len, 0, NULL);
+}
+
 int health_live_ok(long status, const struct buf *body)
 {
-	json_t *j = json_loadb(body->data ? body->data : "", body->len, 0,
-			       NULL);
+	json_t *j = body_json(body);
 	int ok = status == 200 &&
 		 !strcmp(json_string_value(json_object_get(j, "status")) ?: "",
 			 "pass") &&
@@ -33,8 +37,7 @@ int health_live_ok(long status, const struct buf *body)
 
 int health_ready_ok(long status, const struct buf *body)
 {
-	json_t *j = json_loadb(body->data ? body->data : "", body->len, 0,
-			       NULL);
+	json_t *j = body_json(body);
 	int ok = status == 200 &&
 		 json_object_get(json_object_get(j, "result"),
 				 "server_version") &&

@@ -72,6 +72,19 @@ static int feed(struct docker_stream *st, struct seen *s, const char *text,
 	return rc;
 }
 
+/* A seed of tests/fuzz/seeds-engine/ fed in pieces of step bytes. */
+static int feed_seed(struct docker_stream *st, struct seen *s,
+		     const char *name, size_t step)
+{
+	size_t len;
+	char *text = seed(name, &len), *why = NULL;
+	int rc = feed(st, s, text, len, step, 1 << 20, &why);
+
+	free(why);
+	free(text);
+	return rc;
+}
+
 static void release(struct docker_stream *st, struct seen *s)
 {
 	docker_stream_release(st);
@@ -80,49 +93,41 @@ static void release(struct docker_stream *st, struct seen *s)
 
 static void test_build_stream(void **state)
 {
-	size_t len;
-	char *text = seed(SEEDS "build-ok", &len), *why = NULL;
 	struct docker_stream st;
 	struct seen s = { 0 };
 
 	(void)state;
-	assert_int_equal(feed(&st, &s, text, len, 0, 1 << 20, &why), 0);
+	assert_int_equal(feed_seed(&st, &s, SEEDS "build-ok", 0), 0);
 	assert_null(st.error);
 	assert_string_equal(st.id, "sha256:a0d5025d08c5301deaa2d27387cba720"
 			    "3e2e6a765b4efd561a3e383552fb8472");
 	assert_non_null(strstr(s.lines.data, "|built a layer|"));
 	assert_null(strstr(s.lines.data, "||"));	/* no empty line */
 	release(&st, &s);
-	free(text);
 }
 
 static void test_build_error(void **state)
 {
-	size_t len;
-	char *text = seed(SEEDS "build-error", &len), *why = NULL;
 	struct docker_stream st;
 	struct seen s = { 0 };
 
 	(void)state;
-	assert_int_equal(feed(&st, &s, text, len, 3, 1 << 20, &why), 0);
+	assert_int_equal(feed_seed(&st, &s, SEEDS "build-error", 3), 0);
 	assert_string_equal(st.error, "The command '/bin/sh -c echo failing; "
 			    "exit 7' returned a non-zero code: 7");
 	assert_null(st.id);
 	release(&st, &s);
-	free(text);
 }
 
 /* Cut anywhere, byte by byte: the same as whole. */
 static void test_push_digest_and_progress(void **state)
 {
-	size_t len;
-	char *text = seed(SEEDS "push-aux-digest", &len), *why = NULL;
 	struct docker_stream a, b;
 	struct seen sa = { 0 }, sb = { 0 };
 
 	(void)state;
-	assert_int_equal(feed(&a, &sa, text, len, 0, 1 << 20, &why), 0);
-	assert_int_equal(feed(&b, &sb, text, len, 1, 1 << 20, &why), 0);
+	assert_int_equal(feed_seed(&a, &sa, SEEDS "push-aux-digest", 0), 0);
+	assert_int_equal(feed_seed(&b, &sb, SEEDS "push-aux-digest", 1), 0);
 	assert_string_equal(a.digest, "sha256:f536b8ddbd5d99dee32e0a73aa6294"
 			    "2ae0407f2b68d7692433a1312f59c2dc45");
 	assert_string_equal(b.digest, a.digest);
@@ -134,23 +139,19 @@ static void test_push_digest_and_progress(void **state)
 	assert_string_equal(sb.lines.data, sa.lines.data);
 	release(&a, &sa);
 	release(&b, &sb);
-	free(text);
 }
 
 static void test_pull_progress(void **state)
 {
-	size_t len;
-	char *text = seed(SEEDS "pull-progress", &len), *why = NULL;
 	struct docker_stream st;
 	struct seen s = { 0 };
 
 	(void)state;
-	assert_int_equal(feed(&st, &s, text, len, 7, 1 << 20, &why), 0);
+	assert_int_equal(feed_seed(&st, &s, SEEDS "pull-progress", 7), 0);
 	assert_null(st.error);
 	assert_int_equal(s.done, 300289);
 	assert_int_equal(s.total, 300289);
 	release(&st, &s);
-	free(text);
 }
 
 /* The events watch stops at the first event. */
@@ -173,18 +174,15 @@ static void test_events_die(void **state)
 /* Garbage lines are skipped; the first error wins, on one line. */
 static void test_garbage_and_error(void **state)
 {
-	size_t len;
-	char *text = seed(SEEDS "stream-garbage", &len), *why = NULL;
 	struct docker_stream st;
 	struct seen s = { 0 };
 
 	(void)state;
-	assert_int_equal(feed(&st, &s, text, len, 5, 1 << 20, &why), 0);
+	assert_int_equal(feed_seed(&st, &s, SEEDS "stream-garbage", 5), 0);
 	assert_string_equal(st.error, "net/http: TLS handshake timeout  "
 			    "retrying");
 	assert_int_equal(s.calls, 1);
 	release(&st, &s);
-	free(text);
 }
 
 static void test_message_too_large(void **state)
