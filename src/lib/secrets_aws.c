@@ -100,7 +100,8 @@ int secrets_aws_ssm_page(const struct buf *body, struct secrets *s,
 		return -1;
 	}
 	json_array_foreach(params, i, p) {
-		const char *name = json_string_value(json_object_get(p, "Name"));
+		const char *name = json_string_value(json_object_get(p,
+								     "Name"));
 		const char *v = json_string_value(json_object_get(p, "Value"));
 		const char *key = name ? strrchr(name, '/') : NULL;
 

@@ -134,7 +134,8 @@ static void test_imds_creds(void **state)
 	load(&b, SEEDS "imds-role-creds");
 	assert_int_equal(secrets_aws_creds_imds(b.data, &c, &why), 0);
 	assert_string_equal(c.id, "ASIAIOSFODNN7EXAMPLE");
-	assert_string_equal(c.secret, "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY");
+	assert_string_equal(c.secret,
+			    "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY");
 	assert_true(str_starts_with(c.token, "IQoJb3JpZ2luX2VjE"));
 	secrets_aws_creds_release(&c);
 	buf_release(&b);
