@@ -39,12 +39,16 @@ unit: $(UNIT)
 # FUZZ_SECONDS, then the configuration, the state files (current,
 # last_good_sha, journal, history.log), the judge of an upgrade's output,
 # the registry credentials file, a secrets provider's KEY=VALUE output
-# and the hardening gate's parsers (odoo.conf, compose config, nginx.conf)
-# for FUZZ_EACH_SECONDS each.
+# the hardening gate's parsers (odoo.conf, compose config, nginx.conf)
+# the Docker Engine API's replies (streams, frames, errors, inspections),
+# what AWS answers the SSM provider (pages, errors, instance metadata
+# credentials, the shared credentials file) and the verdicts on a
+# release's health answers for FUZZ_EACH_SECONDS each.
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 60
 FUZZ_EACH_SECONDS ?= 15
-FUZZ_TARGETS := pyliteral config state upgrade regauth secrets harden
+FUZZ_TARGETS := pyliteral config state upgrade regauth secrets harden engine \
+                aws health
 FUZZ_FLAGS   := -std=c17 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer \
                 -fno-sanitize-recover=all \
                 $(shell pkg-config --cflags $(PKGS)) -Isrc/lib
@@ -57,6 +61,9 @@ FUZZ_SEEDS_upgrade = $(wildcard tests/fuzz/seeds-upgrade/*)
 FUZZ_SEEDS_regauth = $(wildcard tests/fuzz/seeds-regauth/*)
 FUZZ_SEEDS_secrets = $(wildcard tests/fuzz/seeds-secrets/*)
 FUZZ_SEEDS_harden = $(wildcard tests/fuzz/seeds-harden/*)
+FUZZ_SEEDS_engine = $(wildcard tests/fuzz/seeds-engine/*)
+FUZZ_SEEDS_aws = $(wildcard tests/fuzz/seeds-aws/*)
+FUZZ_SEEDS_health = $(wildcard tests/fuzz/seeds-health/*)
 
 $(B)/fuzz/obj/%.o: src/lib/%.c $(wildcard src/lib/*.h)
 	@mkdir -p $(dir $@)
@@ -91,6 +98,9 @@ fuzz: $(FUZZ_TARGETS:%=$(B)/fuzz/fuzz_%)
 	$(call fuzz-run,regauth,$(FUZZ_EACH_SECONDS),)
 	$(call fuzz-run,secrets,$(FUZZ_EACH_SECONDS),)
 	$(call fuzz-run,harden,$(FUZZ_EACH_SECONDS),)
+	$(call fuzz-run,engine,$(FUZZ_EACH_SECONDS),-dict=tests/fuzz/engine.dict)
+	$(call fuzz-run,aws,$(FUZZ_EACH_SECONDS),)
+	$(call fuzz-run,health,$(FUZZ_EACH_SECONDS),)
 
 # Everything CI runs: the normal build with its unit tests, the literal
 # parser under libFuzzer for FUZZ_SECONDS, the unit tests again under

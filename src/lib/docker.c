@@ -6,7 +6,6 @@
 
 #include <curl/curl.h>
 #include <ctype.h>
-#include <errno.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -42,20 +41,6 @@ struct req {
 	char *what;		/* "cannot start container 'x'" */
 };
 
-/* What the messages of a stream (pull, push, build) told us. */
-struct stream {
-	const char *what;
-	docker_progress_fn progress;
-	void *progress_arg;
-	void (*line)(const char *text, void *arg);
-	void *line_arg;
-	json_t *layers;		/* id -> [current, total] */
-	char *error;
-	char *id;		/* aux.ID of a build */
-	char *digest;		/* aux.Digest of a push */
-	char *action;		/* Action of the first event (events) */
-};
-
 enum mode { MODE_BODY, MODE_STREAM, MODE_MUX };
 
 /* One transfer in progress. */
@@ -65,11 +50,8 @@ struct call {
 	long status;
 	struct buf *out;	/* BODY: the body; MUX: the payload */
 	struct buf errbody;	/* STREAM, MUX: the body of an HTTP error */
-	struct buf line;	/* STREAM: the message being received */
-	struct stream *st;
-	unsigned char hdr[8];	/* MUX: the frame header being received */
-	size_t hdr_len;
-	size_t left;		/* MUX: payload bytes left in this frame */
+	struct docker_stream *st;	/* STREAM */
+	struct docker_mux mux;	/* MUX */
 	char *abort;		/* why the write callback stopped the call */
 	int done;		/* the callback stopped it: all we wanted came */
 };
@@ -93,19 +75,6 @@ void docker_free(struct docker *d)
 const char *docker_socket(const struct docker *d)
 {
 	return d->socket;
-}
-
-/* A message on one line, trimmed in place (s stays freeable). */
-static char *one_line(char *s)
-{
-	char *t;
-
-	for (char *p = s; *p; p++)
-		if (*p == '\n' || *p == '\r' || *p == '\t')
-			*p = ' ';
-	t = strtrim(s);
-	memmove(s, t, strlen(t) + 1);
-	return s;
 }
 
 /*
@@ -151,158 +120,6 @@ static void req_release(struct req *r)
 	json_decref(r->json);
 }
 
-static void stream_release(struct stream *st)
-{
-	json_decref(st->layers);
-	free(st->error);
-	free(st->id);
-	free(st->digest);
-}
-
-/* Sums the layers' progress and reports it. */
-static void progress_report(struct stream *st)
-{
-	long long done = 0, total = 0;
-	const char *key;
-	json_t *v;
-
-	json_object_foreach(st->layers, key, v) {
-		done += json_integer_value(json_array_get(v, 0));
-		total += json_integer_value(json_array_get(v, 1));
-	}
-	if (st->progress)
-		st->progress(st->what, done, total, st->progress_arg);
-}
-
-static int status_is(const char *status, const char *const list[])
-{
-	for (size_t i = 0; status && list[i]; i++)
-		if (!strcmp(status, list[i]))
-			return 1;
-	return 0;
-}
-
-/* A layer moved: "Downloading" or "Pushing" carry current/total. */
-static void progress_update(struct stream *st, json_t *m, const char *id)
-{
-	static const char *const moving[] = { "Downloading", "Pushing", NULL };
-	static const char *const done[] = { "Download complete", "Pushed",
-					    "Pull complete", NULL };
-	const char *status = json_string_value(json_object_get(m, "status"));
-	json_t *pd = json_object_get(m, "progressDetail");
-	json_t *e = json_object_get(st->layers, id);
-	json_int_t total = json_integer_value(json_object_get(pd, "total"));
-
-	if (status_is(status, moving) && total > 0) {
-		json_int_t cur = json_integer_value(json_object_get(pd,
-								    "current"));
-
-		if (cur > total)	/* pushes count tar headers too */
-			cur = total;
-		json_object_set_new(st->layers, id,
-				    json_pack("[I,I]", cur, total));
-	} else if (status_is(status, done) && e) {
-		json_array_set(e, 0, json_array_get(e, 1));
-	} else {
-		return;
-	}
-	progress_report(st);
-}
-
-/* Passes build output on, one line at a time. */
-static void stream_text(struct stream *st, const char *text)
-{
-	char *copy = xstrdup(text), *save = NULL, *l;
-
-	for (l = strtok_r(copy, "\r\n", &save); l;
-	     l = strtok_r(NULL, "\r\n", &save))
-		if (*strtrim(l))
-			st->line(l, st->line_arg);
-	free(copy);
-}
-
-static void stream_aux(struct stream *st, json_t *aux)
-{
-	const char *id = json_string_value(json_object_get(aux, "ID"));
-	const char *digest = json_string_value(json_object_get(aux, "Digest"));
-
-	if (id) {
-		free(st->id);
-		st->id = xstrdup(id);
-	}
-	if (digest) {
-		free(st->digest);
-		st->digest = xstrdup(digest);
-	}
-}
-
-static void stream_message(struct stream *st, json_t *m)
-{
-	const char *action = json_string_value(json_object_get(m, "Action"));
-	const char *err = docker_json_str(m, "errorDetail.message");
-	const char *id = json_string_value(json_object_get(m, "id"));
-	const char *text = json_string_value(json_object_get(m, "stream"));
-	const char *status = json_string_value(json_object_get(m, "status"));
-
-	if (action && !st->action)
-		st->action = xstrdup(action);
-	if (!err)
-		err = json_string_value(json_object_get(m, "error"));
-	if (err) {
-		if (!st->error)
-			st->error = one_line(xstrdup(err));
-		return;
-	}
-	if (json_is_object(json_object_get(m, "aux")))
-		stream_aux(st, json_object_get(m, "aux"));
-	if (text && st->line)
-		stream_text(st, text);
-	if (id && json_object_get(m, "progressDetail"))
-		progress_update(st, m, id);
-	else if (status && st->line)
-		stream_text(st, status);
-}
-
-static void stream_line(struct call *c)
-{
-	char *s = c->line.data;
-
-	if (s && *(s = strtrim(s))) {
-		json_t *m = json_loads(s, 0, NULL);
-
-		if (json_is_object(m))
-			stream_message(c->st, m);
-		else
-			log_debug("docker: not JSON: %.80s", s);
-		json_decref(m);
-	}
-	buf_reset(&c->line);
-}
-
-static int stream_feed(struct call *c, const char *p, size_t len)
-{
-	while (len) {
-		const char *nl = memchr(p, '\n', len);
-		size_t n = nl ? (size_t)(nl - p) : len;
-
-		if (buf_append(&c->line, p, n) < 0) {
-			c->abort = xasprintf("a message from docker is larger "
-					     "than %zu bytes", c->line.max);
-			return -1;
-		}
-		if (!nl)
-			break;
-		stream_line(c);
-		if (c->st->action) {
-			c->done = 1;	/* an event is all a watch waits for */
-			return -1;
-		}
-		p += n + 1;
-		len -= n + 1;
-	}
-	return 0;
-}
-
 static int keep(struct call *c, struct buf *b, const char *p, size_t len)
 {
 	if (buf_append(b, p, len) == 0)
@@ -312,35 +129,12 @@ static int keep(struct call *c, struct buf *b, const char *p, size_t len)
 	return -1;
 }
 
-/* Splits the 8-byte-header frames of stdout/stderr into one output. */
-static int mux_feed(struct call *c, const char *p, size_t len)
+/* Both stdout and stderr into one output. */
+static int mux_keep(int stream, const char *p, size_t n, void *arg,
+		    char **cause)
 {
-	while (len) {
-		size_t n;
-
-		if (c->left == 0) {
-			n = sizeof(c->hdr) - c->hdr_len;
-			n = n < len ? n : len;
-			memcpy(c->hdr + c->hdr_len, p, n);
-			c->hdr_len += n;
-			p += n;
-			len -= n;
-			if (c->hdr_len < sizeof(c->hdr))
-				break;
-			c->left = (size_t)c->hdr[4] << 24 |
-				  (size_t)c->hdr[5] << 16 |
-				  (size_t)c->hdr[6] << 8 | c->hdr[7];
-			c->hdr_len = 0;
-			continue;
-		}
-		n = c->left < len ? c->left : len;
-		if (keep(c, c->out, p, n) < 0)
-			return -1;
-		p += n;
-		len -= n;
-		c->left -= n;
-	}
-	return 0;
+	(void)stream, (void)cause;
+	return keep(arg, ((struct call *)arg)->out, p, n);
 }
 
 static size_t on_data(char *p, size_t size, size_t nmemb, void *arg)
@@ -356,10 +150,12 @@ static size_t on_data(char *p, size_t size, size_t nmemb, void *arg)
 	else if (c->status >= 300)
 		rc = keep(c, &c->errbody, p, len);
 	else if (c->mode == MODE_STREAM)
-		rc = stream_feed(c, p, len);
+		rc = docker_stream_feed(c->st, p, len, &c->abort);
 	else
-		rc = mux_feed(c, p, len);
-	return rc < 0 ? 0 : len;
+		rc = docker_mux_feed(&c->mux, p, len, mux_keep, c, &c->abort);
+	if (rc > 0)
+		c->done = 1;	/* an event is all a watch waits for */
+	return rc != 0 ? 0 : len;
 }
 
 static int on_progress(void *arg, curl_off_t dt, curl_off_t dn,
@@ -459,7 +255,7 @@ static char *transport_error(struct docker *d, const struct req *r,
 	if (rc == CURLE_PARTIAL_FILE || rc == CURLE_RECV_ERROR)
 		return xasprintf("%s: docker closed the connection mid-reply",
 				 r->what);
-	return one_line(xasprintf("%s: %c%s", r->what,
+	return str_one_line(xasprintf("%s: %c%s", r->what,
 				  tolower((unsigned char)why[0]), why + 1));
 }
 
@@ -494,9 +290,9 @@ static int perform(struct docker *d, struct req *r, struct call *c,
 		*cause = transport_error(d, r, c, rc, errbuf);
 		goto out;
 	}
-	if (c->mode == MODE_STREAM && c->line.len)
-		stream_line(c);
-	if (c->mode == MODE_MUX && (c->hdr_len || c->left)) {
+	if (c->mode == MODE_STREAM)
+		docker_stream_end(c->st);
+	if (c->mode == MODE_MUX && docker_mux_partial(&c->mux)) {
 		*cause = xasprintf("%s: docker closed the connection mid-reply",
 				   r->what);
 		goto out;
@@ -509,23 +305,6 @@ out:
 	free(json);
 	free(url);
 	return ret;
-}
-
-/* "<what>: <the daemon's message>" for an HTTP error status. */
-char *docker_status_error(const char *what, const struct buf *b, long status)
-{
-	json_t *j = b->len ? json_loadb(b->data, b->len, 0, NULL) : NULL;
-	const char *m = json_string_value(json_object_get(j, "message"));
-	char *s;
-
-	if (m && *m)
-		s = xasprintf("%s: %s", what, m);
-	else if (b->len && !j)
-		s = xasprintf("%s: HTTP %ld: %.200s", what, status, b->data);
-	else
-		s = xasprintf("%s: HTTP %ld", what, status);
-	json_decref(j);
-	return one_line(s);
 }
 
 /*
@@ -566,15 +345,14 @@ out:
 }
 
 /* A streamed call (pull, push, build): an error message fails it. */
-static int api_stream(struct docker *d, struct req *r, struct stream *st,
-		      char **cause)
+static int api_stream(struct docker *d, struct req *r,
+		      struct docker_stream *st, char **cause)
 {
 	struct call c = { .mode = MODE_STREAM, .st = st };
 	int rc = -1;
 
 	buf_init(&c.errbody, ERROR_MAX);
-	buf_init(&c.line, MESSAGE_MAX);
-	st->layers = json_object();
+	docker_stream_init(st, MESSAGE_MAX);
 	if (perform(d, r, &c, cause) < 0)
 		goto out;
 	if (c.status >= 300)
@@ -585,7 +363,6 @@ static int api_stream(struct docker *d, struct req *r, struct stream *st,
 		rc = 0;
 out:
 	buf_release(&c.errbody);
-	buf_release(&c.line);
 	req_release(r);
 	return rc;
 }
@@ -653,7 +430,7 @@ int docker_info(struct docker *d, json_t **info, char **cause)
 int docker_image_pull(struct docker *d, const char *ref,
 		      docker_progress_fn progress, void *arg, char **cause)
 {
-	struct stream st = { .what = ref, .progress = progress,
+	struct docker_stream st = { .what = ref, .progress = progress,
 			     .progress_arg = arg };
 	struct req r = req_new("POST",
 			       docker_upath("/images/create?fromImage=%s", ref),
@@ -667,7 +444,7 @@ int docker_image_pull(struct docker *d, const char *ref,
 		rc = api_stream(d, &r, &st, cause);
 	else
 		req_release(&r);
-	stream_release(&st);
+	docker_stream_release(&st);
 	secret_free(auth);
 	return rc;
 }
@@ -744,7 +521,7 @@ int docker_image_build(struct docker *d, const struct docker_build *opts,
 		       void (*line)(const char *text, void *arg), void *arg,
 		       char **image_id, char **cause)
 {
-	struct stream st = { .line = line, .line_arg = arg };
+	struct docker_stream st = { .line = line, .line_arg = arg };
 	char *labels = json_arg(opts->labels);
 	char *args = json_arg(opts->buildargs);
 	struct req r;
@@ -774,7 +551,7 @@ int docker_image_build(struct docker *d, const struct docker_build *opts,
 	st.id = NULL;
 	rc = 0;
 out:
-	stream_release(&st);
+	docker_stream_release(&st);
 	buf_release(&tar);
 	free(labels);
 	free(args);
@@ -786,7 +563,7 @@ int docker_image_push(struct docker *d, const char *repo, const char *tag,
 		      char **cause)
 {
 	char *name = xasprintf("%s:%s", repo, tag);
-	struct stream st = { .what = name, .progress = progress,
+	struct docker_stream st = { .what = name, .progress = progress,
 			     .progress_arg = arg };
 	struct req r = req_new("POST", docker_upath("/images/%s/push?tag=%s", repo,
 					     tag),
@@ -812,7 +589,7 @@ int docker_image_push(struct docker *d, const char *repo, const char *tag,
 	st.digest = NULL;
 	rc = 0;
 out:
-	stream_release(&st);
+	docker_stream_release(&st);
 	secret_free(auth);
 	free(name);
 	return rc;
@@ -905,7 +682,7 @@ int docker_container_wait_event(struct docker *d, const char *id,
 	json_t *f = json_pack("{s:[s],s:[s],s:[s,s]}", "container", id,
 			      "type", "container", "event", "die", "oom");
 	char *filters = json_dumps(f, JSON_COMPACT);
-	struct stream st = { .what = "events" };
+	struct docker_stream st = { .what = "events" };
 	struct req r = req_new("GET", docker_upath("/events?since=%d&until=%d"
 					    "&filters=%s", (int)now,
 					    (int)(now + seconds), filters),
@@ -916,7 +693,8 @@ int docker_container_wait_event(struct docker *d, const char *id,
 	r.timeout_s = seconds + CALL_S;
 	rc = api_stream(d, &r, &st, cause);
 	*action = st.action;
-	stream_release(&st);
+	st.action = NULL;
+	docker_stream_release(&st);
 	free(filters);
 	json_decref(f);
 	return rc;
@@ -978,42 +756,4 @@ out:
 	free(exec_id);
 	free(what);
 	return rc;
-}
-
-/* obj.a.b.c; NULL when a step is missing. */
-static json_t *json_path(json_t *obj, const char *dotted)
-{
-	char *copy = xstrdup(dotted), *save = NULL, *key;
-
-	for (key = strtok_r(copy, ".", &save); key && obj;
-	     key = strtok_r(NULL, ".", &save))
-		obj = json_object_get(obj, key);
-	free(copy);
-	return obj;
-}
-
-const char *docker_json_str(json_t *obj, const char *dotted_path)
-{
-	return json_string_value(json_path(obj, dotted_path));
-}
-
-int docker_container_host_port(json_t *container, const char *port_proto)
-{
-	json_t *ports = json_path(container, "NetworkSettings.Ports"), *b;
-	size_t i;
-
-	json_array_foreach(json_object_get(ports, port_proto), i, b) {
-		const char *s = json_string_value(json_object_get(b,
-								  "HostPort"));
-		char *end;
-		long p;
-
-		if (!s)
-			continue;
-		errno = 0;
-		p = strtol(s, &end, 10);
-		if (!errno && end != s && !*end && p > 0 && p < 65536)
-			return (int)p;
-	}
-	return -1;
 }

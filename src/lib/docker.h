@@ -12,6 +12,7 @@
 #include <jansson.h>
 #include <signal.h>
 
+#include "docker_reply.h"
 #include "util.h"
 
 #define DOCKER_API_VERSION "v1.41"
@@ -43,10 +44,6 @@ int docker_request(struct docker *d, const char *method, const char *path,
 int docker_ping(struct docker *d, char **cause);
 /* GET /info as JSON (caller json_decref()s). */
 int docker_info(struct docker *d, json_t **info, char **cause);
-
-/* Progress of a pull or push: bytes done and total over all layers. */
-typedef void (*docker_progress_fn)(const char *what, long long done,
-				   long long total, void *arg);
 
 /* ref: "repo@sha256:..." or "repo:tag". */
 int docker_image_pull(struct docker *d, const char *ref,
@@ -200,10 +197,5 @@ struct docker_run {
 /* Output (stdout and stderr) into out, bounded; the exit code. */
 int docker_run_oneoff(struct docker *d, const struct docker_run *o,
 		      struct buf *out, int *exit_code, char **cause);
-
-/* Small accessors over inspect JSON, borrowed strings, NULL when absent. */
-const char *docker_json_str(json_t *obj, const char *dotted_path);
-/* The host port bound to container port "8069/tcp", or -1. */
-int docker_container_host_port(json_t *container, const char *port_proto);
 
 #endif

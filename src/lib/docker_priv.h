@@ -10,8 +10,6 @@
  * query values alike); %d is an int.
  */
 char *docker_upath(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* "<what>: <the daemon's message>" for an HTTP error status. */
-char *docker_status_error(const char *what, const struct buf *b, long status);
 
 /* The flag of docker_set_cancel() has turned 1. */
 int docker_cancelled(const struct docker *d);

@@ -28,18 +28,11 @@
 
 /* ---- exec over a hijacked connection ---------------------------------- */
 
-/* Frames of stdout/stderr: an 8-byte header, then the payload. */
-struct mux {
-	unsigned char hdr[8];
-	size_t hdr_len;
-	size_t left;
-};
-
 struct pump {
 	struct docker *d;
 	const struct docker_exec_opts *o;
 	int fd;
-	struct mux mux;
+	struct docker_mux mux;
 	char *in;		/* stdin bytes not yet sent */
 	size_t in_off, in_len;
 	int in_eof, in_closed;
@@ -75,48 +68,23 @@ int docker_sink_buf(const void *p, size_t n, void *arg, char **cause)
 	return -1;
 }
 
-static int mux_payload(struct pump *pu, const char *p, size_t n,
+static int mux_payload(int stream, const char *p, size_t n, void *arg,
 		       char **cause)
 {
-	if (pu->mux.hdr[0] == 2) {
+	struct pump *pu = arg;
+
+	if (stream == 2) {
 		keep_tail(pu->o->err, p, n);
 		return 0;
 	}
-	if (pu->mux.hdr[0] != 1 || !pu->o->out)
+	if (stream != 1 || !pu->o->out)
 		return 0;
 	return pu->o->out(p, n, pu->o->out_arg, cause);
 }
 
 static int mux_feed(struct pump *pu, const char *p, size_t len, char **cause)
 {
-	struct mux *m = &pu->mux;
-
-	while (len) {
-		size_t n;
-
-		if (m->left == 0) {
-			n = sizeof(m->hdr) - m->hdr_len;
-			n = n < len ? n : len;
-			memcpy(m->hdr + m->hdr_len, p, n);
-			m->hdr_len += n;
-			p += n;
-			len -= n;
-			if (m->hdr_len < sizeof(m->hdr))
-				break;
-			m->left = (size_t)m->hdr[4] << 24 |
-				  (size_t)m->hdr[5] << 16 |
-				  (size_t)m->hdr[6] << 8 | m->hdr[7];
-			m->hdr_len = 0;
-			continue;
-		}
-		n = m->left < len ? m->left : len;
-		if (mux_payload(pu, p, n, cause) < 0)
-			return -1;
-		p += n;
-		len -= n;
-		m->left -= n;
-	}
-	return 0;
+	return docker_mux_feed(&pu->mux, p, len, mux_payload, pu, cause);
 }
 
 static int unix_connect(struct docker *d, char **cause)
@@ -185,7 +153,8 @@ static int hijack(struct pump *pu, const char *exec_id, const char *what,
 			      DOCKER_API_VERSION, exec_id, sizeof(body) - 1,
 			      body);
 	struct buf head;
-	char chunk[4096], *end = NULL;
+	char chunk[4096];
+	size_t body_at = 0;
 	long status = 0;
 	int rc = -1;
 
@@ -194,7 +163,7 @@ static int hijack(struct pump *pu, const char *exec_id, const char *what,
 		*cause = xasprintf("%s: %s", what, strerror(errno));
 		goto out;
 	}
-	while (!end) {
+	do {
 		ssize_t n = recv(pu->fd, chunk, sizeof(chunk), 0);
 
 		if (n < 0 && errno == EINTR)
@@ -204,16 +173,12 @@ static int hijack(struct pump *pu, const char *exec_id, const char *what,
 					   "without replying", what);
 			goto out;
 		}
-		end = strstr(head.data, "\r\n\r\n");
-	}
-	if (sscanf(head.data, "HTTP/1.%*d %ld", &status) != 1 ||
-	    (status != 101 && status != 200)) {
-		*cause = start_error(pu->fd, what, &head,
-				     (size_t)(end + 4 - head.data), status);
+	} while (!docker_reply_head(head.data, &status, &body_at));
+	if (status != 101 && status != 200) {
+		*cause = start_error(pu->fd, what, &head, body_at, status);
 		goto out;
 	}
-	rc = mux_feed(pu, end + 4, head.len - (size_t)(end + 4 - head.data),
-		      cause);
+	rc = mux_feed(pu, head.data + body_at, head.len - body_at, cause);
 out:
 	buf_release(&head);
 	free(req);

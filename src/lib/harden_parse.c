@@ -156,8 +156,10 @@ static void env_entry(json_t *environment, char *l)
 		sep = l + strlen(l);
 		v = xstrdup("");
 	} else {
+		size_t skip = sep[0] == '=' ? 1 : 2;	/* "=" or ": " */
+
 		*sep = '\0';
-		v = scalar(strtrim(sep + (sep[0] == '=' ? 1 : 2)));
+		v = scalar(strtrim(sep + skip));
 	}
 	key = scalar(strtrim(l));
 	json_object_set_new(environment, key, json_string(

@@ -18,6 +18,35 @@ static char *answer(const char *what, const struct http_response *r)
 	return s;
 }
 
+static json_t *body_json(const struct buf *body)
+{
+	return json_loadb(body->data ? body->data : "", body->len, 0, NULL);
+}
+
+int health_live_ok(long status, const struct buf *body)
+{
+	json_t *j = body_json(body);
+	int ok = status == 200 &&
+		 !strcmp(json_string_value(json_object_get(j, "status")) ?: "",
+			 "pass") &&
+		 json_is_true(json_object_get(j, "db_server_status"));
+
+	json_decref(j);
+	return ok;
+}
+
+int health_ready_ok(long status, const struct buf *body)
+{
+	json_t *j = body_json(body);
+	int ok = status == 200 &&
+		 json_object_get(json_object_get(j, "result"),
+				 "server_version") &&
+		 !json_object_get(j, "error");
+
+	json_decref(j);
+	return ok;
+}
+
 int health_live(const struct config_env *env, const char *base_url,
 		long timeout_ms, char **cause)
 {
@@ -25,21 +54,15 @@ int health_live(const struct config_env *env, const char *base_url,
 	struct http_request req = { .method = "GET", .url = url,
 				    .timeout_ms = timeout_ms };
 	struct http_response r;
-	json_t *j = NULL;
 	int rc = -1;
 
 	(void)env;	/* for symmetry with health_ready */
 	if (http_do(&req, &r, cause) < 0)
 		goto out;
-	j = json_loadb(r.body.data ? r.body.data : "", r.body.len, 0, NULL);
-	if (r.status == 200 &&
-	    !strcmp(json_string_value(json_object_get(j, "status")) ?: "",
-		    "pass") &&
-	    json_is_true(json_object_get(j, "db_server_status")))
+	if (health_live_ok(r.status, &r.body))
 		rc = 0;
 	else
 		*cause = answer("GET /web/health?db_server_status=1", &r);
-	json_decref(j);
 out:
 	http_response_release(&r);
 	free(url);
@@ -59,15 +82,11 @@ int health_ready(const struct config_env *env, const char *base_url,
 		.timeout_ms = timeout_ms,
 	};
 	struct http_response r;
-	json_t *j = NULL, *result;
 	int rc = -1;
 
 	if (http_do(&req, &r, cause) < 0)
 		goto out;
-	j = json_loadb(r.body.data ? r.body.data : "", r.body.len, 0, NULL);
-	result = json_object_get(j, "result");
-	if (r.status == 200 && json_object_get(result, "server_version") &&
-	    !json_object_get(j, "error")) {
+	if (health_ready_ok(r.status, &r.body)) {
 		rc = 0;
 	} else {
 		char *what = xasprintf("POST /web/webclient/version_info "
@@ -76,7 +95,6 @@ int health_ready(const struct config_env *env, const char *base_url,
 		*cause = answer(what, &r);
 		free(what);
 	}
-	json_decref(j);
 out:
 	http_response_release(&r);
 	free(url);

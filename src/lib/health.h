@@ -7,6 +7,7 @@
 #define ODOOCTL_HEALTH_H
 
 #include "config.h"
+#include "util.h"
 
 /*
  * One probe of base_url ("http://127.0.0.1:PORT"). 0 when healthy and
@@ -20,6 +21,14 @@ int health_live(const struct config_env *env, const char *base_url,
 /* JSON-RPC version_info with X-Odoo-Database: env->db_name. */
 int health_ready(const struct config_env *env, const char *base_url,
 		 long timeout_ms, char **cause);
+/*
+ * The verdicts on an answer (pure): 1 when /web/health?db_server_status=1
+ * answered 200 {"status": "pass", "db_server_status": true}; 1 when
+ * version_info answered 200 with a result holding server_version and no
+ * error.
+ */
+int health_live_ok(long status, const struct buf *body);
+int health_ready_ok(long status, const struct buf *body);
 /* GET base_url/web/health through the proxy: 0 when it answers 200. */
 int health_proxy(const struct config_env *env, char **cause);
 /* 0 when the proxy serves the maintenance page (503) on GET /web/login. */

@@ -9,11 +9,11 @@
  * address; AWS_EC2_METADATA_DISABLED=true skips it).
  */
 #include "secrets.h"
+#include "secrets_aws.h"
 #include "log.h"
 #include "util.h"
 
 #include <curl/curl.h>
-#include <ini.h>
 #include <jansson.h>
 #include <pwd.h>
 #include <stdlib.h>
@@ -24,21 +24,6 @@
 #define SSM_PAGES_MAX 100
 #define IMDS_DEFAULT "http://169.254.169.254"
 #define IMDS_TIMEOUT_MS 2000L
-
-struct aws_creds {
-	char *id;
-	char *secret;
-	char *token;	/* NULL: long-term keys */
-	const char *from;
-};
-
-static void creds_release(struct aws_creds *c)
-{
-	secret_free(c->id);
-	secret_free(c->secret);
-	secret_free(c->token);
-	memset(c, 0, sizeof(*c));
-}
 
 static const char *env_nonempty(const char *name)
 {
@@ -62,32 +47,6 @@ static int creds_from_env(struct aws_creds *c)
 	return 1;
 }
 
-struct ini_ctx {
-	const char *profile;
-	struct aws_creds *c;
-};
-
-static int on_ini(void *user, const char *section, const char *name,
-		       const char *value)
-{
-	struct ini_ctx *x = user;
-	char **slot = NULL;
-
-	if (strcmp(section, x->profile))
-		return 1;
-	if (!strcmp(name, "aws_access_key_id"))
-		slot = &x->c->id;
-	else if (!strcmp(name, "aws_secret_access_key"))
-		slot = &x->c->secret;
-	else if (!strcmp(name, "aws_session_token"))
-		slot = &x->c->token;
-	if (slot) {
-		secret_free(*slot);
-		*slot = xstrdup(value);
-	}
-	return 1;
-}
-
 static char *shared_file_path(void)
 {
 	const char *f = env_nonempty("AWS_SHARED_CREDENTIALS_FILE");
@@ -106,7 +65,6 @@ static int creds_from_file(struct aws_creds *c, char **cause)
 {
 	char *path = shared_file_path(), *text, *why = NULL;
 	const char *profile = env_nonempty("AWS_PROFILE");
-	struct ini_ctx x = { profile ? profile : "default", c };
 	int rc = 0;
 
 	if (!path || access(path, F_OK) < 0) {
@@ -114,16 +72,11 @@ static int creds_from_file(struct aws_creds *c, char **cause)
 		return 0;
 	}
 	text = file_read(path, 1 << 20, NULL, &why);
-	if (!text || ini_parse_string(text, on_ini, &x) != 0) {
+	rc = text ? secrets_aws_creds_ini(text, profile ? profile : "default",
+					  c) : -1;
+	if (rc < 0)
 		*cause = xasprintf("AWS credentials file '%s': %s", path,
 				   text ? "not an INI file" : why);
-		rc = -1;
-	} else if (c->id && c->secret) {
-		c->from = "the shared credentials file";
-		rc = 1;
-	} else {
-		creds_release(c);
-	}
 	secret_free(text);
 	free(why);
 	free(path);
@@ -202,30 +155,6 @@ static char *imds_get(const char *base, const char *path, const char *token,
 	return out.data ? buf_detach(&out, NULL) : xstrdup("");
 }
 
-static int imds_role_creds(const char *json, struct aws_creds *c,
-			   char **cause)
-{
-	json_t *j = json_loads(json, 0, NULL);
-	const char *id = json_string_value(json_object_get(j, "AccessKeyId"));
-	const char *sk = json_string_value(json_object_get(j,
-							   "SecretAccessKey"));
-	const char *tk = json_string_value(json_object_get(j, "Token"));
-
-	if (!id || !sk) {
-		*cause = xstrdup("instance metadata: the role's credentials "
-				 "are not JSON with AccessKeyId and "
-				 "SecretAccessKey");
-		json_decref(j);
-		return -1;
-	}
-	c->id = xstrdup(id);
-	c->secret = xstrdup(sk);
-	c->token = tk ? xstrdup(tk) : NULL;
-	c->from = "the instance metadata service";
-	json_decref(j);
-	return 0;
-}
-
 /* IMDSv2: a session token by PUT, then the role and its credentials. */
 static int creds_from_imds(struct aws_creds *c, char **cause)
 {
@@ -262,7 +191,7 @@ static int creds_from_imds(struct aws_creds *c, char **cause)
 		free(path);
 	}
 	if (json)
-		rc = imds_role_creds(json, c, cause);
+		rc = secrets_aws_creds_imds(json, c, cause);
 	secret_free(json);
 	free(role);
 	secret_free(token);
@@ -310,62 +239,6 @@ static char *ssm_region(const struct config_env *env, char **cause)
 	return xstrdup(r);
 }
 
-/* The parameters of one page into s; their NextToken into *next. */
-static int ssm_page_parse(const struct buf *body, struct secrets *s,
-			  char **next, char **cause)
-{
-	json_error_t jerr;
-	json_t *j = json_loadb(body->data ? body->data : "", body->len, 0,
-			       &jerr);
-	json_t *params = json_object_get(j, "Parameters"), *p;
-	const char *tok = json_string_value(json_object_get(j, "NextToken"));
-	size_t i;
-
-	if (!json_is_array(params)) {
-		*cause = xasprintf("ssm: GetParametersByPath answered no "
-				   "Parameters list%s%s", j ? "" : ": ",
-				   j ? "" : jerr.text);
-		json_decref(j);
-		return -1;
-	}
-	json_array_foreach(params, i, p) {
-		const char *name = json_string_value(json_object_get(p, "Name"));
-		const char *v = json_string_value(json_object_get(p, "Value"));
-		const char *key = name ? strrchr(name, '/') : NULL;
-
-		key = key ? key + 1 : name;
-		if (!key || !v || !secrets_key_valid(key)) {
-			*cause = xasprintf("ssm: parameter '%s' has no value "
-					   "or is not named like an env key",
-					   name ? name : "?");
-			json_decref(j);
-			return -1;
-		}
-		secrets_set(s, key, v);
-		log_redact_add(v);
-	}
-	*next = tok && *tok ? xstrdup(tok) : NULL;
-	json_decref(j);
-	return 0;
-}
-
-static char *ssm_error(long status, const struct buf *body)
-{
-	json_t *j = json_loadb(body->data ? body->data : "", body->len, 0,
-			       NULL);
-	const char *type = json_string_value(json_object_get(j, "__type"));
-	const char *msg = json_string_value(json_object_get(j, "message"));
-	char *e;
-
-	if (!msg)
-		msg = json_string_value(json_object_get(j, "Message"));
-	e = xasprintf("ssm: GetParametersByPath answered HTTP %ld%s%s%s%s",
-		      status, type ? " " : "", type ? type : "",
-		      msg ? ": " : "", msg ? msg : "");
-	json_decref(j);
-	return e;
-}
-
 struct ssm_call {
 	const struct config_env *env;
 	const struct aws_creds *creds;
@@ -399,9 +272,9 @@ static int ssm_page(const struct ssm_call *k, const char *token,
 	status = http_call("POST", k->url, h, body, k->creds, k->sigv4,
 			   k->env->secrets_timeout * 1000L, &out, cause);
 	if (status == 200)
-		rc = ssm_page_parse(&out, s, next, cause);
+		rc = secrets_aws_ssm_page(&out, s, next, cause);
 	else if (status > 0)
-		*cause = ssm_error(status, &out);
+		*cause = secrets_aws_ssm_error(status, &out);
 	curl_slist_free_all(h);
 	secret_free(tokhdr);
 	free(body);
@@ -455,6 +328,6 @@ out:
 	free(k.url);
 	free(k.sigv4);
 	free(region);
-	creds_release(&creds);
+	secrets_aws_creds_release(&creds);
 	return rc;
 }

@@ -323,6 +323,18 @@ char *strtrim(char *s)
 	return s;
 }
 
+char *str_one_line(char *s)
+{
+	char *t;
+
+	for (char *p = s; *p; p++)
+		if (*p == '\n' || *p == '\r' || *p == '\t')
+			*p = ' ';
+	t = strtrim(s);
+	memmove(s, t, strlen(t) + 1);
+	return s;
+}
+
 int str_starts_with(const char *s, const char *prefix)
 {
 	return strncmp(s, prefix, strlen(prefix)) == 0;

@@ -56,6 +56,11 @@ int fsync_dir_of(const char *path);
 void fmt_bytes(long long n, char out[32]);
 /* Strips leading and trailing whitespace in place. */
 char *strtrim(char *s);
+/*
+ * A message from outside on one line: newlines and tabs become spaces,
+ * trimmed in place; returns s (still freeable).
+ */
+char *str_one_line(char *s);
 int str_starts_with(const char *s, const char *prefix);
 /* Overwrites a secret before it is freed. */
 void secret_free(char *s);

@@ -28,10 +28,13 @@
 #                                 its metadata and its recorded sha256), the
 #                                 database is one of the accepted dumps.
 #                                 Appends "FAULT<TAB>PHASE<TAB>OUTCOME<TAB>
-#                                 SECONDS<TAB>DATA LOST" to $CHAOS_CELLS,
-#                                 where DATA LOST is "none" only when every
-#                                 data check passed.
-# tests/chaos/report.sh turns the cells into doc/reliability.md.
+#                                 SECONDS<TAB>DATA LOST<TAB>CHECKS" to
+#                                 $CHAOS_CELLS, where DATA LOST is "none"
+#                                 only when every data check passed, and
+#                                 CHECKS is "pass" when no TAP check failed
+#                                 since chaos_begin, else "fail".
+# tests/chaos/report.sh turns the cells into doc/reliability.md, one row a
+# cell whatever the number of rounds it ran (CHAOS_ROUNDS, tests/e2e/run.sh).
 
 CHAOS_CELLS=${CHAOS_CELLS:-${E2E_RUN_DIR:-/tmp}/chaos-cells.tsv}
 CHAOS_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -68,6 +71,8 @@ chaos_begin() {
 	CHAOS_HIST=$(history_lines)
 	CHAOS_DUMPS=$(chaos_dump)
 	CHAOS_T0=''
+	# shellcheck disable=SC2154 # tests/e2e/lib.sh's count of failed checks
+	CHAOS_FAILED0=$_tap_failed
 }
 
 chaos_probe_stop() {
@@ -123,7 +128,7 @@ chaos_wait_serving() {
 
 chaos_end() {
 	local outcome=$1 release=$2 what="$CHAOS_FAULT at $CHAOS_PHASE"
-	local secs lost='' n why dump
+	local secs lost='' n why dump checks
 	shift 2
 	secs=$(chaos_wait_serving "$release" "$@") || true
 	is "$(serving)" "$release" "$what: $release answers through the proxy" || true
@@ -148,8 +153,10 @@ chaos_end() {
 		like " $CHAOS_DUMPS " " $dump " \
 			"$what: the database is in an expected state" || true
 	fi
-	printf '%s\t%s\t%s\t%s\t%s\n' "$CHAOS_FAULT" "$CHAOS_PHASE" "$outcome" \
-		"$secs" "${lost:-none}" >>"$CHAOS_CELLS"
+	checks=pass
+	((_tap_failed == CHAOS_FAILED0)) || checks=fail
+	printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$CHAOS_FAULT" "$CHAOS_PHASE" \
+		"$outcome" "$secs" "${lost:-none}" "$checks" >>"$CHAOS_CELLS"
 }
 
 # ---- a registry that fails on demand (c0500, c0800) --------------------------

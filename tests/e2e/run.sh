@@ -14,13 +14,16 @@
 # stream; the last line is "N passed, N failed". Exits 1 on any failure.
 # The chaos tests' cells (tests/chaos/chaos.sh) are copied to
 # build/chaos-cells.tsv, from which tests/chaos/report.sh writes
-# doc/reliability.md.
+# doc/reliability.md. CHAOS_ROUNDS=N (default 1, what CI runs) runs each
+# chaos test N times in a row, each round on a stack of its own, so that
+# every cell is recorded N times (bench/chaos-long aggregates them).
 # Whatever it started is stopped on exit, and stacks the tests left behind
 # are torn down.
 #
 # Environment: ODOOCTL (binary under test, default build/odooctl), DOCKER
 # (client, default /usr/bin/docker), E2E_TIMEOUT, E2E_KEEP=1 (keep the
-# stacks' temp dirs), E2E_DOCKERD_ARGS (extra dockerd arguments).
+# stacks' temp dirs), E2E_DOCKERD_ARGS (extra dockerd arguments),
+# CHAOS_ROUNDS.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -33,6 +36,7 @@ fi
 export DOCKER
 export E2E_REGISTRY=127.0.0.1:5000
 TIMEOUT=${E2E_TIMEOUT:-900}
+ROUNDS=${CHAOS_ROUNDS:-1}
 E2E_RUN_DIR=$(mktemp -d /tmp/odooctl-e2e-run.XXXXXX)
 export E2E_RUN_DIR
 test_pid=
@@ -82,6 +86,8 @@ trap 'exit 143' TERM
 
 # ---- services ----------------------------------------------------------------
 
+[[ $ROUNDS =~ ^[1-9][0-9]*$ ]] ||
+	die "CHAOS_ROUNDS must be a positive whole number, not '$ROUNDS'"
 services_start
 
 # ---- tests -------------------------------------------------------------------
@@ -117,12 +123,11 @@ result() {	# result PASSED DESC
 	fi
 }
 
-for t in "${tests[@]}"; do
-	name=$(basename "$t" .sh)
+# run_test SCRIPT NAME: one run of a test, its TAP lines renumbered.
+run_test() {
+	local t=$1 name=$2 ran=0 bad=0 plan='' rc=0 start=$SECONDS line
+	local log=$E2E_RUN_DIR/$2.log
 	say "$name"
-	ran=0 bad=0 plan='' rc=0
-	start=$SECONDS
-	log=$E2E_RUN_DIR/$name.log
 	: >"$log"
 	# In the background, so that cleanup can stop it; timeout(1) makes it
 	# a process group of its own.
@@ -164,6 +169,17 @@ for t in "${tests[@]}"; do
 	if docker_ok; then
 		sweep_stacks
 	fi
+}
+
+for t in "${tests[@]}"; do
+	name=$(basename "$t" .sh)
+	if [[ $name != c* ]] || ((ROUNDS == 1)); then
+		run_test "$t" "$name"
+		continue
+	fi
+	for ((round = 1; round <= ROUNDS; round++)); do
+		run_test "$t" "$name.round$round"
+	done
 done
 
 if [[ -s $CHAOS_CELLS ]]; then

@@ -266,6 +266,40 @@ static void test_compose_service(void **state)
 	json_decref(ports);
 }
 
+/*
+ * A finding of fuzz_harden (heap-buffer-overflow in env_entry): the list
+ * form "- KEY=value" skipped two bytes after the '=' (it looked at the
+ * separator after overwriting it), losing the value's first character,
+ * and read past the end of "- KEY=".
+ */
+static void test_compose_env_list(void **state)
+{
+	static const char list[] =
+		"services:\n"
+		"  odoo19:\n"
+		"    environment:\n"
+		"    - PGUSER=odoo\n"
+		"    - HOST=db\n"
+		"    - EMPTY=\n"
+		"    - PGPASSWORD=x\n";
+	json_t *cmd, *env, *ports;
+
+	(void)state;
+	assert_int_equal(harden_compose_service(list, "odoo19", &cmd, &env,
+						&ports), 0);
+	assert_string_equal(json_string_value(json_object_get(env, "PGUSER")),
+			    "odoo");
+	assert_string_equal(json_string_value(json_object_get(env, "HOST")),
+			    "db");
+	assert_string_equal(json_string_value(json_object_get(env, "EMPTY")),
+			    "");
+	assert_string_equal(json_string_value(json_object_get(
+		env, "PGPASSWORD")), "<set>");
+	json_decref(cmd);
+	json_decref(env);
+	json_decref(ports);
+}
+
 static void test_nginx(void **state)
 {
 	char *why = NULL;
@@ -295,6 +329,7 @@ int main(void)
 		cmocka_unit_test(test_allow_names),
 		cmocka_unit_test(test_secret_names),
 		cmocka_unit_test(test_compose_service),
+		cmocka_unit_test(test_compose_env_list),
 		cmocka_unit_test(test_nginx),
 	};
 
