@@ -48,7 +48,7 @@ FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 60
 FUZZ_EACH_SECONDS ?= 15
 FUZZ_TARGETS := pyliteral config state upgrade regauth secrets harden engine \
-                aws health
+                aws health dumpscan
 FUZZ_FLAGS   := -std=c17 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer \
                 -fno-sanitize-recover=all \
                 $(shell pkg-config --cflags $(PKGS)) -Isrc/lib
@@ -64,6 +64,7 @@ FUZZ_SEEDS_harden = $(wildcard tests/fuzz/seeds-harden/*)
 FUZZ_SEEDS_engine = $(wildcard tests/fuzz/seeds-engine/*)
 FUZZ_SEEDS_aws = $(wildcard tests/fuzz/seeds-aws/*)
 FUZZ_SEEDS_health = $(wildcard tests/fuzz/seeds-health/*)
+FUZZ_SEEDS_dumpscan = $(wildcard tests/fuzz/seeds-dumpscan/*)
 
 $(B)/fuzz/obj/%.o: src/lib/%.c $(wildcard src/lib/*.h)
 	@mkdir -p $(dir $@)
@@ -101,6 +102,7 @@ fuzz: $(FUZZ_TARGETS:%=$(B)/fuzz/fuzz_%)
 	$(call fuzz-run,engine,$(FUZZ_EACH_SECONDS),-dict=tests/fuzz/engine.dict)
 	$(call fuzz-run,aws,$(FUZZ_EACH_SECONDS),)
 	$(call fuzz-run,health,$(FUZZ_EACH_SECONDS),)
+	$(call fuzz-run,dumpscan,$(FUZZ_EACH_SECONDS),)
 
 # Everything CI runs: the normal build with its unit tests, the literal
 # parser under libFuzzer for FUZZ_SECONDS, the unit tests again under

@@ -1,0 +1,34 @@
+--
+-- PostgreSQL database dump
+--
+
+\restrict Zx81fQ
+
+-- Dumped from database version 15.14
+-- Dumped by pg_dump version 15.14
+
+SET statement_timeout = 0;
+SET client_encoding = 'UTF8';
+SELECT pg_catalog.set_config('search_path', '', false);
+
+CREATE TABLE public.res_partner (
+    id integer NOT NULL,
+    name character varying
+);
+
+COPY public.res_partner (id, name) FROM stdin;
+1	My Company
+2	Vendor "ACME"	\N
+3	tab\there
+\.
+
+COPY public."ir attachment" (id, store_fname) FROM stdin;
+1	3a/3a1f
+\.
+
+--
+-- PostgreSQL database dump complete
+--
+
+\unrestrict Zx81fQ
+

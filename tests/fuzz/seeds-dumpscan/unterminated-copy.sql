@@ -1,0 +1,3 @@
+COPY public.t (a) FROM stdin;
+1
+2
