@@ -179,6 +179,20 @@ static void test_each_check_fails(void **state)
 	      "database 'central': connection refused");
 }
 
+static void test_superuser_owns_nothing(void **state)
+{
+	struct harden_facts f = facts(GOOD);
+	char *cause;
+
+	(void)state;
+	superuser(&f);
+	foreign_objects(&f);
+	cause = run(&f, NULL, NULL);
+	assert_non_null(strstr(cause, "gate 'db_superuser' failed"));
+	assert_null(strstr(cause, "db_owner"));
+	free(cause);
+}
+
 static void test_all_failures_named(void **state)
 {
 	struct harden_facts f = facts("[options]\nworkers = 0\n");
@@ -312,6 +326,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_shipped_passes),
 		cmocka_unit_test(test_each_check_fails),
+		cmocka_unit_test(test_superuser_owns_nothing),
 		cmocka_unit_test(test_all_failures_named),
 		cmocka_unit_test(test_allow_names),
 		cmocka_unit_test(test_secret_names),
