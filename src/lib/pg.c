@@ -194,7 +194,7 @@ static int pg_secret_exec(PGconn *conn, char *sql, const char *what,
 static int role_write(PGconn *conn, const char *role, const char *password,
 		      int create, char **cause)
 {
-	char *verifier, *id, *lit, *sql, *what;
+	char *verifier, *id, *lit;
 	int rc = -1;
 
 	verifier = PQencryptPasswordConn(conn, password, role,
@@ -209,6 +209,8 @@ static int role_write(PGconn *conn, const char *role, const char *password,
 	explicit_bzero(verifier, strlen(verifier));
 	PQfreemem(verifier);
 	if (id && lit) {
+		char *sql, *what;
+
 		sql = xasprintf("%s ROLE %s WITH LOGIN CREATEDB NOSUPERUSER "
 				"NOCREATEROLE PASSWORD %s", create ? "CREATE" :
 				"ALTER", id, lit);
