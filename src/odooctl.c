@@ -19,7 +19,7 @@ static const struct command *const commands[] = {
 	&cmd_lint, &cmd_build, &cmd_push, &cmd_deploy, &cmd_rollback,
 	&cmd_status, &cmd_health, &cmd_monitor, &cmd_history, &cmd_recover,
 	&cmd_backup, &cmd_backups, &cmd_restore, &cmd_verify, &cmd_drill,
-	&cmd_migrate, &cmd_config, &cmd_secrets,
+	&cmd_migrate, &cmd_dbrole, &cmd_config, &cmd_secrets,
 };
 
 static void usage(FILE *f)

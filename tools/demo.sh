@@ -709,8 +709,10 @@ mkdir -p "$DEMO_DIR/state/proxy" "$DEMO_DIR/src" "$DEMO_DIR/logs"
 	umask 077
 	{
 		echo "# The demo stack's settings (tools/demo.sh); mode 600: it holds the password."
-		echo "POSTGRES_USER=odoo"
+		echo "POSTGRES_USER=postgres"
 		echo "POSTGRES_PASSWORD=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+		echo "ODOO_DB_USER=odoo"
+		echo "ODOO_DB_PASSWORD=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 		echo "ODOO_ADMIN_PASSWD=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 		echo "ODOO_DB_NAME=central"
 		echo "POSTGRES_IMAGE=$POSTGRES_IMAGE"
@@ -741,7 +743,7 @@ docker_socket    = $DOCKER_SOCKET
 build_context    = $CONTEXT
 odoo_base        = $ODOO_BASE
 db_name          = central
-db_user          = odoo
+db_user          = postgres
 db_host          = 127.0.0.1
 db_port          = $POSTGRES_PORT
 proxy_url        = $PROXY_URL
@@ -752,15 +754,13 @@ drain_seconds    = 2
 stop_timeout     = 10
 disk_floor_mb    = 1024
 keep_releases    = 2
-; the stack's Odoo connects as the cluster's superuser (doc/security.md)
-gate_allow       = db_superuser
 EOF
 export ODOOCTL_CONFIG=$DEMO_DIR/odooctl.conf
 cp -a "$SERVICE_DIR" "$CONTEXT"
 rm -f "$CONTEXT/.env"
 find "$CONTEXT" -name __pycache__ -prune -exec rm -rf {} +
 git -C "$CONTEXT" init -q
-say "$DEMO_DIR/.env: random POSTGRES_PASSWORD (mode 600), proxy on $PROXY_URL, PostgreSQL on 127.0.0.1:$POSTGRES_PORT"
+say "$DEMO_DIR/.env: random POSTGRES_PASSWORD (odooctl's superuser) and ODOO_DB_PASSWORD (Odoo's role odoo, not a superuser), mode 600; proxy on $PROXY_URL, PostgreSQL on 127.0.0.1:$POSTGRES_PORT"
 say "build context: $CONTEXT (a copy of services/odoo19-central-addons, a git repository)"
 say "$ODOOCTL_CONFIG:"
 grep -v '^;' "$ODOOCTL_CONFIG" | grep . | sed 's/^/    /'

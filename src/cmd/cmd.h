@@ -22,7 +22,7 @@ struct command {
 extern const struct command cmd_backup, cmd_backups, cmd_build, cmd_config,
 	cmd_deploy, cmd_drill, cmd_health, cmd_history, cmd_lint, cmd_migrate,
 	cmd_monitor, cmd_push, cmd_recover, cmd_restore, cmd_rollback,
-	cmd_status, cmd_verify, cmd_secrets;
+	cmd_status, cmd_verify, cmd_secrets, cmd_dbrole;
 
 /* Prints "usage: odooctl NAME USAGE" and the help text to f. */
 void cmd_usage(const struct command *c, FILE *f);

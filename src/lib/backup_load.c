@@ -6,6 +6,7 @@
  */
 #include "backup_priv.h"
 #include "backup_zip.h"
+#include "dbrole.h"
 #include "log.h"
 #include "util.h"
 
@@ -17,10 +18,14 @@
 #define MANIFEST_MAX	(16u << 20)
 #define PROGRESS_EVERY	(8LL << 20)
 
-/* dump.sql as psql reads it: BEGIN, the dump, COMMIT only if it is whole. */
+/*
+ * dump.sql as psql reads it: BEGIN, the dump, then (only if it is whole)
+ * tail: the owner's ALTER ... OWNER TO statements, if any, and COMMIT.
+ */
 struct dump_src {
 	struct archive *a;
 	struct dump_scan *scan;
+	const char *tail;
 	int state;		/* 0 BEGIN, 1 the dump, 2 COMMIT, 3 end */
 	long long shown;
 };
@@ -46,7 +51,7 @@ static long dump_read(void *buf, size_t cap, void *arg, char **cause)
 	}
 	if (s->state == 2) {
 		s->state = 3;
-		return put_text(buf, cap, "\nCOMMIT;\n");
+		return put_text(buf, cap, s->tail);
 	}
 	if (s->state == 3)
 		return 0;
@@ -79,9 +84,15 @@ static long dump_read(void *buf, size_t cap, void *arg, char **cause)
 static int load_dump(struct backup_load *l, struct archive *a, char **cause)
 {
 	struct dump_src s = { .a = a, .scan = &l->scan };
+	char *reown = l->owner ? dbrole_reown_sql(l->owner) : NULL;
 	long long t0 = clock_ms();
-	int rc = pgx_restore(l->px, l->db, dump_read, &s, cause);
+	int rc;
 
+	s.tail = xasprintf("\n%s%s\nCOMMIT;\n", reown ? reown : "",
+			   reown ? ";" : "");
+	rc = pgx_restore(l->px, l->db, dump_read, &s, cause);
+	free((char *)s.tail);
+	free(reown);
 	log_progress_done();
 	if (rc == 0) {
 		char b[32];
@@ -300,18 +311,21 @@ static int create_db(struct backup_load *l, char **cause)
 	const char *enc = json_string_value(json_object_get(db, "encoding"));
 	const char *col = json_string_value(json_object_get(db, "collate"));
 	const char *ctype = json_string_value(json_object_get(db, "ctype"));
-	char *id = pgx_ident(l->db), *sql, *e, *c, *t = NULL;
+	char *id = pgx_ident(l->db), *sql, *e, *c, *t = NULL, *o = NULL;
 	int rc;
 
 	e = pgx_literal(enc ? enc : "UTF8");
 	c = pgx_literal(col ? col : "C");
 	if (ctype)
 		t = pgx_literal(ctype);
-	sql = xasprintf("CREATE DATABASE %s TEMPLATE template0 ENCODING %s "
-			"LC_COLLATE %s%s%s", id, e, c, t ? " LC_CTYPE " : "",
-			t ? t : "");
+	if (l->owner)
+		o = pgx_ident(l->owner);
+	sql = xasprintf("CREATE DATABASE %s%s%s TEMPLATE template0 ENCODING %s "
+			"LC_COLLATE %s%s%s", id, o ? " OWNER " : "",
+			o ? o : "", e, c, t ? " LC_CTYPE " : "", t ? t : "");
 	rc = pgx_exec(l->px, "postgres", sql, NULL, NULL, cause);
 	free(sql);
+	free(o);
 	free(t);
 	free(c);
 	free(e);
@@ -326,6 +340,12 @@ int backup_load_run(struct backup_load *l, const char *zip, char **cause)
 
 	dump_scan_init(&l->scan);
 	l->files = json_object();
+	if (!l->files_only && l->env &&
+	    dbrole_ensure(l->env, 0, &l->owner, cause) < 0)
+		return -1;
+	if (l->owner)
+		log_info("'%s' and everything in it will belong to role '%s'",
+			 l->db, l->owner);
 	if (!l->files_only && create_db(l, cause) < 0)
 		return -1;
 	a = zipr_open(zip, cause);
@@ -344,5 +364,7 @@ void backup_load_release(struct backup_load *l)
 	dump_scan_release(&l->scan);
 	json_decref(l->files);
 	json_decref(l->manifest);
+	free(l->owner);
 	l->files = l->manifest = NULL;
+	l->owner = NULL;
 }

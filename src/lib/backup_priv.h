@@ -16,6 +16,12 @@ struct backup_load {
 	const char *fs_dir;	/* written to filestore/<fs_dir> */
 	json_t *meta;		/* the backup's metadata, or NULL */
 	int files_only;		/* db: untouched, dump.sql skipped */
+	/*
+	 * With env: db and everything loaded into it end up owned by the
+	 * role Odoo connects as (dbrole.h), created first if missing.
+	 */
+	const struct config_env *env;
+	char *owner;		/* that role; NULL: db_user's */
 	/* what was found */
 	struct dump_scan scan;
 	json_t *files;		/* filestore/ entries: relative name -> size */

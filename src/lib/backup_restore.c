@@ -353,7 +353,7 @@ static int stage(struct restore *r, char **cause)
 {
 	struct backup_load l = { .px = &r->px, .fs = &r->fs,
 				 .db = r->staging, .fs_dir = r->staging,
-				 .meta = r->meta,
+				 .meta = r->meta, .env = r->o->env,
 				 .files_only = r->o->files_only };
 	int rc;
 

@@ -50,6 +50,10 @@ static const struct option_def options[] = {
 	{ "db_user", OPT_NAME, S(db_user), 0, 0, "odoo", "PostgreSQL user" },
 	{ "db_password_file", OPT_PATH, S(db_password_file), 0, 0, NULL,
 	  "file holding the DB password (default: POSTGRES_PASSWORD in env_file)" },
+	{ "db_owner", OPT_NAME_OR_EMPTY, S(db_owner), 0, 0, NULL,
+	  "role Odoo connects as, owner of db_name and of everything in it "
+	  "(default: ODOO_DB_USER in env_file; an external database: "
+	  "db_user)" },
 	{ "health_interval", OPT_LONG, S(health_interval), 1, 3600, "2",
 	  "seconds between health probes of a new release" },
 	{ "health_timeout", OPT_LONG, S(health_timeout), 1, 600, "10",
@@ -767,6 +771,24 @@ static char *env_file_value(const char *path, const char *key, char **cause)
 int config_db_external(const struct config_env *env)
 {
 	return !env->postgres_service || !*env->postgres_service;
+}
+
+char *config_db_owner(const struct config_env *env)
+{
+	char *owner, *why = NULL;
+
+	if (env->db_owner)
+		owner = xstrdup(*env->db_owner ? env->db_owner : env->db_user);
+	else if (config_db_external(env) ||
+		 !(owner = env_file_value(env->env_file, "ODOO_DB_USER", &why)))
+		owner = xstrdup(env->db_user);
+	free(why);
+	return owner;
+}
+
+char *config_db_owner_password(const struct config_env *env, char **cause)
+{
+	return env_file_value(env->env_file, "ODOO_DB_PASSWORD", cause);
 }
 
 char *config_db_password(const struct config_env *env, char **cause)

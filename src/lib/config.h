@@ -33,6 +33,7 @@ struct config_env {
 	char *db_user;
 	char *db_name;
 	char *db_password_file;
+	char *db_owner;		/* NULL: derived, see config_db_owner() */
 	long health_interval;
 	long health_timeout;
 	long health_retries;
@@ -105,6 +106,14 @@ void config_env_print(const struct config_env *env, FILE *out);
 void config_print_reference(FILE *out);
 /* Whether env's database is outside the stack (postgres_service empty). */
 int config_db_external(const struct config_env *env);
+/*
+ * The role Odoo connects as, which owns db_name and everything in it:
+ * db_owner, else ODOO_DB_USER in env_file (the stack's database only),
+ * else db_user (odooctl's own role: nothing to hand over). Caller frees.
+ */
+char *config_db_owner(const struct config_env *env);
+/* Its password: ODOO_DB_PASSWORD in env_file. A secret: secret_free(). */
+char *config_db_owner_password(const struct config_env *env, char **cause);
 /* Reads the DB password (db_password_file, else POSTGRES_PASSWORD in env_file). */
 char *config_db_password(const struct config_env *env, char **cause);
 

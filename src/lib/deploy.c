@@ -2,6 +2,7 @@
 #include "backup.h"
 #include "docker.h"
 #include "gate.h"
+#include "dbrole.h"
 #include "harden.h"
 #include "health.h"
 #include "journal.h"
@@ -998,10 +999,17 @@ static int gate_backup(struct deploy *dp, char **cause)
  */
 static int gate_harden(struct deploy *dp, char **cause)
 {
-	char *allowed = NULL, *save = NULL;
+	char *allowed = NULL, *save = NULL, *role = NULL, *why = NULL;
 
 	if (dp->kind == DEPLOY_ROLLBACK)
 		return 0;
+	/* A cluster made before the stack's init script created it. */
+	if (dbrole_ensure(dp->env, 0, &role, &why) < 0) {
+		*cause = xasprintf("gate 'db_role' failed: %s", why);
+		free(why);
+		return -1;
+	}
+	free(role);
 	if (harden_gate(dp->d, dp->env, dp->rel->ref, dp->proxy_id,
 			dp->allow, &allowed, cause) < 0)
 		return -1;

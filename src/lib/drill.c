@@ -36,7 +36,8 @@ static int step_checksum(struct drill *dr, char **cause)
 static int step_restore(struct drill *dr, char **cause)
 {
 	struct backup_load l = { .px = &dr->px, .fs = &dr->fs, .db = dr->db,
-				 .fs_dir = dr->db, .meta = dr->meta };
+				 .fs_dir = dr->db, .meta = dr->meta,
+				 .env = dr->o->env };
 	int rc = backup_load_run(&l, dr->o->zip, cause);
 
 	if (rc == 0)

@@ -1,5 +1,6 @@
 #include "harden.h"
 #include "compose.h"
+#include "dbrole.h"
 #include "log.h"
 #include "pg.h"
 #include "util.h"
@@ -14,7 +15,7 @@
 
 const char *const harden_checks[] = {
 	"list_db", "admin_passwd", "dbfilter", "proxy_mode", "workers",
-	"websocket", "image_secrets", "db_superuser", NULL,
+	"websocket", "image_secrets", "db_superuser", "db_owner", NULL,
 };
 
 int harden_check_known(const char *name)
@@ -38,7 +39,7 @@ int harden_allow_valid(const char *list, char **cause)
 					   "(one of list_db, admin_passwd, "
 					   "dbfilter, proxy_mode, workers, "
 					   "websocket, image_secrets, "
-					   "db_superuser)", t);
+					   "db_superuser, db_owner)", t);
 			rc = -1;
 		}
 	}
@@ -233,7 +234,7 @@ int harden_gather(struct docker *d, const struct config_env *env,
 		  struct harden_facts *f, char **cause)
 {
 	const char *admin;
-	char *why = NULL;
+	char *why = NULL, *sql;
 
 	memset(f, 0, sizeof(*f));
 	f->opts = json_object();
@@ -256,6 +257,13 @@ int harden_gather(struct docker *d, const struct config_env *env,
 	if (!f->role)
 		f->role = xstrdup(env->db_user);
 	pg_role_superuser(env, f->role, &f->role_super, &f->role_why);
+	sql = dbrole_count_sql(f->role);
+	if (pg_db_foreign(env, sql, &f->foreign, &f->foreign_first,
+			  &f->foreign_why) < 0)
+		f->foreign = -1;
+	free(sql);
+	f->db_name = env->db_name;
+	f->env_name = env->name;
 	return 0;
 }
 
@@ -269,6 +277,8 @@ void harden_facts_release(struct harden_facts *f)
 	free(f->nginx);
 	free(f->role);
 	free(f->role_why);
+	free(f->foreign_first);
+	free(f->foreign_why);
 	memset(f, 0, sizeof(*f));
 }
 
@@ -437,6 +447,24 @@ static int check_db_superuser(const struct harden_facts *f, char **why)
 	return -1;
 }
 
+/* A superuser needs to own nothing: db_superuser speaks for it. */
+static int check_db_owner(const struct harden_facts *f, char **why)
+{
+	if (f->foreign == 0 || f->role_super == 1)
+		return 0;
+	*why = f->foreign > 0 ?
+	       xasprintf("%lld object%s of database '%s' (%s%s) do%s not "
+			 "belong to role '%s' that Odoo connects as: run "
+			 "'odooctl dbrole %s'", f->foreign,
+			 f->foreign == 1 ? "" : "s", f->db_name,
+			 f->foreign_first, f->foreign == 1 ? "" : ", ...",
+			 f->foreign == 1 ? "es" : "", f->role, f->env_name) :
+	       xasprintf("cannot tell who owns database '%s': %s",
+			 f->db_name, f->foreign_why ? f->foreign_why :
+			 "unknown");
+	return -1;
+}
+
 static int listed(const char *list, const char *name)
 {
 	size_t n = strlen(name);
@@ -456,7 +484,7 @@ int harden_run(const struct harden_facts *f, const char *allow_cfg,
 	static int (*const fn[])(const struct harden_facts *, char **) = {
 		check_list_db, check_admin, check_dbfilter, check_proxy_mode,
 		check_workers, check_websocket, check_image_secrets,
-		check_db_superuser,
+		check_db_superuser, check_db_owner,
 	};
 	struct buf failed, ok_anyway;
 

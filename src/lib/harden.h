@@ -31,6 +31,11 @@ struct harden_facts {
 	char *role;		/* the role Odoo connects as */
 	int role_super;		/* 1, 0, or -1: unknown (role_why says) */
 	char *role_why;
+	/* objects of the business database the role does not own */
+	long long foreign;	/* -1: unknown (foreign_why says) */
+	char *foreign_first;	/* one of them: "TABLE public.x" */
+	char *foreign_why;
+	const char *db_name, *env_name;
 };
 
 /* The names of the checks, in order; NULL-terminated. */

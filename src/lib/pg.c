@@ -168,3 +168,146 @@ int pg_role_superuser(const struct config_env *env, const char *role,
 	PQfinish(conn);
 	return rc;
 }
+
+/* One row of one text column, or "" when no row; NULL with *cause. */
+static char *pg_value(PGconn *conn, const char *sql, const char *param,
+		      int col, char **cause)
+{
+	const char *params[1] = { param };
+	PGresult *res = PQexecParams(conn, sql, param ? 1 : 0, NULL, params,
+				     NULL, NULL, 0);
+	char *v = NULL;
+
+	if (PQresultStatus(res) != PGRES_TUPLES_OK)
+		*cause = xasprintf("%.*s", (int)strcspn(PQerrorMessage(conn),
+							"\n"),
+				   PQerrorMessage(conn));
+	else
+		v = xstrdup(PQntuples(res) ? PQgetvalue(res, 0, col) : "");
+	PQclear(res);
+	return v;
+}
+
+/* Runs a statement that may hold a secret: wiped, never in a message. */
+static int pg_secret_exec(PGconn *conn, char *sql, const char *what,
+			  char **cause)
+{
+	PGresult *res = PQexec(conn, sql);
+	int rc = PQresultStatus(res) == PGRES_COMMAND_OK ? 0 : -1;
+
+	if (rc < 0)
+		*cause = xasprintf("cannot %s: %.*s", what,
+				   (int)strcspn(PQerrorMessage(conn), "\n"),
+				   PQerrorMessage(conn));
+	PQclear(res);
+	explicit_bzero(sql, strlen(sql));
+	free(sql);
+	return rc;
+}
+
+static int role_write(PGconn *conn, const char *role, const char *password,
+		      int create, char **cause)
+{
+	char *verifier, *id, *lit;
+	int rc = -1;
+
+	verifier = PQencryptPasswordConn(conn, password, role,
+					 "scram-sha-256");
+	if (!verifier) {
+		*cause = xasprintf("cannot hash the password of role '%s': "
+				   "%s", role, PQerrorMessage(conn));
+		return -1;
+	}
+	id = PQescapeIdentifier(conn, role, strlen(role));
+	lit = PQescapeLiteral(conn, verifier, strlen(verifier));
+	explicit_bzero(verifier, strlen(verifier));
+	PQfreemem(verifier);
+	if (id && lit) {
+		char *sql, *what;
+
+		sql = xasprintf("%s ROLE %s WITH LOGIN CREATEDB NOSUPERUSER "
+				"NOCREATEROLE PASSWORD %s", create ? "CREATE" :
+				"ALTER", id, lit);
+		what = xasprintf("%s role '%s'", create ? "create" : "alter",
+				 role);
+		rc = pg_secret_exec(conn, sql, what, cause);
+		free(what);
+	} else {
+		*cause = xasprintf("cannot quote role '%s'", role);
+	}
+	if (lit)
+		explicit_bzero(lit, strlen(lit));
+	PQfreemem(lit);
+	PQfreemem(id);
+	return rc;
+}
+
+int pg_role_ensure(const struct config_env *env, const char *role,
+		   const char *password, int set_password, int *created,
+		   char **cause)
+{
+	PGconn *conn = pg_connect(env, "postgres", 10, cause);
+	char *super, *why = NULL;
+	int rc = -1;
+
+	*created = 0;
+	if (!conn)
+		return -1;
+	super = pg_value(conn, "SELECT rolsuper FROM pg_roles WHERE "
+			 "rolname = $1", role, 0, &why);
+	if (!super) {
+		*cause = xasprintf("cannot read pg_roles: %s", why);
+		free(why);
+	} else if (!strcmp(super, "t")) {
+		*cause = xasprintf("role '%s' is a PostgreSQL superuser: Odoo "
+				   "needs a role of its own (ODOO_DB_USER)",
+				   role);
+	} else if (!*super || set_password) {
+		*created = !*super;
+		rc = role_write(conn, role, password, *created, cause);
+	} else {
+		rc = 0;
+	}
+	free(super);
+	PQfinish(conn);
+	return rc;
+}
+
+int pg_db_foreign(const struct config_env *env, const char *sql,
+		  long long *count, char **first, char **cause)
+{
+	PGconn *conn = pg_connect(env, "postgres", 10, cause);
+	char *exists;
+	PGresult *res;
+	int rc = -1;
+
+	*count = 0;
+	*first = NULL;
+	if (!conn)
+		return -1;
+	exists = pg_value(conn, "SELECT 1 FROM pg_database WHERE datname = "
+			  "$1", env->db_name, 0, cause);
+	PQfinish(conn);
+	if (!exists || !*exists) {
+		free(exists);
+		return exists ? 0 : -1;
+	}
+	free(exists);
+	conn = pg_connect(env, NULL, 10, cause);
+	if (!conn)
+		return -1;
+	res = PQexec(conn, sql);
+	if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1 &&
+	    PQnfields(res) == 2) {
+		*count = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+		*first = xstrdup(PQgetvalue(res, 0, 1));
+		rc = 0;
+	} else {
+		*cause = xasprintf("database '%s': %.*s", env->db_name,
+				   (int)strcspn(PQerrorMessage(conn), "\n"),
+				   PQerrorMessage(conn));
+	}
+	PQclear(res);
+	PQfinish(conn);
+	return rc;
+}

@@ -6,7 +6,9 @@
  * file (AWS_SHARED_CREDENTIALS_FILE, else ~/.aws/credentials; profile
  * AWS_PROFILE, else default), else the instance metadata service with an
  * IMDSv2 session token (AWS_EC2_METADATA_SERVICE_ENDPOINT overrides its
- * address; AWS_EC2_METADATA_DISABLED=true skips it).
+ * address; AWS_EC2_METADATA_DISABLED=true skips it). The three
+ * variables are removed from odooctl's environment (their values wiped) as
+ * soon as they are read: no process odooctl starts inherits them.
  */
 #include "secrets.h"
 #include "secrets_aws.h"
@@ -32,19 +34,38 @@ static const char *env_nonempty(const char *name)
 	return v && *v ? v : NULL;
 }
 
+/*
+ * Takes the keys out of the environment, wiped, so that nothing odooctl
+ * starts afterwards (compose, credential helpers, pg tools) inherits them.
+ */
+static void env_forget(const char *const names[], size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		char *v = getenv(names[i]);
+
+		if (v)
+			explicit_bzero(v, strlen(v));
+		unsetenv(names[i]);
+	}
+}
+
 static int creds_from_env(struct aws_creds *c)
 {
-	const char *id = env_nonempty("AWS_ACCESS_KEY_ID");
-	const char *secret = env_nonempty("AWS_SECRET_ACCESS_KEY");
-	const char *token = env_nonempty("AWS_SESSION_TOKEN");
+	static const char *const names[] = { "AWS_ACCESS_KEY_ID",
+		"AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN" };
+	const char *id = env_nonempty(names[0]);
+	const char *secret = env_nonempty(names[1]);
+	const char *token = env_nonempty(names[2]);
+	int found = id && secret;
 
-	if (!id || !secret)
-		return 0;
-	c->id = xstrdup(id);
-	c->secret = xstrdup(secret);
-	c->token = token ? xstrdup(token) : NULL;
-	c->from = "the environment";
-	return 1;
+	if (found) {
+		c->id = xstrdup(id);
+		c->secret = xstrdup(secret);
+		c->token = token ? xstrdup(token) : NULL;
+		c->from = "the environment";
+	}
+	env_forget(names, ARRAY_SIZE(names));
+	return found;
 }
 
 static char *shared_file_path(void)

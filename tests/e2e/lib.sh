@@ -51,8 +51,11 @@
 #                           release that upgrades the module).
 #   serving_release         NAME of the release the proxy serves (its
 #                           static/odooctl_e2e_release.txt), or nothing
-#   stack_psql DB SQL       psql -At on the stack's PostgreSQL from the host
-#                           (password $POSTGRES_PASSWORD through the env)
+#   stack_psql DB SQL       psql -At on the stack's PostgreSQL from the host,
+#                           as the superuser postgres (password
+#                           $POSTGRES_PASSWORD through the env); Odoo's role
+#                           is odoo (ODOO_DB_USER), password
+#                           $ODOO_DB_PASSWORD
 #   wait_healthy CONTAINER [TIMEOUT]   until docker reports it healthy
 #   wait_http URL CODE [TIMEOUT]   until URL answers CODE (default 60 s)
 #   http_code URL [CURL ARGS...]   the status code (000: no answer)
@@ -219,14 +222,17 @@ stack_up() {
 	PROXY_PORT=$(free_port)
 	POSTGRES_PORT=$(free_port)
 	POSTGRES_PASSWORD=$(head -c 18 /dev/urandom | od -An -tx1 | tr -d ' \n')
+	ODOO_DB_PASSWORD=$(head -c 18 /dev/urandom | od -An -tx1 | tr -d ' \n')
 	RELEASE_CONTEXT=$STACK_DIR/src/context
 	[[ ${DOCKER_HOST:-} == unix://* ]] && socket=${DOCKER_HOST#unix://}
 	mkdir -p "$STACK_DIR/state/proxy" "$RELEASE_CONTEXT"
 	(
 		umask 077
 		cat >"$STACK_DIR/.env" <<-EOF
-			POSTGRES_USER=odoo
+			POSTGRES_USER=postgres
 			POSTGRES_PASSWORD=$POSTGRES_PASSWORD
+			ODOO_DB_USER=odoo
+			ODOO_DB_PASSWORD=$ODOO_DB_PASSWORD
 			ODOO_ADMIN_PASSWD=$(head -c 18 /dev/urandom | od -An -tx1 | tr -d ' \n')
 			ODOO_DB_NAME=central
 			POSTGRES_IMAGE=$STANDIN_POSTGRES
@@ -253,7 +259,7 @@ stack_up() {
 		odoo_base        = $STANDIN_ODOO
 		docker_socket    = $socket
 		db_name          = central
-		db_user          = odoo
+		db_user          = postgres
 		db_host          = 127.0.0.1
 		db_port          = $POSTGRES_PORT
 		health_interval  = 1
@@ -263,9 +269,6 @@ stack_up() {
 		stop_timeout     = 10
 		disk_floor_mb    = 64
 		keep_releases    = 2
-		; the stack's Odoo connects as the cluster's superuser
-		; (doc/security.md); every other hardening check must pass
-		gate_allow       = db_superuser
 
 		[$env]
 		state_dir        = $STACK_DIR/state
@@ -382,7 +385,7 @@ stack_down_all() {
 
 stack_psql() {
 	PGPASSWORD=$POSTGRES_PASSWORD psql -X -At -v ON_ERROR_STOP=1 \
-		-h 127.0.0.1 -p "$POSTGRES_PORT" -U odoo -d "$1" -c "$2"
+		-h 127.0.0.1 -p "$POSTGRES_PORT" -U postgres -d "$1" -c "$2"
 }
 
 serving_release() {

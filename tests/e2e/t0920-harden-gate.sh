@@ -13,9 +13,6 @@ FIX=$E2E_ROOT/tests/fixtures/harden
 export HARDEN_FIXTURES=$FIX
 stack_up e2e
 conf=$ODOOCTL_CONFIG
-# lib.sh's config allows db_superuser (the stack's Odoo is the cluster's
-# superuser); strict.conf allows nothing.
-sed '/^[[:space:]]*gate_allow/d' "$conf" >"$STACK_DIR/strict.conf"
 
 # A release whose build context has FIXTURE applied (an odoo.conf, or lines
 # appended to the Dockerfile); its digest in $DIGEST.
@@ -61,12 +58,11 @@ release A
 A=$DIGEST
 out=$("$ODOOCTL" -c "$conf" deploy "$A" e2e alice 2>&1) && rc=0 || rc=$?
 is "$rc" 0 "the shipped image and stack deploy" || diag "$out"
-for c in list_db admin_passwd dbfilter proxy_mode workers websocket image_secrets; do
+for c in list_db admin_passwd dbfilter proxy_mode workers websocket \
+	image_secrets db_superuser db_owner; do
 	like "$out" "gate $c +ok" "the stack passes $c"
 done
-like "$out" "gate 'db_superuser' failed, allowed by gate_allow: role 'odoo'" \
-	"db_superuser is allowed by gate_allow (the stack's Odoo is the superuser)"
-unlike "$(history_lines)" "allowed:" "gate_allow is policy: no allowed: line"
+unlike "$(history_lines)" "allowed:" "no allowed: line"
 is "$(serving)" A "A serves"
 
 # The master password: from .env through the environment into a 0600 file.
@@ -114,26 +110,28 @@ refused_then_allowed websocket "$ws_conf" "$DIGEST" K
 compose up -d --no-deps switch >"$STACK_DIR/ws.log" 2>&1 || diag "$(cat "$STACK_DIR/ws.log")"
 wait_healthy "$(stack_container switch)" 60
 
-# db_superuser: the stack's role fails it; a role of Odoo's own passes.
+# db_superuser: Odoo as the cluster's superuser fails it (db_owner, which
+# a superuser needs not, stays quiet); a plain role passes.
 release R
-refused_then_allowed db_superuser "$STACK_DIR/strict.conf" "$DIGEST" R
+refused_then_allowed db_superuser "$(override_conf superuser.override.yml)" \
+	"$DIGEST" R
+like "$refused_out" "role 'postgres' that Odoo connects as is a PostgreSQL superuser" \
+	"db_superuser names the role"
 stack_psql postgres "CREATE ROLE odoo_app LOGIN NOSUPERUSER CREATEDB" >/dev/null
 cat >"$STACK_DIR/role.override.yml" <<-'YAML'
 	services:
 	  odoo19:
 	    environment:
 	      PGUSER: odoo_app
-	services:
-	  odoo19:
-	    environment:
-	      PGUSER: odoo_app
 YAML
 sed "s|^\([[:space:]]*compose_files[[:space:]]*=.*\)$|\1,$STACK_DIR/role.override.yml|" \
-	"$STACK_DIR/strict.conf" >"$STACK_DIR/role.conf"
+	"$conf" >"$STACK_DIR/role.conf"
 fixture_release L2 list_db.odoo.conf
 out=$("$ODOOCTL" -c "$STACK_DIR/role.conf" deploy "$DIGEST" e2e 2>&1) && rc=0 || rc=$?
 is "$rc" 3 "with PGUSER a plain role, list_db still refuses"
 like "$out" "gate db_superuser +ok" "and db_superuser passes for role odoo_app"
+like "$out" "gate 'db_owner' failed: [0-9]+ objects of database 'central' .* role 'odoo_app'" \
+	"db_owner fails: central is odoo's, not odoo_app's"
 
 out=$("$ODOOCTL" -q deploy --allow bogus "$A" e2e 2>&1) && rc=0 || rc=$?
 is "$rc" 2 "--allow of an unknown check: exit 2"

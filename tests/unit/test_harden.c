@@ -137,6 +137,21 @@ static void superuser(struct harden_facts *f)
 	f->role_super = 1;
 }
 
+static void foreign_objects(struct harden_facts *f)
+{
+	f->foreign = 3;
+	f->foreign_first = xstrdup("TABLE public.res_partner");
+	f->db_name = "central";
+	f->env_name = "production";
+}
+
+static void owner_unknown(struct harden_facts *f)
+{
+	f->foreign = -1;
+	f->foreign_why = xstrdup("connection refused");
+	f->db_name = "central";
+}
+
 static void test_each_check_fails(void **state)
 {
 	(void)state;
@@ -156,6 +171,26 @@ static void test_each_check_fails(void **state)
 	fails(GOOD, env_secret, "image_secrets", "Env DB_PASSWORD");
 	fails(GOOD, label_secret, "image_secrets", "label com.example");
 	fails(GOOD, superuser, "db_superuser", "superuser");
+	fails(GOOD, foreign_objects, "db_owner", "3 objects of database "
+	      "'central' (TABLE public.res_partner, ...) do not belong to "
+	      "role 'odoo' that Odoo connects as: run 'odooctl dbrole "
+	      "production'");
+	fails(GOOD, owner_unknown, "db_owner", "cannot tell who owns "
+	      "database 'central': connection refused");
+}
+
+static void test_superuser_owns_nothing(void **state)
+{
+	struct harden_facts f = facts(GOOD);
+	char *cause;
+
+	(void)state;
+	superuser(&f);
+	foreign_objects(&f);
+	cause = run(&f, NULL, NULL);
+	assert_non_null(strstr(cause, "gate 'db_superuser' failed"));
+	assert_null(strstr(cause, "db_owner"));
+	free(cause);
 }
 
 static void test_all_failures_named(void **state)
@@ -325,6 +360,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_shipped_passes),
 		cmocka_unit_test(test_each_check_fails),
+		cmocka_unit_test(test_superuser_owns_nothing),
 		cmocka_unit_test(test_all_failures_named),
 		cmocka_unit_test(test_allow_names),
 		cmocka_unit_test(test_secret_names),

@@ -14,7 +14,9 @@
 #include <cmocka.h>
 
 #include "alert.h"
+#include "config.h"
 #include "log.h"
+#include "proc.h"
 #include "secrets.h"
 #include "util.h"
 
@@ -267,6 +269,63 @@ static void test_stdout_redacted(void **state)
 	unlink(path);
 }
 
+static int sink_buf(const void *p, size_t n, void *arg, char **cause)
+{
+	(void)cause;
+	return buf_append(arg, p, n);
+}
+
+/*
+ * The SSM provider takes AWS credentials out of odooctl's environment as
+ * it reads them: a child started afterwards (here cat, reading its own
+ * /proc/PID/environ) inherits none. The endpoint refuses connections: the
+ * credentials are read, and forgotten, before any request.
+ */
+static void test_ssm_env_creds_not_inherited(void **state)
+{
+	struct config_env env = { .name = (char *)"t",
+		.ssm_path = (char *)"/odoo19/t/",
+		.ssm_region = (char *)"eu-west-3",
+		.ssm_endpoint = (char *)"http://127.0.0.1:1/",
+		.secrets_timeout = 5 };
+	const char *const argv[] = { "/bin/sh", "-c",
+				     "cat /proc/$$/environ", NULL };
+	struct secrets s = { 0 };
+	struct buf out;
+	struct proc_io io = { .out = sink_buf, .out_arg = &out };
+	char *cause = NULL;
+	int code = -1;
+
+	(void)state;
+	setenv("AWS_ACCESS_KEY_ID", "AKIATESTKEYID0000000", 1);
+	setenv("AWS_SECRET_ACCESS_KEY", "test-secret-wJalrXUtnFEMI", 1);
+	setenv("AWS_SESSION_TOKEN", "test-session-token-FQoGZX", 1);
+	setenv("ODOOCTL_TEST_KEPT", "kept", 1);
+	assert_int_equal(secrets_fetch_ssm(&env, &s, &cause), -1);
+	assert_non_null(strstr(cause, "127.0.0.1"));
+	free(cause);
+	secrets_release(&s);
+	assert_null(getenv("AWS_ACCESS_KEY_ID"));
+	assert_null(getenv("AWS_SECRET_ACCESS_KEY"));
+	assert_null(getenv("AWS_SESSION_TOKEN"));
+	buf_init(&out, 1 << 20);
+	assert_int_equal(proc_stream(argv, environ, &io, &code, &cause), 0);
+	assert_int_equal(code, 0);
+	for (size_t i = 0; i < out.len; i++)	/* NUL-separated */
+		if (!out.data[i])
+			out.data[i] = '\n';
+	buf_append(&out, "", 1);
+	assert_non_null(strstr(out.data, "ODOOCTL_TEST_KEPT=kept"));
+	assert_null(strstr(out.data, "AWS_ACCESS_KEY_ID="));
+	assert_null(strstr(out.data, "AWS_SECRET_ACCESS_KEY="));
+	assert_null(strstr(out.data, "AWS_SESSION_TOKEN="));
+	assert_null(strstr(out.data, "AKIATESTKEYID"));
+	assert_null(strstr(out.data, "wJalrXUtnFEMI"));
+	assert_null(strstr(out.data, "FQoGZX"));
+	buf_release(&out);
+	unsetenv("ODOOCTL_TEST_KEPT");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -281,6 +340,7 @@ int main(void)
 		cmocka_unit_test(test_append_redacted),
 		cmocka_unit_test(test_alert_redacted),
 		cmocka_unit_test(test_stdout_redacted),
+		cmocka_unit_test(test_ssm_env_creds_not_inherited),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
