@@ -4,7 +4,8 @@
 # install's own (same server, same name), so only the filestore moves into
 # the stack's volume. The stack's Odoo reaches that server through
 # ODOO_DB_HOST and ODOO_DB_PORT in the stack's .env (host.docker.internal,
-# the host), the stack's postgres never starts; the comparison passes, and
+# the host), as the install's own role (ODOO_DB_USER, not a superuser, the
+# owner of everything in it), the stack's postgres never starts; the comparison passes, and
 # --revert brings the systemd service back on the same database.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/extpg.sh"
@@ -26,7 +27,9 @@ db_name          = legacy
 EOF
 sed -i -e "s/^ODOO_DB_NAME=.*/ODOO_DB_NAME=legacy/" \
 	-e "s/^POSTGRES_USER=.*/POSTGRES_USER=legacy_owner/" \
-	-e "s/^POSTGRES_PASSWORD=.*/POSTGRES_PASSWORD=$pw/" "$STACK_DIR/.env"
+	-e "s/^POSTGRES_PASSWORD=.*/POSTGRES_PASSWORD=$pw/" \
+	-e "s/^ODOO_DB_USER=.*/ODOO_DB_USER=legacy_owner/" \
+	-e "s/^ODOO_DB_PASSWORD=.*/ODOO_DB_PASSWORD=$pw/" "$STACK_DIR/.env"
 printf 'ODOO_DB_HOST=host.docker.internal\nODOO_DB_PORT=%s\n' "$EXTPG_PORT" \
 	>>"$STACK_DIR/.env"
 
