@@ -50,7 +50,7 @@ struct job {
 	long started;
 };
 
-static int remove_dir(const char *dir, char **cause)
+int migrate_remove_dir(const char *dir, char **cause)
 {
 	const char *const argv[] = { "rm", "-rf", "--", dir, NULL };
 	struct buf out;
@@ -258,7 +258,7 @@ static int stage_context(struct job *j, char **cause)
 	addons = xasprintf("%s/addons", j->ctx);
 	cp[3] = j->ctx;
 	if (proc_run(cp, environ, &out, &status, cause) == 0 && status == 0 &&
-	    remove_dir(addons, cause) == 0 && mkdir_p(addons, 0755, cause) == 0) {
+	    migrate_remove_dir(addons, cause) == 0 && mkdir_p(addons, 0755, cause) == 0) {
 		cp[2] = add_from;
 		cp[3] = addons;
 		if (proc_run(cp, environ, &out, &status, cause) == 0 &&
@@ -609,7 +609,7 @@ static void job_release(struct job *j)
 {
 	char *why = NULL;
 
-	if (j->ctx && remove_dir(j->ctx, &why) < 0) {
+	if (j->ctx && migrate_remove_dir(j->ctx, &why) < 0) {
 		log_warn("%s", why);
 		free(why);
 	}
@@ -638,8 +638,10 @@ static int finish_killed(const struct config_env *env, const char *op,
 	if (mjournal_load(env->state_dir, &mj, &exists, cause) < 0)
 		return -1;
 	mjournal_release(&mj);
-	if (!exists)
-		return 0;
+	if (!exists) {	/* only scratch directories a kill may have left */
+		rc = migrate_recover(env, &nothing, &committed, cause);
+		return rc == EXIT_OK ? 0 : -1;
+	}
 	log_warn("an earlier migration of %s was interrupted: finishing it "
 		 "first", env->name);
 	rc = deploy_recover(env, op, &nothing, cause);

@@ -46,6 +46,8 @@ enum odooctl_exit migrate_revert(const struct migrate_opts *o, char **cause);
  * deploy_recover. *nothing = 1 when there was none; *committed = 1 when
  * it had committed. EXIT_REFUSED while a migration runs.
  */
+/* rm -rf DIR (the scratch directories of a migration). */
+int migrate_remove_dir(const char *dir, char **cause);
 enum odooctl_exit migrate_recover(const struct config_env *env,
 				  int *nothing, int *committed, char **cause);
 

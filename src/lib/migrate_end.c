@@ -15,6 +15,7 @@
 #include "systemd.h"
 #include "util.h"
 
+#include <dirent.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -174,6 +175,46 @@ int mend_undo(const struct mend *m, char **cause)
 	return rc;
 }
 
+/*
+ * The scratch directories of a run that was killed (the build context, the
+ * source's helper mount). Called with migrate.lock held: no migration of
+ * this state_dir is running, so none of them is in use.
+ */
+static void sweep_scratch(const char *state_dir)
+{
+	static const char *const prefixes[] = { "migrate-build.",
+						"migrate-source." };
+	DIR *dp = opendir(state_dir);
+	struct dirent *de;
+	char **found = NULL;
+	size_t n = 0;
+
+	while (dp && (de = readdir(dp)))
+		for (size_t i = 0; i < ARRAY_SIZE(prefixes); i++)
+			if (!strncmp(de->d_name, prefixes[i],
+				     strlen(prefixes[i]))) {
+				found = xrealloc(found,
+						 (n + 1) * sizeof(*found));
+				found[n++] = xasprintf("%s/%s", state_dir,
+						       de->d_name);
+			}
+	if (dp)
+		closedir(dp);
+	for (size_t i = 0; i < n; i++) {
+		char *why = NULL;
+
+		if (migrate_remove_dir(found[i], &why) == 0) {
+			log_info("removed '%s', left by a killed migration",
+				 found[i]);
+		} else {
+			log_warn("%s", why);
+			free(why);
+		}
+		free(found[i]);
+	}
+	free(found);
+}
+
 static enum odooctl_exit recover_one(struct docker *d,
 				     const struct config_env *env,
 				     const struct mjournal *j, char **cause)
@@ -210,6 +251,7 @@ enum odooctl_exit migrate_recover(const struct config_env *env,
 		return EXIT_REFUSED;
 	if (lock < 0)
 		return EXIT_FAILED;
+	sweep_scratch(env->state_dir);
 	d = docker_new(env->docker_socket);
 	if (mjournal_load(env->state_dir, &j, &exists, cause) < 0)
 		goto out;

@@ -98,6 +98,11 @@ kill -KILL "$pid"
 is "$(systemctl is-active odoo19 || true)" inactive \
 	"killed after the stop: the service is down"
 ok "the migration's journal is left" test -s "$STACK_DIR/state/migrate.journal"
+scratch() {	# the killed run's scratch directories in state_dir
+	find "$STACK_DIR/state" -maxdepth 1 -type d \
+		\( -name 'migrate-build.*' -o -name 'migrate-source.*' \) | wc -l
+}
+ok "and its scratch directories" test "$(scratch)" -gt 0
 out=$("$ODOOCTL" deploy "sha256:$(printf 'a%.0s' {1..64})" e2e 2>&1) && rc=0 || rc=$?
 is "$rc" 3 "a deploy meanwhile is refused" || diag "$out"
 out=$("$ODOOCTL" recover e2e 2>&1) && rc=0 || rc=$?
@@ -105,6 +110,7 @@ is "$rc" 0 "recover exits 0" || diag "$out"
 like "$out" "recover: an unfinished migration of 'odoo19' to e2e \(phase restore\): undoing it" \
 	"it names the killed migration and its phase"
 service_back "SIGKILL, then recover"
+is "$(scratch)" 0 "recover removed the scratch directories"
 out=$("$ODOOCTL" recover e2e 2>&1) && rc=0 || rc=$?
 like "$out" "nothing to recover" "a second recover has nothing to do"
 
