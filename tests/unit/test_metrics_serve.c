@@ -1,0 +1,202 @@
+/* The /metrics server: its request head parser, its answers, and a live
+ * server on 127.0.0.1 spoken to with plain sockets. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "metrics.h"
+#include "util.h"
+
+static enum metrics_head parse(const char *s, char *m, char *p)
+{
+	return metrics_parse_head(s, strlen(s), m, 16, p, 64);
+}
+
+static void test_parse_head(void **state)
+{
+	char m[16], p[64];
+
+	(void)state;
+	assert_int_equal(parse("GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n",
+			       m, p), MH_OK);
+	assert_string_equal(m, "GET");
+	assert_string_equal(p, "/metrics");
+	assert_int_equal(parse("HEAD /metrics?x=1 HTTP/1.0\n\n", m, p),
+			 MH_OK);
+	assert_string_equal(m, "HEAD");
+	assert_string_equal(p, "/metrics");
+	assert_int_equal(parse("GET /metrics HTTP/1.1\r\nHost: x\r\n", m, p),
+			 MH_INCOMPLETE);
+	assert_int_equal(parse("GET /metrics HTTP/1.1", m, p), MH_INCOMPLETE);
+	assert_int_equal(parse("get /metrics HTTP/1.1\r\n\r\n", m, p), MH_BAD);
+	assert_int_equal(parse("GET metrics HTTP/1.1\r\n\r\n", m, p), MH_BAD);
+	assert_int_equal(parse("GET /metrics HTTP/2.0\r\n\r\n", m, p), MH_BAD);
+	assert_int_equal(parse("GET  /metrics HTTP/1.1\r\n\r\n", m, p), MH_BAD);
+	assert_int_equal(parse("GET /metrics\r\n\r\n", m, p), MH_BAD);
+	assert_int_equal(parse("VERYLONGMETHODNAME / HTTP/1.1\r\n\r\n", m, p),
+			 MH_BAD);
+	assert_int_equal(parse("\r\n\r\n", m, p), MH_BAD);
+}
+
+static void test_parse_too_long(void **state)
+{
+	size_t n = METRICS_HEAD_MAX + 100;
+	char *s = xmalloc(n + 1), m[16], p[64];
+
+	(void)state;
+	memset(s, 'a', n);
+	memcpy(s, "GET / HTTP/1.1\r\nX: ", 19);
+	s[n] = '\0';
+	assert_int_equal(metrics_parse_head(s, n, m, 16, p, 64), MH_TOO_LONG);
+	memcpy(s + n - 4, "\r\n\r\n", 4);
+	assert_int_equal(metrics_parse_head(s, n, m, 16, p, 64), MH_TOO_LONG);
+	free(s);
+}
+
+static void test_answers(void **state)
+{
+	size_t len;
+	char *a;
+
+	(void)state;
+	a = metrics_answer(MH_OK, "GET", "/metrics", "up 1\n", &len);
+	assert_int_equal(len, strlen(a));
+	assert_non_null(strstr(a, "HTTP/1.1 200 OK\r\n"));
+	assert_non_null(strstr(a, "Content-Length: 5\r\n"));
+	assert_non_null(strstr(a, "version=0.0.4"));
+	assert_non_null(strstr(a, "\r\n\r\nup 1\n"));
+	free(a);
+	a = metrics_answer(MH_OK, "HEAD", "/metrics", "up 1\n", &len);
+	assert_non_null(strstr(a, "Content-Length: 5\r\n"));
+	assert_string_equal(strstr(a, "\r\n\r\n"), "\r\n\r\n");
+	free(a);
+	a = metrics_answer(MH_OK, "GET", "/nope", "up 1\n", &len);
+	assert_non_null(strstr(a, "HTTP/1.1 404 "));
+	free(a);
+	a = metrics_answer(MH_OK, "POST", "/metrics", "up 1\n", &len);
+	assert_non_null(strstr(a, "HTTP/1.1 405 "));
+	assert_non_null(strstr(a, "Allow: GET, HEAD\r\n"));
+	free(a);
+	a = metrics_answer(MH_BAD, "", "", NULL, &len);
+	assert_non_null(strstr(a, "HTTP/1.1 400 "));
+	free(a);
+	a = metrics_answer(MH_OK, "GET", "/metrics", NULL, &len);
+	assert_non_null(strstr(a, "Content-Length: 0\r\n"));
+	free(a);
+}
+
+/* ---- a live server ------------------------------------------------------- */
+
+static int free_port(void)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	socklen_t len = sizeof(sa);
+	int fd = socket(AF_INET, SOCK_STREAM, 0), port;
+
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
+	port = ntohs(sa.sin_port);
+	close(fd);
+	return port;
+}
+
+static int dial(int port)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET,
+				  .sin_port = htons((uint16_t)port) };
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	return fd;
+}
+
+/* Sends req on a new connection; the whole answer (read to EOF, 5 s at
+ * most). Caller frees. */
+static char *ask(int port, const char *req)
+{
+	int fd = dial(port);
+	struct buf b;
+	char chunk[4096];
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	ssize_t n;
+
+	buf_init(&b, 1 << 20);
+	assert_int_equal(send(fd, req, strlen(req), MSG_NOSIGNAL),
+			 (ssize_t)strlen(req));
+	while (poll(&p, 1, 5000) == 1 &&
+	       (n = read(fd, chunk, sizeof(chunk))) > 0)
+		buf_append(&b, chunk, (size_t)n);
+	close(fd);
+	return buf_detach(&b, NULL);
+}
+
+static void test_live(void **state)
+{
+	int port = free_port(), idle;
+	char listen_at[32], *why = NULL, *a;
+	struct metrics_server *s;
+	long long t0;
+
+	(void)state;
+	snprintf(listen_at, sizeof(listen_at), "127.0.0.1:%d", port);
+	s = metrics_server_start(listen_at, &why);
+	assert_non_null(s);
+	metrics_server_publish(s, xstrdup("odooctl_up 1\n"));
+	/* a client that connects and says nothing does not hold up others */
+	idle = dial(port);
+	a = ask(port, "GET /metrics HTTP/1.1\r\nHost: t\r\n\r\n");
+	assert_non_null(strstr(a, "HTTP/1.1 200 OK\r\n"));
+	assert_non_null(strstr(a, "\r\n\r\nodooctl_up 1\n"));
+	free(a);
+	metrics_server_publish(s, xstrdup("odooctl_up 2\n"));
+	a = ask(port, "GET /metrics HTTP/1.0\r\n\r\n");
+	assert_non_null(strstr(a, "\r\n\r\nodooctl_up 2\n"));
+	free(a);
+	a = ask(port, "HEAD /metrics HTTP/1.1\r\n\r\n");
+	assert_non_null(strstr(a, "Content-Length: 13\r\n"));
+	assert_null(strstr(a, "odooctl_up"));
+	free(a);
+	a = ask(port, "GET /other HTTP/1.1\r\n\r\n");
+	assert_non_null(strstr(a, "HTTP/1.1 404 "));
+	free(a);
+	a = ask(port, "garbage\r\n\r\n");
+	assert_non_null(strstr(a, "HTTP/1.1 400 "));
+	free(a);
+	/* the same port twice: the second start names the address */
+	assert_null(metrics_server_start(listen_at, &why));
+	assert_non_null(strstr(why, "cannot listen on 127.0.0.1:"));
+	free(why);
+	why = NULL;
+	/* stops at once, the idle connection still open */
+	t0 = clock_ms();
+	metrics_server_stop(s);
+	assert_true(clock_ms() - t0 < 1000);
+	close(idle);
+	assert_null(metrics_server_start("localhost:80", &why));
+	assert_non_null(strstr(why, "is not IPV4ADDR:PORT"));
+	free(why);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_parse_head),
+		cmocka_unit_test(test_parse_too_long),
+		cmocka_unit_test(test_answers),
+		cmocka_unit_test(test_live),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
