@@ -8,59 +8,19 @@
 
 #define INFRA_WAIT_MS 120000
 
-const char *stack_label(json_t *container, const char *key)
-{
-	json_t *labels = json_object_get(container, "Labels");
-
-	if (!labels)
-		labels = json_object_get(json_object_get(container, "Config"),
-					 "Labels");
-	return json_string_value(json_object_get(labels, key));
-}
-
-static char *dup_or_null(const char *s)
-{
-	return s ? xstrdup(s) : NULL;
-}
-
 int stack_inspect(struct docker *d, const char *id, struct container_state *st,
 		  int *found, char **cause)
 {
-	json_t *c = NULL, *state;
-	const char *name;
+	json_t *c = NULL;
 
 	memset(st, 0, sizeof(*st));
 	st->http_port = -1;
 	if (docker_container_inspect(d, id, &c, found, cause) < 0)
 		return -1;
-	if (!*found)
-		return 0;
-	state = json_object_get(c, "State");
-	name = json_string_value(json_object_get(c, "Name"));
-	st->id = dup_or_null(json_string_value(json_object_get(c, "Id")));
-	st->name = xstrdup(name ? name + (name[0] == '/') : id);
-	st->digest = dup_or_null(stack_label(c, LABEL_RELEASE));
-	st->running = json_is_true(json_object_get(state, "Running"));
-	st->exit_code = (int)json_integer_value(json_object_get(state,
-								"ExitCode"));
-	st->restarts = (int)json_integer_value(json_object_get(c,
-							       "RestartCount"));
-	st->health = dup_or_null(docker_json_str(c, "State.Health.Status"));
-	st->started_at = dup_or_null(json_string_value(
-		json_object_get(state, "StartedAt")));
-	st->http_port = docker_container_host_port(c, "8069/tcp");
+	if (*found)
+		container_state_from_json(c, id, st);
 	json_decref(c);
 	return 0;
-}
-
-void container_state_release(struct container_state *st)
-{
-	free(st->id);
-	free(st->name);
-	free(st->digest);
-	free(st->health);
-	free(st->started_at);
-	memset(st, 0, sizeof(*st));
 }
 
 static int cmp_created_desc(const void *a, const void *b)
@@ -145,9 +105,8 @@ int stack_service_state(struct docker *d, const struct config_env *env,
 			 char **cause)
 {
 	char *label = xasprintf("%s=%s", LABEL_PROJECT, env->compose_project);
-	json_t *list = NULL, *c;
-	const char *id = NULL;
-	size_t i;
+	json_t *list = NULL;
+	const char *id;
 	int found = 0, rc;
 
 	memset(st, 0, sizeof(*st));
@@ -155,14 +114,7 @@ int stack_service_state(struct docker *d, const struct config_env *env,
 	free(label);
 	if (rc < 0)
 		return -1;
-	json_array_foreach(list, i, c) {
-		const char *svc = stack_label(c, LABEL_SERVICE);
-		const char *oneoff = stack_label(c, "com.docker.compose.oneoff");
-
-		if (svc && !strcmp(svc, service) &&
-		    !(oneoff && !strcmp(oneoff, "True")))
-			id = docker_json_str(c, "Id");
-	}
+	id = stack_service_pick(list, service);
 	rc = id ? stack_inspect(d, id, st, &found, cause) : 0;
 	json_decref(list);
 	return rc;

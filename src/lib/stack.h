@@ -13,31 +13,11 @@
 #include "config.h"
 #include "docker.h"
 #include "release.h"
-
-#define LABEL_ENV "odooctl.env"
-#define LABEL_RELEASE "odooctl.release"
-#define LABEL_PROJECT "com.docker.compose.project"
-#define LABEL_SERVICE "com.docker.compose.service"
-
-/* A label of a container, from a list entry or an inspect; borrowed. */
-const char *stack_label(json_t *container, const char *key);
-
-struct container_state {
-	char *id;
-	char *name;
-	char *digest;		/* odooctl.release label, or NULL */
-	int running;
-	int exit_code;
-	int restarts;
-	char *health;		/* "healthy", "starting", ... or NULL */
-	char *started_at;
-	int http_port;		/* host port of 8069/tcp, or -1 */
-};
+#include "stack_state.h"
 
 /* *found = 0 when there is no such container; -1 when docker failed. */
 int stack_inspect(struct docker *d, const char *id, struct container_state *st,
 		  int *found, char **cause);
-void container_state_release(struct container_state *st);
 
 /*
  * The container of a compose service of env (postgres, proxy; not the
