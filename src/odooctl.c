@@ -11,10 +11,6 @@
 #include "log.h"
 #include "util.h"
 
-#ifndef ODOOCTL_VERSION
-#define ODOOCTL_VERSION "0.1.0"
-#endif
-
 static const struct command *const commands[] = {
 	&cmd_lint, &cmd_build, &cmd_push, &cmd_deploy, &cmd_rollback,
 	&cmd_status, &cmd_health, &cmd_monitor, &cmd_history, &cmd_recover,
@@ -53,46 +49,25 @@ static const struct command *find(const char *name)
 
 int main(int argc, char **argv)
 {
-	struct global g = { .config_path = getenv("ODOOCTL_CONFIG") };
+	struct global g = { 0 };
 	const struct command *c;
-	int i;
+	int i, rc;
 
-	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
-		const char *a = argv[i];
-
-		if ((!strcmp(a, "-c") || !strcmp(a, "--config")) &&
-		    i + 1 < argc) {
-			g.config_path = argv[++i];
-		} else if (!strncmp(a, "--config=", 9)) {
-			g.config_path = a + 9;
-		} else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
-			log_set_level(LOG_QUIET);
-		} else if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) {
-			log_set_level(LOG_VERBOSE);
-		} else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-			usage(stdout);
-			return EXIT_OK;
-		} else if (!strcmp(a, "--version")) {
-			printf("odooctl %s\n", ODOOCTL_VERSION);
-			return EXIT_OK;
-		} else {
-			log_error("unknown option '%s'", a);
-			usage(stderr);
-			return EXIT_USAGE;
-		}
-	}
+	i = cmd_global_options(argc, argv, &g, usage, &rc);
+	if (i < 0)
+		return rc;
 	if (i == argc) {
 		usage(stderr);
 		return EXIT_USAGE;
 	}
-	if (!g.config_path || !*g.config_path)
-		g.config_path = CONFIG_DEFAULT_PATH;
 	c = find(argv[i]);
 	if (!c) {
 		log_error("unknown command '%s' (see 'odooctl --help')",
 			  argv[i]);
 		return EXIT_USAGE;
 	}
+	if (c == &cmd_monitor)	/* returns only when there is none */
+		cmd_exec_monitor(argv);
 	http_global_init();
 	return c->exec(argc - i, argv + i, &g);
 }

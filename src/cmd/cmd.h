@@ -3,9 +3,14 @@
 #define ODOOCTL_CMD_H
 
 #include <getopt.h>
+#include <stdio.h>
 
 #include "config.h"
 #include "deploy.h"
+
+#ifndef ODOOCTL_VERSION
+#define ODOOCTL_VERSION "0.1.0"
+#endif
 
 struct global {
 	const char *config_path;
@@ -59,6 +64,22 @@ char *cmd_operator(void);
 void cmd_record(const struct config_env *env, const char *status);
 /* SIGTERM/SIGINT set deploy_interrupted, so deploys roll back cleanly. */
 void cmd_trap_signals(void);
+/*
+ * The global options before the command word (-c, -q, -v, -h, --version;
+ * $ODOOCTL_CONFIG): the index of the command word (argc when there is
+ * none), or -1 when main is to return *rc (help or version printed, a bad
+ * option).
+ */
+int cmd_global_options(int argc, char **argv, struct global *g,
+		       void (*usage)(FILE *), int *rc);
+/*
+ * `odooctl monitor`: execs odooctl-monitor from odooctl's own directory
+ * with the same arguments (the monitor's own program: it links none of
+ * libcurl, libpq and libarchive, and stays small resident). Returns only
+ * when there is no such program, after a warning: the monitor then runs
+ * in this process.
+ */
+void cmd_exec_monitor(char **argv);
 /* Parses "90d", "12h", "30m", "45s" into seconds; -1 when malformed. */
 long cmd_parse_age(const char *s);
 

@@ -140,25 +140,6 @@ void cmd_record(const struct config_env *env, const char *status)
 	free(op);
 }
 
-static void on_signal(int sig)
-{
-	(void)sig;
-	deploy_interrupted = 1;
-}
-
-void cmd_trap_signals(void)
-{
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
-}
-
 long cmd_parse_age(const char *s)
 {
 	char *end;

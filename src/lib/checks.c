@@ -1,9 +1,9 @@
 #include "checks.h"
 #include "backup.h"
-#include "docker.h"
+#include "docker_get.h"
+#include "docker_reply.h"
 #include "health.h"
 #include "pg.h"
-#include "stack.h"
 #include "state.h"
 #include "util.h"
 
@@ -457,9 +457,8 @@ static char *state_text(const struct container_state *st)
 			 st->restarts == 1 ? "" : "s");
 }
 
-static void check_postgres_container(struct docker *d,
-				     const struct config_env *env,
-				     struct results *r)
+static void check_postgres_container(const struct config_env *env,
+				     long timeout_ms, struct results *r)
 {
 	struct container_state st;
 	char *why = NULL;
@@ -467,7 +466,9 @@ static void check_postgres_container(struct docker *d,
 	memset(&st, 0, sizeof(st));
 	if (config_db_external(env))	/* db.* checks reach it through libpq */
 		return;
-	if (stack_service_state(d, env, env->postgres_service, &st, &why) < 0) {
+	if (docker_get_service(env->docker_socket, env->compose_project,
+			       env->postgres_service, timeout_ms, &st,
+			       &why) < 0) {
 		results_add(r, "container.postgres", 0, NULL, why);
 		return;
 	}
@@ -488,8 +489,8 @@ static void check_postgres_container(struct docker *d,
 	container_state_release(&st);
 }
 
-static void check_odoo(struct docker *d, const struct config_env *env,
-		       long timeout_ms, struct results *r)
+static void check_odoo(const struct config_env *env, long timeout_ms,
+		       struct results *r)
 {
 	struct current cur = { 0 };
 	struct container_state st;
@@ -509,7 +510,8 @@ static void check_odoo(struct docker *d, const struct config_env *env,
 		current_release(&cur);
 		return;
 	}
-	if (stack_inspect(d, cur.container, &st, &found, &why) < 0 || !found) {
+	if (docker_get_container(env->docker_socket, cur.container, timeout_ms,
+				 &st, &found, &why) < 0 || !found) {
 		results_add(r, "container.odoo", 0, NULL,
 			    why ? why : xasprintf("container %s is gone",
 						  cur.container));
@@ -602,19 +604,19 @@ static void check_backups(const struct config_env *env, struct results *r)
 void checks_run_ctx(const struct config_env *env, struct checks_ctx *ctx,
 		    struct results *r)
 {
-	struct docker *d = docker_new(env->docker_socket);
 	json_t *info = NULL;
 	char *why = NULL;
 	const char *root = NULL;
 
 	r->mark = clock_ms();
-	check_odoo(d, env, ctx->timeout_ms, r);
+	check_odoo(env, ctx->timeout_ms, r);
 	check_proxy(env, r);
 	check_db(env, ctx->timeout_ms, r);
-	check_postgres_container(d, env, r);
+	check_postgres_container(env, ctx->timeout_ms, r);
 	check_cpu(env, ctx, r);
 	check_mem(env, r);
-	if (docker_info(d, &info, &why) < 0) {
+	if (docker_get_info(env->docker_socket, ctx->timeout_ms, &info,
+			    &why) < 0) {
 		results_add(r, "disk:docker root", 0, NULL, why);
 	} else {
 		root = docker_json_str(info, "DockerRootDir");
@@ -622,7 +624,6 @@ void checks_run_ctx(const struct config_env *env, struct checks_ctx *ctx,
 	check_disks(env, root, r);
 	json_decref(info);
 	check_backups(env, r);
-	docker_free(d);
 }
 
 void checks_run(const struct config_env *env, long cpu_sample_ms,

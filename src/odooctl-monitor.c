@@ -1,0 +1,37 @@
+/*
+ * odooctl-monitor: `odooctl monitor` as a program of its own. It links the
+ * checks, the alerts and the /metrics server and nothing that streams or
+ * moves data: no libcurl, libpq or libarchive (the Makefile links it
+ * without them, so a dependency that would pull one in fails the build).
+ * What a daemon that runs for months keeps resident: see
+ * bench/monitor-footprint.
+ *
+ *   odooctl-monitor [-c FILE] [-q|-v] [monitor] [ENV]
+ *
+ * `odooctl monitor` execs it with its own arguments.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cmd.h"
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: odooctl-monitor [-c FILE] [-q|-v] [monitor] "
+		   "[ENV]\n\n%s\n\n%s", cmd_monitor.summary, cmd_monitor.help);
+}
+
+int main(int argc, char **argv)
+{
+	struct global g = { 0 };
+	int i, rc;
+
+	i = cmd_global_options(argc, argv, &g, usage, &rc);
+	if (i < 0)
+		return rc;
+	if (i < argc && !strcmp(argv[i], "monitor"))
+		i++;
+	/* the word before ENV becomes the command's argv[0] */
+	argv[i - 1] = "monitor";
+	return cmd_monitor.exec(argc - i + 1, argv + i - 1, &g);
+}
