@@ -7,7 +7,6 @@
 #include <string.h>
 
 #include "cmd.h"
-#include "http.h"
 #include "log.h"
 #include "util.h"
 
@@ -93,6 +92,5 @@ int main(int argc, char **argv)
 			  argv[i]);
 		return EXIT_USAGE;
 	}
-	http_global_init();
 	return c->exec(argc - i, argv + i, &g);
 }
