@@ -1,6 +1,6 @@
 # odooctl build. `make` builds build/odooctl; `make check` runs every test.
 CC      ?= cc
-PKGS    := libcurl jansson inih libpq libarchive libcrypto
+PKGS    := libcurl jansson inih libpq libarchive libssl libcrypto
 WARN    := -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes \
            -Wmissing-prototypes -Wvla -Werror
 CFLAGS  ?= -O2 -g
@@ -51,14 +51,14 @@ unit: $(UNIT)
 # the hardening gate's parsers (odoo.conf, compose config, nginx.conf)
 # the Docker Engine API's replies (streams, frames, errors, inspections),
 # what AWS answers the SSM provider (pages, errors, instance metadata
-# credentials, the shared credentials file) and the verdicts on a
-# release's health answers, the request heads the /metrics server reads,
-# for FUZZ_EACH_SECONDS each.
+# credentials, the shared credentials file), the verdicts on a
+# release's health answers, httpc's response parser and the request heads
+# the /metrics server reads, for FUZZ_EACH_SECONDS each.
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 60
 FUZZ_EACH_SECONDS ?= 15
 FUZZ_TARGETS := pyliteral config state upgrade regauth secrets harden engine \
-                aws health dumpscan metrics
+                aws health dumpscan metrics httpc
 FUZZ_FLAGS   := -std=c17 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer \
                 -fno-sanitize-recover=all \
                 $(shell pkg-config --cflags $(PKGS)) -Isrc/lib
@@ -76,6 +76,7 @@ FUZZ_SEEDS_aws = $(wildcard tests/fuzz/seeds-aws/*)
 FUZZ_SEEDS_health = $(wildcard tests/fuzz/seeds-health/*)
 FUZZ_SEEDS_dumpscan = $(wildcard tests/fuzz/seeds-dumpscan/*)
 FUZZ_SEEDS_metrics = $(wildcard tests/fuzz/seeds-metrics/*)
+FUZZ_SEEDS_httpc = $(wildcard tests/fuzz/seeds-httpc/*)
 
 $(B)/fuzz/obj/%.o: src/lib/%.c $(wildcard src/lib/*.h)
 	@mkdir -p $(dir $@)
@@ -115,6 +116,7 @@ fuzz: $(FUZZ_TARGETS:%=$(B)/fuzz/fuzz_%)
 	$(call fuzz-run,health,$(FUZZ_EACH_SECONDS),)
 	$(call fuzz-run,dumpscan,$(FUZZ_EACH_SECONDS),)
 	$(call fuzz-run,metrics,$(FUZZ_EACH_SECONDS),)
+	$(call fuzz-run,httpc,$(FUZZ_EACH_SECONDS),-dict=tests/fuzz/httpc.dict)
 
 # Everything CI runs: the normal build with its unit tests, the literal
 # parser under libFuzzer for FUZZ_SECONDS, the unit tests again under

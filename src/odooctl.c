@@ -7,7 +7,6 @@
 #include <string.h>
 
 #include "cmd.h"
-#include "http.h"
 #include "log.h"
 #include "util.h"
 
@@ -68,6 +67,5 @@ int main(int argc, char **argv)
 	}
 	if (c == &cmd_monitor)	/* returns only when there is none */
 		cmd_exec_monitor(argv);
-	http_global_init();
 	return c->exec(argc - i, argv + i, &g);
 }

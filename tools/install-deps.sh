@@ -6,7 +6,8 @@
 # openssh-server and apache2-utils for the CI pipeline's test; systemd for
 # systemd-analyze, which checks the timer units; promtool, from prometheus,
 # checks the monitor's /metrics; python3-botocore checks SigV4 in the
-# secrets tests). Idempotent:
+# secrets tests; the openssl CLI makes the TLS unit test's certificates).
+# Idempotent:
 # asks apt only about what is missing, and prints nothing when everything is
 # already there.
 #   --build   only what building odooctl needs (the CI image job)
@@ -24,7 +25,7 @@ rest=(
 	docker.io docker-registry docker-compose
 	postgresql-15 postgresql-client-15 nginx-light busybox-static
 	curl iproute2 util-linux procps systemd
-	clang libclang-rt-dev openssh-server apache2-utils
+	clang libclang-rt-dev openssh-server apache2-utils openssl
 	prometheus python3-botocore
 )
 case ${1:-} in

@@ -1,8 +1,8 @@
 #include "alertq.h"
+#include "httpc.h"
 #include "log.h"
 #include "util.h"
 
-#include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -43,57 +43,31 @@ const char *alertq_name(const struct alertq *q)
 
 /* ---- one delivery ----------------------------------------------------- */
 
-static int on_progress(void *p, curl_off_t a, curl_off_t b, curl_off_t c,
-		       curl_off_t d)
-{
-	(void)a, (void)b, (void)c, (void)d;
-	return *(const volatile int *)p;
-}
-
-static size_t on_discard(char *p, size_t size, size_t n, void *arg)
-{
-	(void)p, (void)arg;
-	return size * n;
-}
-
 int alertq_post(const char *url, const char *body, long timeout_s,
 		const volatile int *abort_flag, char **cause)
 {
-	CURL *c = curl_easy_init();
-	struct curl_slist *h = NULL;
-	CURLcode rc;
-	long status = 0;
+	static const char *const headers[] = {
+		"Content-Type: application/json", NULL
+	};
+	struct httpc_request req = {
+		.method = "POST", .url = url, .headers = headers, .body = body,
+		.body_len = strlen(body), .timeout_ms = timeout_s * 1000,
+		.body_max = 64 * 1024, .cancel = abort_flag,
+	};
+	struct httpc_response resp;
+	char *why = NULL;
+	size_t prefix = strlen("POST ") + strlen(url) + strlen(": ");
 
-	if (!c) {
-		*cause = xstrdup("cannot initialize libcurl");
+	if (httpc_do(&req, &resp, &why) < 0) {
+		/* the url may hold the webhook's token: keep only the reason */
+		*cause = *abort_flag ? xstrdup("stopped") :
+			xstrdup(strlen(why) > prefix ? why + prefix : why);
+		free(why);
 		return -1;
 	}
-	h = curl_slist_append(h, "Content-Type: application/json");
-	curl_easy_setopt(c, CURLOPT_URL, url);
-	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
-	curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
-	curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
-	curl_easy_setopt(c, CURLOPT_TIMEOUT, timeout_s);
-	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_USERAGENT, "odooctl-monitor");
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_discard);
-	curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
-	curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
-	curl_easy_setopt(c, CURLOPT_XFERINFODATA, (void *)abort_flag);
-	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-	rc = curl_easy_perform(c);
-	if (rc == CURLE_OK)
-		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-	curl_slist_free_all(h);
-	curl_easy_cleanup(c);
-	/* curl's messages name the host at most, never the URL's path */
-	if (rc != CURLE_OK) {
-		*cause = xstrdup(rc == CURLE_ABORTED_BY_CALLBACK ?
-				 "stopped" : curl_easy_strerror(rc));
-		return -1;
-	}
-	if (status < 200 || status > 299) {
-		*cause = xasprintf("answered HTTP %ld", status);
+	httpc_response_release(&resp);
+	if (resp.status < 200 || resp.status > 299) {
+		*cause = xasprintf("answered HTTP %ld", resp.status);
 		return -1;
 	}
 	return 0;

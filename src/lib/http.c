@@ -1,75 +1,37 @@
 #include "http.h"
+#include "httpc.h"
 
 #include <ctype.h>
-#include <curl/curl.h>
 #include <stdlib.h>
 #include <string.h>
-
-void http_global_init(void)
-{
-	curl_global_init(CURL_GLOBAL_DEFAULT);
-}
-
-static size_t on_body(char *p, size_t size, size_t n, void *arg)
-{
-	struct buf *b = arg;
-
-	if (buf_append(b, p, size * n) < 0)
-		return 0;
-	return size * n;
-}
 
 int http_do(const struct http_request *req, struct http_response *resp,
 	    char **cause)
 {
-	CURL *c = curl_easy_init();
-	struct curl_slist *headers = NULL;
+	const char *headers[3] = { NULL };
+	char *content_type = NULL;
+	struct httpc_request r = {
+		.method = req->method, .url = req->url, .headers = headers,
+		.body = req->body, .body_len = req->body ? strlen(req->body) : 0,
+		.timeout_ms = req->timeout_ms, .body_max = HTTP_BODY_MAX,
+	};
+	struct httpc_response got;
 	long long start = clock_ms();
-	CURLcode rc;
+	size_t n = 0;
+	int rc;
 
-	resp->status = 0;
-	buf_init(&resp->body, HTTP_BODY_MAX);
-	if (!c) {
-		*cause = xstrdup("cannot initialize libcurl");
-		return -1;
-	}
-	curl_easy_setopt(c, CURLOPT_URL, req->url);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, req->timeout_ms);
-	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, req->timeout_ms);
-	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, &resp->body);
-	curl_easy_setopt(c, CURLOPT_USERAGENT, "odooctl");
-	if (!strcmp(req->method, "HEAD"))
-		curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
-	else if (strcmp(req->method, "GET"))
-		curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, req->method);
-	if (req->body) {
-		curl_easy_setopt(c, CURLOPT_POSTFIELDS, req->body);
-		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE,
-				 (long)strlen(req->body));
-	}
 	if (req->content_type) {
-		char *h = xasprintf("Content-Type: %s", req->content_type);
-
-		headers = curl_slist_append(headers, h);
-		free(h);
+		content_type = xasprintf("Content-Type: %s", req->content_type);
+		headers[n++] = content_type;
 	}
 	if (req->header)
-		headers = curl_slist_append(headers, req->header);
-	curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
-	rc = curl_easy_perform(c);
+		headers[n++] = req->header;
+	rc = httpc_do(&r, &got, cause);
 	resp->elapsed_ms = clock_ms() - start;
-	if (rc == CURLE_OK)
-		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &resp->status);
-	else
-		*cause = xasprintf("%s %s: %s", req->method, req->url,
-				   rc == CURLE_WRITE_ERROR ?
-				   "reply body too large" :
-				   curl_easy_strerror(rc));
-	curl_slist_free_all(headers);
-	curl_easy_cleanup(c);
-	return rc == CURLE_OK ? 0 : -1;
+	resp->status = got.status;
+	resp->body = got.body;
+	free(content_type);
+	return rc;
 }
 
 void http_response_release(struct http_response *resp)

@@ -1,4 +1,4 @@
-/* A small HTTP client (libcurl) for health probes and smoke tests. */
+/* HTTP for health probes and smoke tests, over httpc.h. */
 #ifndef ODOOCTL_HTTP_H
 #define ODOOCTL_HTTP_H
 
@@ -27,6 +27,5 @@ int http_do(const struct http_request *req, struct http_response *resp,
 void http_response_release(struct http_response *resp);
 /* The first n printable bytes of a body, for error messages. */
 char *http_excerpt(const struct buf *body, size_t n);
-void http_global_init(void);
 
 #endif

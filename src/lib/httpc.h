@@ -26,10 +26,13 @@ struct httpc_request {
 	const char *const *headers;	/* "Name: value", NULL-terminated */
 	const char *body;		/* NULL: none */
 	size_t body_len;
-	long timeout_ms;		/* connect, send and receive, in all */
+	long timeout_ms;		/* connect, send and receive, in all;
+					 * <= 0: no limit (name resolution
+					 * is never bounded: getaddrinfo) */
 	size_t body_max;		/* a longer body is an error */
-	/* set (by another thread or a signal) to abandon the exchange */
-	volatile sig_atomic_t *cancel;
+	/* set (by another thread or a signal) to abandon the exchange;
+	 * looked at at least every 100 ms; NULL: never */
+	const volatile sig_atomic_t *cancel;
 };
 
 struct httpc_response {
@@ -61,6 +64,8 @@ struct httpc_parser {
 	long long length;		/* Content-Length, -1: until close */
 	long long left;			/* of the body or of the chunk */
 	struct buf line;		/* a status, header or chunk-size line */
+	int fields;			/* header and trailer lines so far */
+	size_t field_bytes;		/* and their bytes */
 	struct buf *body;
 	const char *error;		/* static text when state is HP_ERROR */
 };

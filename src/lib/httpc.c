@@ -1,0 +1,567 @@
+/*
+ * httpc.h's transport: the url, the connection (TCP, unix socket, TLS),
+ * the request, the reply through the parser, all on non-blocking sockets
+ * that poll() waits on in slices of at most 100 ms until one deadline.
+ *
+ * SIGPIPE: plain sockets send with MSG_NOSIGNAL; TLS goes through a BIO of
+ * our own that does the same (OpenSSL's socket BIO uses write(), which
+ * raises SIGPIPE on a closed peer), so no signal disposition is touched.
+ */
+#include "httpc.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <netdb.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#define SLICE_MS 100
+
+struct url {
+	int tls;
+	char *host;		/* without brackets */
+	char *port;
+	char *authority;	/* host[:port] as written: the Host header */
+	char *path;		/* path and query */
+};
+
+struct conn {
+	int fd;
+	SSL *ssl;
+	long long deadline;	/* clock_ms(); 0: none */
+	long timeout_ms;
+	const volatile sig_atomic_t *cancel;
+	char *reason;		/* why it failed, without method and url */
+};
+
+/* ---- the url ------------------------------------------------------------- */
+
+static void url_release(struct url *u)
+{
+	free(u->host);
+	free(u->port);
+	free(u->authority);
+	free(u->path);
+}
+
+static int url_port(struct url *u, const char *s, size_t n)
+{
+	long port = 0;
+
+	if (!n || n > 5)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		if (!isdigit((unsigned char)s[i]))
+			return -1;
+		port = port * 10 + (s[i] - '0');
+	}
+	if (port < 1 || port > 65535)
+		return -1;
+	u->port = xasprintf("%ld", port);
+	return 0;
+}
+
+/* host, [v6] or host:port, [v6]:port */
+static int url_authority(struct url *u, const char *s, size_t n)
+{
+	const char *colon, *end = s + n;
+
+	if (!n || memchr(s, '@', n))
+		return -1;
+	if (*s == '[') {
+		const char *close = memchr(s, ']', n);
+
+		if (!close || close == s + 1)
+			return -1;
+		u->host = xstrndup(s + 1, (size_t)(close - s - 1));
+		colon = close + 1 < end ? close + 1 : NULL;
+		if (colon && *colon != ':')
+			return -1;
+	} else {
+		colon = memchr(s, ':', n);
+		if (colon == s)
+			return -1;
+		u->host = xstrndup(s, colon ? (size_t)(colon - s) : n);
+	}
+	u->authority = xstrndup(s, n);
+	if (colon)
+		return url_port(u, colon + 1, (size_t)(end - colon - 1));
+	u->port = xstrdup(u->tls ? "443" : "80");
+	return 0;
+}
+
+static int url_parse(struct url *u, const char *url)
+{
+	const char *auth, *rest;
+
+	memset(u, 0, sizeof(*u));
+	if (!strncasecmp(url, "http://", 7)) {
+		auth = url + 7;
+	} else if (!strncasecmp(url, "https://", 8)) {
+		u->tls = 1;
+		auth = url + 8;
+	} else {
+		return -1;
+	}
+	rest = auth + strcspn(auth, "/?#");
+	if (url_authority(u, auth, (size_t)(rest - auth)) < 0)
+		return -1;
+	for (const char *c = rest; *c; c++)
+		if ((unsigned char)*c <= ' ' || *c == 0x7f)
+			return -1;
+	u->path = xasprintf("%s%.*s", *rest == '/' ? "" : "/",
+			    (int)strcspn(rest, "#"), rest);
+	return 0;
+}
+
+/* ---- waiting: the deadline and the cancel flag ------------------------- */
+
+static int conn_fail(struct conn *c, char *reason)
+{
+	if (!c->reason)
+		c->reason = reason;
+	else
+		free(reason);
+	return -1;
+}
+
+static char *errno_text(int err)
+{
+	char *s = xstrdup(strerror(err));
+
+	s[0] = (char)tolower((unsigned char)s[0]);
+	return s;
+}
+
+static int conn_wait(struct conn *c, short events)
+{
+	struct pollfd pfd = { .fd = c->fd, .events = events };
+
+	for (;;) {
+		long long left = c->deadline ? c->deadline - clock_ms() :
+			SLICE_MS;
+		int n;
+
+		if (c->cancel && *c->cancel)
+			return conn_fail(c, xstrdup("cancelled"));
+		if (left <= 0)
+			return conn_fail(c, xasprintf("timed out after %ld ms",
+						      c->timeout_ms));
+		n = poll(&pfd, 1, (int)(left < SLICE_MS ? left : SLICE_MS));
+		if (n > 0)
+			return 0;
+		if (n < 0 && errno != EINTR)
+			return conn_fail(c, errno_text(errno));
+	}
+}
+
+/* ---- connecting ---------------------------------------------------------- */
+
+/* 0 connected; -1 with errno set (the next address may do), or with
+ * c->reason set (timeout, cancel: give up). */
+static int connect_one(struct conn *c, const struct sockaddr *sa,
+		       socklen_t len)
+{
+	int err = 0;
+	socklen_t err_len = sizeof(err);
+
+	c->fd = socket(sa->sa_family, SOCK_STREAM | SOCK_NONBLOCK |
+		       SOCK_CLOEXEC, 0);
+	if (c->fd < 0)
+		return -1;
+	if (connect(c->fd, sa, len) == 0)
+		return 0;
+	if (errno != EINPROGRESS)
+		goto fail;
+	if (conn_wait(c, POLLOUT) < 0)
+		goto fail;
+	if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &err_len) < 0)
+		goto fail;
+	if (!err)
+		return 0;
+	errno = err;
+fail:
+	err = errno;
+	close(c->fd);
+	c->fd = -1;
+	errno = err;
+	return -1;
+}
+
+static int connect_tcp(struct conn *c, const struct url *u)
+{
+	struct addrinfo hints = { .ai_socktype = SOCK_STREAM,
+				  .ai_flags = AI_NUMERICSERV | AI_ADDRCONFIG };
+	struct addrinfo *res, *ai;
+	int rc = getaddrinfo(u->host, u->port, &hints, &res), err = 0;
+
+	if (rc)
+		return conn_fail(c, xasprintf("cannot resolve '%s': %s",
+					      u->host, rc == EAI_SYSTEM ?
+					      strerror(errno) :
+					      gai_strerror(rc)));
+	for (ai = res; ai; ai = ai->ai_next) {
+		if (connect_one(c, ai->ai_addr, ai->ai_addrlen) == 0)
+			break;
+		err = errno;
+		if (c->reason)
+			break;
+	}
+	freeaddrinfo(res);
+	if (c->fd >= 0)
+		return 0;
+	return conn_fail(c, errno_text(err ? err : ECONNREFUSED));
+}
+
+static int connect_unix(struct conn *c, const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	char *why;
+
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return conn_fail(c, xasprintf("socket path too long: %s",
+					      path));
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+	if (connect_one(c, (struct sockaddr *)&sa, sizeof(sa)) == 0)
+		return 0;
+	if (c->reason)
+		return -1;
+	why = errno_text(errno);
+	conn_fail(c, xasprintf("%s: %s", path, why));
+	free(why);
+	return -1;
+}
+
+/* ---- TLS ----------------------------------------------------------------- */
+
+static pthread_once_t tls_once = PTHREAD_ONCE_INIT;
+static SSL_CTX *tls_ctx;
+static BIO_METHOD *tls_bio;
+
+static int bio_write(BIO *b, const char *p, int n)
+{
+	ssize_t r = send((int)(intptr_t)BIO_get_data(b), p, (size_t)n,
+			 MSG_NOSIGNAL);
+
+	BIO_clear_retry_flags(b);
+	if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK ||
+		      errno == EINTR))
+		BIO_set_retry_write(b);
+	return (int)r;
+}
+
+static int bio_read(BIO *b, char *p, int n)
+{
+	ssize_t r = recv((int)(intptr_t)BIO_get_data(b), p, (size_t)n, 0);
+
+	BIO_clear_retry_flags(b);
+	if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK ||
+		      errno == EINTR))
+		BIO_set_retry_read(b);
+	return (int)r;
+}
+
+static long bio_ctrl(BIO *b, int cmd, long num, void *ptr)
+{
+	(void)b, (void)num, (void)ptr;
+	return cmd == BIO_CTRL_FLUSH ? 1 : 0;
+}
+
+static int bio_create(BIO *b)
+{
+	BIO_set_init(b, 1);
+	return 1;
+}
+
+/* Once per process, at the first https url: a plain-http-only process
+ * never loads certificates nor sets up libssl. */
+static void tls_init(void)
+{
+	SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
+	BIO_METHOD *m = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK,
+				     "odooctl socket");
+
+	if (!ctx || !m || !SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) ||
+	    !SSL_CTX_set_default_verify_paths(ctx) ||
+	    !BIO_meth_set_write(m, bio_write) ||
+	    !BIO_meth_set_read(m, bio_read) ||
+	    !BIO_meth_set_ctrl(m, bio_ctrl) ||
+	    !BIO_meth_set_create(m, bio_create)) {
+		SSL_CTX_free(ctx);
+		BIO_meth_free(m);
+		return;
+	}
+	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
+	SSL_CTX_set_options(ctx, SSL_OP_IGNORE_UNEXPECTED_EOF);
+	tls_ctx = ctx;
+	tls_bio = m;
+}
+
+static int tls_fail(struct conn *c, const char *what)
+{
+	long verify = c->ssl ? SSL_get_verify_result(c->ssl) : X509_V_OK;
+	unsigned long e = ERR_peek_last_error();
+	char reason[256];
+
+	if (verify != X509_V_OK) {
+		ERR_clear_error();
+		return conn_fail(c, xasprintf("TLS: certificate verify failed: "
+					      "%s", X509_verify_cert_error_string(
+						      verify)));
+	}
+	if (e) {
+		ERR_error_string_n(e, reason, sizeof(reason));
+		ERR_clear_error();
+		return conn_fail(c, xasprintf("TLS: %s: %s", what, reason));
+	}
+	return conn_fail(c, xasprintf("TLS: %s: %s", what, errno ?
+				      strerror(errno) :
+				      "connection closed"));
+}
+
+/* Drives one SSL call until it is done: > 0, 0 at the end, -1 on error. */
+static int tls_step(struct conn *c, int r, const char *what)
+{
+	int err;
+
+	if (r > 0)
+		return 1;
+	err = SSL_get_error(c->ssl, r);
+	if (err == SSL_ERROR_WANT_READ)
+		return conn_wait(c, POLLIN) < 0 ? -1 : 2;
+	if (err == SSL_ERROR_WANT_WRITE)
+		return conn_wait(c, POLLOUT) < 0 ? -1 : 2;
+	if (err == SSL_ERROR_ZERO_RETURN)
+		return 0;
+	return tls_fail(c, what);
+}
+
+static int tls_handshake(struct conn *c, const struct url *u)
+{
+	struct in6_addr ip;
+	BIO *bio;
+	int rc;
+
+	pthread_once(&tls_once, tls_init);
+	if (!tls_ctx)
+		return tls_fail(c, "cannot set up");
+	c->ssl = SSL_new(tls_ctx);
+	bio = c->ssl ? BIO_new(tls_bio) : NULL;
+	if (!bio)
+		return tls_fail(c, "cannot set up");
+	BIO_set_data(bio, (void *)(intptr_t)c->fd);
+	SSL_set_bio(c->ssl, bio, bio);
+	if (inet_pton(AF_INET, u->host, &ip) == 1 ||
+	    inet_pton(AF_INET6, u->host, &ip) == 1) {
+		if (!X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(c->ssl),
+						   u->host))
+			return tls_fail(c, "cannot set up");
+	} else if (!SSL_set_tlsext_host_name(c->ssl, u->host) ||
+		   !SSL_set1_host(c->ssl, u->host)) {
+		return tls_fail(c, "cannot set up");
+	}
+	ERR_clear_error();
+	do {
+		errno = 0;
+		rc = tls_step(c, SSL_connect(c->ssl), "handshake");
+	} while (rc == 2);
+	if (rc == 0)
+		return tls_fail(c, "handshake");
+	return rc < 0 ? -1 : 0;
+}
+
+/* ---- the exchange -------------------------------------------------------- */
+
+static int conn_write(struct conn *c, const char *p, size_t n)
+{
+	while (n) {
+		ssize_t r;
+
+		if (c->ssl) {
+			int rc;
+
+			errno = 0;
+			r = SSL_write(c->ssl, p, n > INT32_MAX ? INT32_MAX :
+				      (int)n);
+			rc = tls_step(c, (int)r, "send");
+			if (rc == 0)
+				return tls_fail(c, "send");
+			if (rc < 0)
+				return -1;
+			if (rc == 2)
+				continue;
+		} else {
+			r = send(c->fd, p, n, MSG_NOSIGNAL);
+			if (r < 0 && (errno == EAGAIN || errno == EINTR)) {
+				if (conn_wait(c, POLLOUT) < 0)
+					return -1;
+				continue;
+			}
+			if (r < 0)
+				return conn_fail(c, errno_text(errno));
+		}
+		p += r;
+		n -= (size_t)r;
+	}
+	return 0;
+}
+
+/* > 0 bytes read, 0 at the peer's close, -1 on error. */
+static ssize_t conn_read(struct conn *c, char *p, size_t n)
+{
+	for (;;) {
+		ssize_t r;
+
+		if (c->ssl) {
+			int rc;
+
+			errno = 0;
+			r = SSL_read(c->ssl, p, (int)n);
+			rc = tls_step(c, (int)r, "receive");
+			if (rc == 2)
+				continue;
+			return rc == 1 ? r : rc;
+		}
+		r = recv(c->fd, p, n, 0);
+		if (r >= 0)
+			return r;
+		if (errno != EAGAIN && errno != EINTR)
+			return conn_fail(c, errno_text(errno));
+		if (conn_wait(c, POLLIN) < 0)
+			return -1;
+	}
+}
+
+/* No header may smuggle a line of its own; never quoted: it may hold a
+ * token. */
+static int headers_ok(const char *const *headers)
+{
+	for (const char *const *h = headers; h && *h; h++)
+		if (strpbrk(*h, "\r\n") || !strchr(*h, ':'))
+			return 0;
+	return 1;
+}
+
+static int send_request(struct conn *c, const struct httpc_request *req,
+			const struct url *u)
+{
+	struct buf head;
+	int rc;
+
+	buf_init(&head, SIZE_MAX);
+	buf_printf(&head, "%s %s HTTP/1.1\r\nHost: %s\r\nUser-Agent: odooctl"
+		   "\r\nConnection: close\r\n", req->method, u->path,
+		   u->authority);
+	for (const char *const *h = req->headers; h && *h; h++)
+		buf_printf(&head, "%s\r\n", *h);
+	if (req->body || !strcmp(req->method, "POST") ||
+	    !strcmp(req->method, "PUT"))
+		buf_printf(&head, "Content-Length: %zu\r\n",
+			   req->body ? req->body_len : 0);
+	buf_append(&head, "\r\n", 2);
+	rc = conn_write(c, head.data, head.len);
+	if (rc == 0 && req->body)
+		rc = conn_write(c, req->body, req->body_len);
+	buf_release(&head);
+	return rc;
+}
+
+static int read_reply(struct conn *c, const struct httpc_request *req,
+		      struct httpc_response *resp)
+{
+	struct httpc_parser p;
+	char chunk[16384];
+	int rc = 0;
+
+	httpc_parser_init(&p, &resp->body, !strcmp(req->method, "HEAD"));
+	while (p.state != HP_DONE && p.state != HP_ERROR) {
+		ssize_t n = conn_read(c, chunk, sizeof(chunk));
+
+		if (n < 0) {
+			rc = -1;
+			break;
+		}
+		if (n == 0)
+			httpc_parser_eof(&p);
+		else
+			httpc_parser_feed(&p, chunk, (size_t)n);
+	}
+	if (p.state == HP_ERROR)
+		rc = conn_fail(c, xstrdup(p.error));
+	resp->status = p.state == HP_DONE ? p.status : 0;
+	httpc_parser_release(&p);
+	return rc;
+}
+
+static int exchange(struct conn *c, const struct httpc_request *req,
+		    struct httpc_response *resp)
+{
+	struct url u;
+	int rc = -1;
+
+	if (url_parse(&u, req->url) < 0) {
+		conn_fail(c, xstrdup("bad url"));
+		goto out;
+	}
+	if (!headers_ok(req->headers)) {
+		conn_fail(c, xstrdup("bad request header"));
+		goto out;
+	}
+	if (req->unix_socket ? connect_unix(c, req->unix_socket) :
+	    connect_tcp(c, &u))
+		goto out;
+	if (u.tls && !req->unix_socket && tls_handshake(c, &u) < 0)
+		goto out;
+	if (send_request(c, req, &u) < 0 || read_reply(c, req, resp) < 0)
+		goto out;
+	rc = 0;
+out:
+	url_release(&u);
+	return rc;
+}
+
+int httpc_do(const struct httpc_request *req, struct httpc_response *resp,
+	     char **cause)
+{
+	struct conn c = { .fd = -1, .timeout_ms = req->timeout_ms,
+			  .cancel = req->cancel };
+	int rc;
+
+	resp->status = 0;
+	buf_init(&resp->body, req->body_max);
+	if (req->timeout_ms > 0)
+		c.deadline = clock_ms() + req->timeout_ms;
+	rc = exchange(&c, req, resp);
+	if (c.ssl) {
+		if (rc == 0)
+			SSL_shutdown(c.ssl);
+		SSL_free(c.ssl);
+		ERR_clear_error();
+	}
+	if (c.fd >= 0)
+		close(c.fd);
+	if (rc < 0) {
+		*cause = xasprintf("%s %s: %s", req->method, req->url,
+				   c.reason ? c.reason : "failed");
+		buf_release(&resp->body);
+	}
+	free(c.reason);
+	return rc;
+}
+
+void httpc_response_release(struct httpc_response *resp)
+{
+	buf_release(&resp->body);
+}

@@ -1,0 +1,957 @@
+/*
+ * lib/httpc.c: the response parser on every shape of reply and every
+ * error path, fed whole and byte by byte with the same result; then whole
+ * exchanges against servers of the test's own (canned replies over TCP on
+ * 127.0.0.1 and over a unix socket, a listener that never answers, a
+ * closed port, a TLS server with a throw-away CA made by the openssl CLI)
+ * and the two users, http_do and alertq_post.
+ */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/wait.h>
+
+#include <cmocka.h>
+
+#include "alertq.h"
+#include "canned_server.h"
+#include "http.h"
+#include "httpc.h"
+#include "util.h"
+
+/* ---- the parser ---------------------------------------------------------- */
+
+struct parsed {
+	enum httpc_state state;
+	long status;
+	char *body;
+	const char *error;
+	size_t used;
+};
+
+static void parse_step(const char *in, size_t len, size_t step, int head,
+		       size_t max, int eof, struct parsed *out)
+{
+	struct httpc_parser p;
+	struct buf body;
+	size_t off = 0;
+
+	buf_init(&body, max);
+	httpc_parser_init(&p, &body, head);
+	while (off < len && p.state != HP_DONE && p.state != HP_ERROR) {
+		size_t n = len - off < step ? len - off : step;
+		size_t used = httpc_parser_feed(&p, in + off, n);
+
+		if (used < n)
+			assert_true(p.state == HP_DONE || p.state == HP_ERROR);
+		off += used;
+	}
+	if (eof)
+		httpc_parser_eof(&p);
+	out->state = p.state;
+	out->status = p.status;
+	out->error = p.error;
+	out->used = off;
+	out->body = buf_detach(&body, NULL);
+	httpc_parser_release(&p);
+}
+
+/* Whole, byte by byte and in 7-byte pieces: the same outcome. */
+static void parse(const char *in, int head, size_t max, int eof,
+		  struct parsed *out)
+{
+	static const size_t steps[] = { 1, 7 };
+	size_t len = strlen(in);
+
+	parse_step(in, len, len ? len : 1, head, max, eof, out);
+	for (size_t i = 0; i < ARRAY_SIZE(steps); i++) {
+		struct parsed o;
+
+		parse_step(in, len, steps[i], head, max, eof, &o);
+		assert_int_equal(o.state, out->state);
+		assert_int_equal(o.status, out->status);
+		assert_ptr_equal(o.error, out->error);
+		/* an error may come after some of the body */
+		if (o.state != HP_ERROR) {
+			assert_string_equal(o.body, out->body);
+			assert_int_equal(o.used, out->used);
+		}
+		free(o.body);
+	}
+}
+
+static void expect_done(const char *in, int head, int eof, long status,
+			const char *body)
+{
+	struct parsed o;
+
+	parse(in, head, 1 << 20, eof, &o);
+	if (o.state != HP_DONE)
+		fail_msg("not done (%d, %s): %s", o.state,
+			 o.error ? o.error : "-", in);
+	assert_int_equal(o.status, status);
+	assert_string_equal(o.body, body);
+	free(o.body);
+}
+
+static void expect_error_max(const char *in, size_t max, const char *error)
+{
+	struct parsed o;
+
+	parse(in, 0, max, 1, &o);
+	if (o.state != HP_ERROR)
+		fail_msg("no error (state %d): %s", o.state, in);
+	assert_string_equal(o.error, error);
+	free(o.body);
+}
+
+static void expect_error(const char *in, const char *error)
+{
+	expect_error_max(in, 1 << 20, error);
+}
+
+static void test_parse_length(void **state)
+{
+	struct parsed o;
+
+	(void)state;
+	expect_done("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello", 0, 0,
+		    200, "hello");
+	expect_done("HTTP/1.0 404 Not Found\r\ncontent-LENGTH:  2 \r\n"
+		    "Content-Length: 2\r\n\r\nno", 0, 0, 404, "no");
+	expect_done("HTTP/1.1 200\r\nContent-Length: 0\r\n\r\n", 0, 0, 200,
+		    "");
+	expect_done("HTTP/1.1 201 Created\nContent-Length: 2\n\nok", 0, 0, 201,
+		    "ok");
+	/* what follows the body is not read */
+	parse("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokEXTRA", 0, 100,
+	      0, &o);
+	assert_int_equal(o.state, HP_DONE);
+	assert_string_equal(o.body, "ok");
+	assert_int_equal(o.used, strlen("HTTP/1.1 200 OK\r\nContent-Length: "
+					"2\r\n\r\nok"));
+	free(o.body);
+}
+
+static void test_parse_chunked(void **state)
+{
+	(void)state;
+	expect_done("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+		    "5;name=value\r\nhello\r\n6 ; x\r\n world\r\n0\r\n\r\n",
+		    0, 0, 200, "hello world");
+	expect_done("HTTP/1.1 200 OK\r\ntransfer-encoding: Chunked\r\n\r\n"
+		    "a\r\n0123456789\r\n00\r\nX-Trailer: 1\r\nY: 2\r\n\r\n",
+		    0, 0, 200, "0123456789");
+	/* chunked wins over a Content-Length */
+	expect_done("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n"
+		    "Transfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n",
+		    0, 0, 200, "ok");
+}
+
+static void test_parse_close_delimited(void **state)
+{
+	struct parsed o;
+
+	(void)state;
+	expect_done("HTTP/1.0 200 OK\r\nServer: x\r\n\r\nuntil the end", 0, 1,
+		    200, "until the end");
+	expect_done("HTTP/1.1 500 Oops\r\n\r\n", 0, 1, 500, "");
+	parse("HTTP/1.0 200 OK\r\n\r\nmore", 0, 100, 0, &o);
+	assert_int_equal(o.state, HP_BODY);
+	free(o.body);
+}
+
+static void test_parse_no_body(void **state)
+{
+	(void)state;
+	expect_done("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n", 1, 0,
+		    200, "");
+	expect_done("HTTP/1.1 204 No Content\r\n\r\n", 0, 0, 204, "");
+	expect_done("HTTP/1.1 304 Not Modified\r\nContent-Length: 9\r\n\r\n",
+		    0, 0, 304, "");
+	expect_done("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 102 Processing\r\n"
+		    "X: y\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok",
+		    0, 0, 200, "ok");
+}
+
+static void test_parse_bad_head(void **state)
+{
+	char *s;
+
+	(void)state;
+	expect_error("HTTP/2 200 OK\r\n\r\n", "bad status line");
+	expect_error("HTTP/1.1 20x OK\r\n\r\n", "bad status line");
+	expect_error("HTTP/1.1 2000 OK\r\n\r\n", "bad status line");
+	expect_error("HTTP/1.1 099 Low\r\n\r\n", "bad status line");
+	expect_error("SSH-2.0-OpenSSH_9.2\r\n", "bad status line");
+	expect_error("\r\n", "bad status line");
+	expect_error("HTTP/1.1 200 OK\r\nno colon\r\n\r\n", "bad header line");
+	expect_error("HTTP/1.1 200 OK\r\n: empty name\r\n\r\n",
+		     "bad header line");
+	expect_error("HTTP/1.1 200 OK\r\nA: b\r\n folded\r\n\r\n",
+		     "bad header line");
+	expect_error("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\n",
+		     "unsupported Transfer-Encoding");
+	s = xasprintf("HTTP/1.1 200 OK\r\nX: %09000d\r\n\r\n", 0);
+	expect_error(s, "header line too long");
+	free(s);
+	s = xasprintf("HTTP/1.1 200 %09000d\r\n\r\n", 0);
+	expect_error(s, "status line too long");
+	free(s);
+}
+
+static void test_parse_nul(void **state)
+{
+	static const char in[] = "HTTP/1.1 200 OK\r\nX: a\0b\r\n\r\n";
+	struct httpc_parser p;
+	struct buf body;
+
+	(void)state;
+	buf_init(&body, 100);
+	httpc_parser_init(&p, &body, 0);
+	httpc_parser_feed(&p, in, sizeof(in) - 1);
+	assert_int_equal(p.state, HP_ERROR);
+	assert_string_equal(p.error, "NUL byte in the reply's head");
+	httpc_parser_release(&p);
+	buf_release(&body);
+}
+
+static void test_parse_too_many_headers(void **state)
+{
+	struct buf b;
+
+	(void)state;
+	buf_init(&b, SIZE_MAX);
+	buf_printf(&b, "HTTP/1.1 200 OK\r\n");
+	for (int i = 0; i < 101; i++)
+		buf_printf(&b, "X-%d: y\r\n", i);
+	buf_printf(&b, "\r\n");
+	expect_error(b.data, "too many header lines");
+	buf_reset(&b);
+	buf_printf(&b, "HTTP/1.1 200 OK\r\n");
+	for (int i = 0; i < 10; i++)
+		buf_printf(&b, "X-%d: %08000d\r\n", i, i);
+	buf_printf(&b, "\r\n");
+	expect_error(b.data, "headers too large");
+	buf_release(&b);
+}
+
+static void test_parse_bad_length(void **state)
+{
+	(void)state;
+	expect_error("HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n",
+		     "bad Content-Length");
+	expect_error("HTTP/1.1 200 OK\r\nContent-Length: 1x\r\n\r\n",
+		     "bad Content-Length");
+	expect_error("HTTP/1.1 200 OK\r\nContent-Length: 1, 1\r\n\r\n",
+		     "bad Content-Length");
+	expect_error("HTTP/1.1 200 OK\r\nContent-Length:\r\n\r\n",
+		     "bad Content-Length");
+	expect_error("HTTP/1.1 200 OK\r\nContent-Length: "
+		     "99999999999999999999\r\n\r\n", "bad Content-Length");
+	expect_error("HTTP/1.1 200 OK\r\nContent-Length: 1\r\n"
+		     "Content-Length: 2\r\n\r\nab", "conflicting Content-Length");
+}
+
+static void test_parse_bad_chunks(void **state)
+{
+	(void)state;
+	expect_error("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+		     "FFFFFFFFFFFFFFFFF\r\n", "chunk size too large");
+	expect_error("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+		     "8000000000000000\r\n", "chunk size too large");
+	expect_error("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+		     "-5\r\nhello\r\n", "bad chunk size");
+	expect_error("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+		     "\r\n", "bad chunk size");
+	expect_error("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+		     "5x\r\nhello\r\n", "bad chunk size");
+	expect_error("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+		     "5\r\nhelloXY\r\n0\r\n\r\n", "bad chunk end");
+	expect_error("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+		     "5\r\nhello\r\n0\r\nbad trailer\r\n\r\n",
+		     "bad header line");
+}
+
+static void test_parse_too_large(void **state)
+{
+	(void)state;
+	expect_error_max("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello",
+			 4, "reply body too large");
+	expect_error_max("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n",
+			 4, "reply body too large");
+	expect_error_max("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n"
+			 "\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n", 4,
+			 "reply body too large");
+	expect_error_max("HTTP/1.0 200 OK\r\n\r\nhello", 4,
+			 "reply body too large");
+	expect_done("HTTP/1.0 200 OK\r\nContent-Length: 4\r\n\r\nfour", 0, 0,
+		    200, "four");
+}
+
+static void test_parse_truncated(void **state)
+{
+	(void)state;
+	expect_error("", "empty reply");
+	expect_error("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhel",
+		     "connection closed before the end of the reply");
+	expect_error("HTTP/1.1 200 OK\r\nContent-Le",
+		     "connection closed before the end of the reply");
+	expect_error("HTTP/1.1 20",
+		     "connection closed before the end of the reply");
+	expect_error("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+		     "5\r\nhello\r\n",
+		     "connection closed before the end of the reply");
+	expect_error("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+		     "5\r\nhello\r\n0\r\n",
+		     "connection closed before the end of the reply");
+	expect_error("HTTP/1.1 100 Continue\r\n\r\n",
+		     "connection closed before the end of the reply");
+}
+
+/* ---- servers ------------------------------------------------------------- */
+
+static int listen_tcp(int backlog, int *port)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET,
+				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t len = sizeof(sa);
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) ||
+	    (backlog && listen(fd, backlog)) ||
+	    getsockname(fd, (struct sockaddr *)&sa, &len))
+		abort();
+	*port = ntohs(sa.sin_port);
+	return fd;
+}
+
+/* canned_server.h's loop, on a TCP listener. */
+static struct server *tcp_start(const struct canned *replies, size_t n,
+				int *port)
+{
+	struct server *s = xcalloc(1, sizeof(*s));
+
+	s->fd = listen_tcp(8, port);
+	s->replies = replies;
+	s->n = n;
+	buf_init(&s->requests, 16 << 20);
+	if (pthread_create(&s->thread, NULL, canned_serve, s))
+		abort();
+	return s;
+}
+
+static char *tcp_stop(struct server *s)
+{
+	char *requests;
+
+	pthread_join(s->thread, NULL);
+	close(s->fd);
+	requests = buf_detach(&s->requests, NULL);
+	free(s);
+	return requests;
+}
+
+static int get(const char *method, const char *url, const char *body,
+	       const char *const *headers, long timeout_ms, size_t max,
+	       struct httpc_response *r, char **cause)
+{
+	struct httpc_request req = {
+		.method = method, .url = url, .headers = headers, .body = body,
+		.body_len = body ? strlen(body) : 0, .timeout_ms = timeout_ms,
+		.body_max = max,
+	};
+
+	*cause = NULL;
+	return httpc_do(&req, r, cause);
+}
+
+/* ---- exchanges over TCP and a unix socket ------------------------------- */
+
+static void test_tcp_methods(void **state)
+{
+	static const char *const headers[] = { "X-A: b", NULL };
+	struct canned replies[] = {
+		{ .data = "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello" },
+		{ .data = "HTTP/1.1 201 Created\r\nContent-Length: 2\r\n\r\nok" },
+		{ .data = "HTTP/1.1 202 Accepted\r\nContent-Length: 0\r\n\r\n" },
+		{ .data = "HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n" },
+	};
+	struct httpc_response r;
+	char *cause, *url, *requests, *want;
+	int port;
+	struct server *s = tcp_start(replies, ARRAY_SIZE(replies), &port);
+
+	(void)state;
+	url = xasprintf("http://127.0.0.1:%d/web/health?x=1#frag", port);
+	assert_int_equal(get("GET", url, NULL, headers, 5000, 100, &r, &cause),
+			 0);
+	assert_int_equal(r.status, 200);
+	assert_string_equal(r.body.data, "hello");
+	httpc_response_release(&r);
+	assert_int_equal(get("POST", url, "{\"a\":1}", NULL, 5000, 100, &r,
+			     &cause), 0);
+	assert_int_equal(r.status, 201);
+	httpc_response_release(&r);
+	assert_int_equal(get("POST", url, NULL, NULL, 5000, 100, &r, &cause),
+			 0);
+	assert_int_equal(r.status, 202);
+	httpc_response_release(&r);
+	/* a HEAD is done at the end of the head, whatever the length says */
+	assert_int_equal(get("HEAD", url, NULL, NULL, 5000, 100, &r, &cause),
+			 0);
+	assert_int_equal(r.status, 200);
+	assert_int_equal(r.body.len, 0);
+	httpc_response_release(&r);
+	requests = tcp_stop(s);
+	want = xasprintf(
+		"GET /web/health?x=1 HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n"
+		"User-Agent: odooctl\r\nConnection: close\r\nX-A: b\r\n\r\n\n"
+		"POST /web/health?x=1 HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n"
+		"User-Agent: odooctl\r\nConnection: close\r\n"
+		"Content-Length: 7\r\n\r\n{\"a\":1}\n"
+		"POST /web/health?x=1 HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n"
+		"User-Agent: odooctl\r\nConnection: close\r\n"
+		"Content-Length: 0\r\n\r\n\n"
+		"HEAD /web/health?x=1 HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n"
+		"User-Agent: odooctl\r\nConnection: close\r\n\r\n\n",
+		port, port, port, port);
+	assert_string_equal(requests, want);
+	free(want);
+	free(requests);
+	free(url);
+}
+
+static void test_tcp_framings(void **state)
+{
+	struct canned replies[] = {
+		{ .data = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+		  "3;x=y\r\nabc\r\n4\r\ndefg\r\n0\r\nT: 1\r\n\r\n", .slow = 1 },
+		{ .data = "HTTP/1.0 200 OK\r\n\r\nuntil the close", .slow = 1 },
+		{ .data = "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\n"
+		  "Content-Length: 2\r\n\r\nok" },
+		{ .data = "HTTP/1.1 200 OK\r\nContent-Length: 200\r\n\r\n"
+		  "0123456789012345678901234567890123456789" },
+		{ .data = "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nshort" },
+		{ .data = "" },
+		{ .data = "garbage\r\n\r\n" },
+	};
+	struct httpc_response r;
+	char *cause, *url, *want;
+	int port;
+	struct server *s = tcp_start(replies, ARRAY_SIZE(replies), &port);
+
+	(void)state;
+	url = xasprintf("http://localhost:%d", port);
+	assert_int_equal(get("GET", url, NULL, NULL, 5000, 100, &r, &cause),
+			 0);
+	assert_string_equal(r.body.data, "abcdefg");
+	httpc_response_release(&r);
+	assert_int_equal(get("GET", url, NULL, NULL, 5000, 100, &r, &cause),
+			 0);
+	assert_string_equal(r.body.data, "until the close");
+	httpc_response_release(&r);
+	assert_int_equal(get("GET", url, NULL, NULL, 5000, 100, &r, &cause),
+			 0);
+	assert_int_equal(r.status, 200);
+	assert_string_equal(r.body.data, "ok");
+	httpc_response_release(&r);
+
+	assert_int_equal(get("GET", url, NULL, NULL, 5000, 100, &r, &cause),
+			 -1);
+	want = xasprintf("GET %s: reply body too large", url);
+	assert_string_equal(cause, want);
+	assert_int_equal(r.status, 0);
+	httpc_response_release(&r);
+	free(want);
+	free(cause);
+	assert_int_equal(get("GET", url, NULL, NULL, 5000, 100, &r, &cause),
+			 -1);
+	want = xasprintf("GET %s: connection closed before the end of the "
+			 "reply", url);
+	assert_string_equal(cause, want);
+	httpc_response_release(&r);
+	free(want);
+	free(cause);
+	assert_int_equal(get("GET", url, NULL, NULL, 5000, 100, &r, &cause),
+			 -1);
+	want = xasprintf("GET %s: empty reply", url);
+	assert_string_equal(cause, want);
+	httpc_response_release(&r);
+	free(want);
+	free(cause);
+	assert_int_equal(get("GET", url, NULL, NULL, 5000, 100, &r, &cause),
+			 -1);
+	want = xasprintf("GET %s: bad status line", url);
+	assert_string_equal(cause, want);
+	httpc_response_release(&r);
+	free(want);
+	free(cause);
+	free(tcp_stop(s));
+	free(url);
+}
+
+static void test_unix_socket(void **state)
+{
+	struct canned replies[] = {
+		{ .data = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}" },
+	};
+	struct server *s = server_start(replies, ARRAY_SIZE(replies));
+	struct httpc_request req = {
+		.method = "GET", .url = "http://docker/v1.43/info",
+		.unix_socket = s->sock, .timeout_ms = 5000, .body_max = 100,
+	};
+	struct httpc_response r;
+	char *cause = NULL, *requests, *missing;
+
+	(void)state;
+	assert_int_equal(httpc_do(&req, &r, &cause), 0);
+	assert_int_equal(r.status, 200);
+	assert_string_equal(r.body.data, "{}");
+	httpc_response_release(&r);
+	requests = server_stop(s);
+	assert_true(str_starts_with(requests, "GET /v1.43/info HTTP/1.1\r\n"
+				    "Host: docker\r\n"));
+	free(requests);
+
+	missing = xasprintf("/tmp/odooctl-test-httpc-none-%d.sock", getpid());
+	req.unix_socket = missing;
+	assert_int_equal(httpc_do(&req, &r, &cause), -1);
+	httpc_response_release(&r);
+	requests = xasprintf("GET http://docker/v1.43/info: %s: no such file "
+			     "or directory", missing);
+	assert_string_equal(cause, requests);
+	free(requests);
+	free(cause);
+	free(missing);
+}
+
+static void test_refused(void **state)
+{
+	struct httpc_response r;
+	char *cause, *url, *want;
+	int port, fd = listen_tcp(0, &port);
+
+	(void)state;
+	close(fd);
+	url = xasprintf("http://127.0.0.1:%d/web/health", port);
+	assert_int_equal(get("GET", url, NULL, NULL, 5000, 100, &r, &cause),
+			 -1);
+	want = xasprintf("GET %s: connection refused", url);
+	assert_string_equal(cause, want);
+	httpc_response_release(&r);
+	free(want);
+	free(cause);
+	free(url);
+}
+
+static void test_timeout(void **state)
+{
+	struct httpc_response r;
+	char *cause, *url, *want;
+	int port, fd = listen_tcp(8, &port);	/* never accepts */
+	long long start = clock_ms();
+
+	(void)state;
+	url = xasprintf("http://127.0.0.1:%d/", port);
+	assert_int_equal(get("GET", url, NULL, NULL, 300, 100, &r, &cause),
+			 -1);
+	assert_true(clock_ms() - start >= 290);
+	assert_true(clock_ms() - start < 2000);
+	want = xasprintf("GET %s: timed out after 300 ms", url);
+	assert_string_equal(cause, want);
+	httpc_response_release(&r);
+	close(fd);
+	free(want);
+	free(cause);
+	free(url);
+}
+
+static volatile sig_atomic_t cancel_flag;
+
+static void *cancel_later(void *arg)
+{
+	(void)arg;
+	usleep(200 * 1000);
+	cancel_flag = 1;
+	return NULL;
+}
+
+static void test_cancel(void **state)
+{
+	struct httpc_response r;
+	char *cause = NULL, *url;
+	int port, fd = listen_tcp(8, &port);
+	struct httpc_request req = { .method = "GET", .timeout_ms = 10000,
+				     .body_max = 100, .cancel = &cancel_flag };
+	long long start = clock_ms();
+	pthread_t t;
+
+	(void)state;
+	url = xasprintf("http://127.0.0.1:%d/", port);
+	req.url = url;
+	cancel_flag = 0;
+	pthread_create(&t, NULL, cancel_later, NULL);
+	assert_int_equal(httpc_do(&req, &r, &cause), -1);
+	pthread_join(t, NULL);
+	assert_true(clock_ms() - start < 2000);
+	assert_true(str_starts_with(cause, "GET http://127.0.0.1:"));
+	assert_non_null(strstr(cause, "/: cancelled"));
+	httpc_response_release(&r);
+	close(fd);
+	free(cause);
+	free(url);
+}
+
+static void test_bad_requests(void **state)
+{
+	static const char *const headers[] = {
+		"Authorization: Bearer s3cret\r\nX-Injected: 1", NULL
+	};
+	static const char *const bad[] = {
+		"ftp://host/", "http://", "http://[::1/", "http://host:0/",
+		"http://host:65536/", "http://host:x/", "http://u@host/",
+		"http://host/a b", "http://host:/",
+	};
+	struct httpc_response r;
+	char *cause, *want;
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		assert_int_equal(get("GET", bad[i], NULL, NULL, 100, 100, &r,
+				     &cause), -1);
+		want = xasprintf("GET %s: bad url", bad[i]);
+		assert_string_equal(cause, want);
+		httpc_response_release(&r);
+		free(want);
+		free(cause);
+	}
+	assert_int_equal(get("GET", "http://127.0.0.1:1/", NULL, headers,
+			     1000, 100, &r, &cause), -1);
+	assert_string_equal(cause, "GET http://127.0.0.1:1/: bad request "
+			    "header");
+	httpc_response_release(&r);
+	free(cause);
+}
+
+/* ---- the users ----------------------------------------------------------- */
+
+static void test_http_do(void **state)
+{
+	struct canned replies[] = {
+		{ .data = "HTTP/1.1 503 Unavailable\r\nContent-Length: 4\r\n\r\ndown" },
+	};
+	struct http_request req = { .method = "POST", .body = "{}",
+				    .content_type = "application/json",
+				    .header = "X-Odoo-Db: prod",
+				    .timeout_ms = 5000 };
+	struct http_response r;
+	char *cause = NULL, *url, *requests;
+	int port;
+	struct server *s = tcp_start(replies, ARRAY_SIZE(replies), &port);
+
+	(void)state;
+	url = xasprintf("http://127.0.0.1:%d/web/webclient/version_info", port);
+	req.url = url;
+	assert_int_equal(http_do(&req, &r, &cause), 0);
+	assert_int_equal(r.status, 503);
+	assert_string_equal(r.body.data, "down");
+	assert_int_equal(r.body.max, HTTP_BODY_MAX);
+	assert_true(r.elapsed_ms >= 0 && r.elapsed_ms < 5000);
+	http_response_release(&r);
+	requests = tcp_stop(s);
+	assert_non_null(strstr(requests, "\r\nContent-Type: application/json"
+			       "\r\nX-Odoo-Db: prod\r\nContent-Length: 2\r\n"
+			       "\r\n{}"));
+	free(requests);
+	free(url);
+}
+
+static void test_alertq_post(void **state)
+{
+	char *oops = http_reply("500 Oops", "{}");
+	struct canned replies[] = {
+		{ .data = "HTTP/1.1 204 No Content\r\n\r\n" },
+		{ .data = oops },
+	};
+	volatile int abort_flag = 0;
+	char *cause = NULL, *url, *requests;
+	int port;
+	struct server *s = tcp_start(replies, ARRAY_SIZE(replies), &port);
+
+	(void)state;
+	url = xasprintf("http://127.0.0.1:%d/hooks/T0KEN", port);
+	assert_int_equal(alertq_post(url, "{\"a\":1}", 5, &abort_flag,
+				     &cause), 0);
+	assert_int_equal(alertq_post(url, "{}", 5, &abort_flag, &cause), -1);
+	assert_string_equal(cause, "answered HTTP 500");
+	free(cause);
+	requests = tcp_stop(s);
+	assert_true(str_starts_with(requests, "POST /hooks/T0KEN HTTP/1.1\r\n"));
+	assert_non_null(strstr(requests, "Content-Type: application/json\r\n"
+			       "Content-Length: 7\r\n\r\n{\"a\":1}"));
+	free(requests);
+	/* nobody there: the reason, never the url and its token */
+	assert_int_equal(alertq_post(url, "{}", 5, &abort_flag, &cause), -1);
+	assert_string_equal(cause, "connection refused");
+	free(cause);
+	abort_flag = 1;
+	assert_int_equal(alertq_post(url, "{}", 5, &abort_flag, &cause), -1);
+	assert_string_equal(cause, "stopped");
+	free(cause);
+	free(oops);
+	free(url);
+}
+
+/* ---- TLS ----------------------------------------------------------------- */
+
+struct tls_server {
+	SSL_CTX *ctx;
+	int fd, port;
+	pthread_t thread;
+};
+
+static void tls_serve_one(SSL_CTX *ctx, int c)
+{
+	static const char reply[] = "HTTP/1.1 200 OK\r\nContent-Length: 6\r\n"
+				    "\r\nsecure";
+	SSL *ssl = SSL_new(ctx);
+	char buf[4096];
+	size_t got = 0;
+	int n;
+
+	SSL_set_fd(ssl, c);
+	if (SSL_accept(ssl) == 1) {
+		while (got < sizeof(buf) - 1 &&
+		       (n = SSL_read(ssl, buf + got,
+				     (int)(sizeof(buf) - 1 - got))) > 0) {
+			got += (size_t)n;
+			buf[got] = '\0';
+			if (strstr(buf, "\r\n\r\n"))
+				break;
+		}
+		SSL_write(ssl, reply, (int)strlen(reply));
+		SSL_shutdown(ssl);
+	}
+	SSL_free(ssl);
+	close(c);
+}
+
+static void *tls_serve(void *arg)
+{
+	struct tls_server *t = arg;
+	int c;
+
+	while ((c = accept(t->fd, NULL, NULL)) >= 0)
+		tls_serve_one(t->ctx, c);
+	return NULL;
+}
+
+static void tls_start(struct tls_server *t, const char *dir, const char *name)
+{
+	char *cert = xasprintf("%s/%s.pem", dir, name);
+	char *key = xasprintf("%s/%s.key", dir, name);
+
+	t->ctx = SSL_CTX_new(TLS_server_method());
+	if (!t->ctx || SSL_CTX_use_certificate_chain_file(t->ctx, cert) != 1 ||
+	    SSL_CTX_use_PrivateKey_file(t->ctx, key, SSL_FILETYPE_PEM) != 1)
+		fail_msg("cannot load %s", cert);
+	t->fd = listen_tcp(8, &t->port);
+	if (pthread_create(&t->thread, NULL, tls_serve, t))
+		abort();
+	free(cert);
+	free(key);
+}
+
+static void tls_stop(struct tls_server *t)
+{
+	shutdown(t->fd, SHUT_RDWR);
+	pthread_join(t->thread, NULL);
+	close(t->fd);
+	SSL_CTX_free(t->ctx);
+}
+
+/* A CA, a server certificate for localhost and 127.0.0.1 ("good") and
+ * one for another name ("other"), by the openssl CLI. */
+static char *make_certs(void)
+{
+	char *dir = xstrdup("/tmp/odooctl-test-httpc-XXXXXX"), *cmd;
+	int rc;
+
+	if (!mkdtemp(dir))
+		abort();
+	cmd = xasprintf(
+		"set -e; cd '%s'; exec 2>openssl.log >&2\n"
+		"openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 "
+		"-nodes -keyout ca.key -out ca.pem -days 2 -subj /CN=test-ca "
+		"-addext basicConstraints=critical,CA:TRUE "
+		"-addext keyUsage=critical,keyCertSign\n"
+		"for n in good other; do\n"
+		"  [ $n = good ] && san=DNS:localhost,IP:127.0.0.1 || "
+		"san=DNS:other.invalid\n"
+		"  openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 "
+		"-nodes -keyout $n.key -out $n.csr -subj /CN=$n\n"
+		"  printf 'subjectAltName=%%s\\n' $san >$n.ext\n"
+		"  openssl x509 -req -in $n.csr -CA ca.pem -CAkey ca.key "
+		"-CAcreateserial -out $n.pem -days 2 -extfile $n.ext\n"
+		"done\n", dir);
+	rc = system(cmd);
+	free(cmd);
+	if (rc != 0)
+		fail_msg("openssl failed (see %s/openssl.log)", dir);
+	return dir;
+}
+
+/*
+ * One client call in a child process: the SSL_CTX is made once per
+ * process and reads SSL_CERT_FILE then. Returns "status body" or the
+ * cause.
+ */
+static char *tls_get(const char *ca_file, const char *url)
+{
+	int fds[2];
+	pid_t pid;
+	char out[1024];
+	ssize_t n;
+	size_t got = 0;
+
+	if (pipe(fds))
+		abort();
+	pid = fork();
+	if (pid == 0) {
+		struct httpc_response r;
+		char *cause = NULL, *line;
+
+		close(fds[0]);
+		setenv("SSL_CERT_DIR", "/nonexistent", 1);
+		if (ca_file)
+			setenv("SSL_CERT_FILE", ca_file, 1);
+		else
+			setenv("SSL_CERT_FILE", "/nonexistent", 1);
+		if (get("GET", url, NULL, NULL, 5000, 100, &r, &cause) == 0)
+			line = xasprintf("%ld %s", r.status, r.body.data);
+		else
+			line = cause;
+		if (write(fds[1], line, strlen(line)) < 0)
+			_exit(1);
+		_exit(0);
+	}
+	close(fds[1]);
+	while ((n = read(fds[0], out + got, sizeof(out) - 1 - got)) > 0)
+		got += (size_t)n;
+	out[got] = '\0';
+	close(fds[0]);
+	waitpid(pid, NULL, 0);
+	return xstrdup(out);
+}
+
+/* want: "status body", or the reason after "GET url: " */
+static void expect_tls(const char *ca, const char *host, int port,
+		       const char *want)
+{
+	char *url = xasprintf("https://%s:%d/x", host, port);
+	char *got = tls_get(ca, url);
+	char *full = str_starts_with(want, "TLS:") ?
+		xasprintf("GET %s: %s", url, want) : xstrdup(want);
+
+	if (!strstr(got, full))
+		fail_msg("%s: got '%s', want '%s'", url, got, full);
+	free(full);
+	free(got);
+	free(url);
+}
+
+static void test_tls(void **state)
+{
+	struct tls_server good, other;
+	char *dir = make_certs(), *ca = xasprintf("%s/ca.pem", dir), *cmd;
+
+	(void)state;
+	tls_start(&good, dir, "good");
+	tls_start(&other, dir, "other");
+	expect_tls(ca, "127.0.0.1", good.port, "200 secure");
+	expect_tls(ca, "localhost", good.port, "200 secure");
+	expect_tls(NULL, "127.0.0.1", good.port,
+		   "TLS: certificate verify failed: "
+		   "unable to get local issuer certificate");
+	expect_tls(ca, "localhost", other.port,
+		   "TLS: certificate verify failed: hostname mismatch");
+	expect_tls(ca, "127.0.0.1", other.port,
+		   "TLS: certificate verify failed: IP address mismatch");
+	tls_stop(&other);
+	tls_stop(&good);
+	cmd = xasprintf("rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+	free(cmd);
+	free(ca);
+	free(dir);
+}
+
+/* Answers one connection in plain HTTP at once, whatever it is sent. */
+static void *blurt(void *arg)
+{
+	static const char reply[] = "HTTP/1.1 400 Bad Request\r\n\r\n";
+	int c = accept(*(int *)arg, NULL, NULL);
+
+	if (c >= 0) {
+		if (send(c, reply, strlen(reply), MSG_NOSIGNAL) < 0)
+			perror("send");
+		usleep(100 * 1000);
+		close(c);
+	}
+	return NULL;
+}
+
+static void test_tls_to_plain(void **state)
+{
+	int port, fd = listen_tcp(8, &port);
+	char *url = xasprintf("https://127.0.0.1:%d/", port);
+	char *want = xasprintf("GET %s: TLS: handshake: ", url), *got;
+	pthread_t t;
+
+	(void)state;
+	pthread_create(&t, NULL, blurt, &fd);
+	got = tls_get("/nonexistent", url);
+	if (!str_starts_with(got, want))
+		fail_msg("got '%s'", got);
+	pthread_join(t, NULL);
+	close(fd);
+	free(want);
+	free(got);
+	free(url);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_parse_length),
+		cmocka_unit_test(test_parse_chunked),
+		cmocka_unit_test(test_parse_close_delimited),
+		cmocka_unit_test(test_parse_no_body),
+		cmocka_unit_test(test_parse_bad_head),
+		cmocka_unit_test(test_parse_nul),
+		cmocka_unit_test(test_parse_too_many_headers),
+		cmocka_unit_test(test_parse_bad_length),
+		cmocka_unit_test(test_parse_bad_chunks),
+		cmocka_unit_test(test_parse_too_large),
+		cmocka_unit_test(test_parse_truncated),
+		cmocka_unit_test(test_tcp_methods),
+		cmocka_unit_test(test_tcp_framings),
+		cmocka_unit_test(test_unix_socket),
+		cmocka_unit_test(test_refused),
+		cmocka_unit_test(test_timeout),
+		cmocka_unit_test(test_cancel),
+		cmocka_unit_test(test_bad_requests),
+		cmocka_unit_test(test_http_do),
+		cmocka_unit_test(test_alertq_post),
+		cmocka_unit_test(test_tls),
+		cmocka_unit_test(test_tls_to_plain),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
