@@ -1,6 +1,6 @@
 # odooctl build. `make` builds build/odooctl; `make check` runs every test.
 CC      ?= cc
-PKGS    := libcurl jansson inih libpq libarchive libcrypto libmicrohttpd
+PKGS    := libcurl jansson inih libpq libarchive libssl libcrypto libmicrohttpd
 WARN    := -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes \
            -Wmissing-prototypes -Wvla -Werror
 CFLAGS  ?= -O2 -g
