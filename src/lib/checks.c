@@ -2,7 +2,7 @@
 #include "backup.h"
 #include "docker.h"
 #include "health.h"
-#include "pg.h"
+#include "pgprobe.h"
 #include "stack.h"
 #include "state.h"
 #include "util.h"
