@@ -194,7 +194,7 @@ static int sasl_begin(struct pgwire_startup *s, const struct pgwire_msg *m,
 	static const char mech[] = "SCRAM-SHA-256";
 	size_t off = 4;
 	const char *name;
-	unsigned char len[4];
+	unsigned char *body;
 	char *first;
 	int found = 0;
 
@@ -214,9 +214,12 @@ static int sasl_begin(struct pgwire_startup *s, const struct pgwire_msg *m,
 	s->sasl = 1;
 	/* as libpq: the user name is the StartupMessage's, n= stays empty */
 	first = pgwire_scram_first(&s->scram, "", NULL);
-	put_u32(len, (uint32_t)strlen(first));
-	put_msg(out, 'p', mech, sizeof(mech), len, 4);
-	buf_append(out, first, strlen(first));
+	body = xmalloc(sizeof(mech) + 4 + strlen(first));
+	memcpy(body, mech, sizeof(mech));
+	put_u32(body + sizeof(mech), (uint32_t)strlen(first));
+	memcpy(body + sizeof(mech) + 4, first, strlen(first));
+	put_msg(out, 'p', body, sizeof(mech) + 4 + strlen(first), NULL, 0);
+	free(body);
 	free(first);
 	return 0;
 }

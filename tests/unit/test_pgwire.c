@@ -342,11 +342,17 @@ static void test_startup(void **state)
 	free(cause);
 
 	buf_reset(&in);	/* SASL started, then Ok without the final */
+	buf_reset(&out);
 	MSG(&in, 'R', "\0\0\0\x0aSCRAM-SHA-256-PLUS\0SCRAM-SHA-256\0\0");
 	MSG(&in, 'R', "\0\0\0\0");
 	assert_int_equal(startup_run(&in, "x", &out, &v, &cause), -1);
 	assert_non_null(strstr(cause, "before proving"));
 	free(cause);
+	/* SASLInitialResponse: 'p', its length, the mechanism, the length
+	 * of the client-first-message "n,,n=,r=" and 24 bytes of nonce */
+	assert_int_equal(out.len, 1 + 4 + 14 + 4 + 32);
+	assert_memory_equal(out.data, "p\0\0\0\x36SCRAM-SHA-256\0\0\0\0\x20"
+			    "n,,n=,r=", 31);
 
 	buf_reset(&in);
 	MSG(&in, 'R', "\0\0\0\x0aSCRAM-SHA-256-PLUS\0\0");
