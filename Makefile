@@ -40,7 +40,15 @@ $(B)/tests/%: tests/unit/%.c $(B)/libodooctl.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(B)/libodooctl.a $(LDLIBS) -lcmocka
 
-unit: $(UNIT)
+# A helper of the e2e tests (t0745), linked as the monitor would link the
+# probes: --as-needed, so that it maps no library it does not call.
+E2E_TOOLS := $(B)/tests/pgwire_probe
+
+$(B)/tests/pgwire_probe: tests/e2e/pgwire_probe.c $(B)/libodooctl.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Wl,--as-needed -o $@ $< $(B)/libodooctl.a $(LDLIBS)
+
+unit: $(UNIT) $(E2E_TOOLS)
 	@for t in $(UNIT); do echo "# $$t"; $$t || exit 1; done
 
 # The parsers of outside input under libFuzzer (Debian's clang), each from

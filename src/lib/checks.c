@@ -3,7 +3,7 @@
 #include "docker_get.h"
 #include "docker_reply.h"
 #include "health.h"
-#include "pg.h"
+#include "pgprobe.h"
 #include "state.h"
 #include "util.h"
 

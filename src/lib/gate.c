@@ -2,7 +2,7 @@
 #include "health.h"
 #include "compose.h"
 #include "log.h"
-#include "pg.h"
+#include "pgprobe.h"
 #include "proxy.h"
 
 #include <stdlib.h>

@@ -5,16 +5,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-
-static double ms_since(const struct timespec *t0)
-{
-	struct timespec t1;
-
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	return (double)(t1.tv_sec - t0->tv_sec) * 1e3 +
-	       (double)(t1.tv_nsec - t0->tv_nsec) / 1e6;
-}
 
 /* A host on this machine: a unix socket directory or a loopback address. */
 static int host_is_local(const char *h)
@@ -73,64 +63,6 @@ static PGconn *pg_connect(const struct config_env *env, const char *dbname,
 		return NULL;
 	}
 	return conn;
-}
-
-static int pg_run(const struct config_env *env, const char *dbname,
-		  long timeout_s, struct pg_probe *p, char **cause)
-{
-	const char *db = dbname ? dbname : env->db_name;
-	PGconn *conn;
-	PGresult *res;
-	struct timespec t0;
-	int rc = -1;
-
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	conn = pg_connect(env, dbname, timeout_s, cause);
-	if (p)
-		p->connect_ms = ms_since(&t0);
-	if (!conn)
-		return -1;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	if (p)
-		p->server_version = PQserverVersion(conn);
-	res = PQexec(conn, "SELECT 1");
-	if (PQresultStatus(res) == PGRES_TUPLES_OK)
-		rc = 0;
-	if (p)
-		p->query_ms = ms_since(&t0);
-	if (rc == 0 && p) {
-		PQclear(res);
-		res = PQexec(conn, "SELECT (SELECT sum(numbackends) FROM "
-			     "pg_stat_database)::bigint, current_setting("
-			     "'max_connections')::bigint");
-		if (PQresultStatus(res) == PGRES_TUPLES_OK &&
-		    PQntuples(res) == 1) {
-			p->backends = atol(PQgetvalue(res, 0, 0));
-			p->max_connections = atol(PQgetvalue(res, 0, 1));
-		} else {
-			rc = -1;
-		}
-	}
-	if (rc < 0)
-		*cause = xasprintf("PostgreSQL database '%s': %.*s", db,
-				   (int)strcspn(PQerrorMessage(conn), "\n"),
-				   PQerrorMessage(conn));
-	PQclear(res);
-	PQfinish(conn);
-	return rc;
-}
-
-int pg_check(const struct config_env *env, const char *dbname,
-	     long timeout_s, char **cause)
-{
-	return pg_run(env, dbname, timeout_s, NULL, cause);
-}
-
-int pg_probe(const struct config_env *env, const char *dbname,
-	     long timeout_s, struct pg_probe *p, char **cause)
-{
-	memset(p, 0, sizeof(*p));
-	return pg_run(env, dbname, timeout_s, p, cause);
 }
 
 int pg_role_superuser(const struct config_env *env, const char *role,

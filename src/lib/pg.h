@@ -1,28 +1,8 @@
-/* PostgreSQL through libpq: reachability and simple queries. */
+/* PostgreSQL through libpq: roles and ownership (the probes: pgprobe.h). */
 #ifndef ODOOCTL_PG_H
 #define ODOOCTL_PG_H
 
 #include "config.h"
-
-/*
- * Connects to dbname (NULL: env->db_name) with a connect timeout and runs
- * SELECT 1. The password is passed as a libpq keyword, never in argv or
- * in a message.
- */
-int pg_check(const struct config_env *env, const char *dbname,
-	     long timeout_s, char **cause);
-
-struct pg_probe {
-	double connect_ms;	/* connection and authentication */
-	double query_ms;	/* SELECT 1 */
-	long backends;		/* sum of pg_stat_database.numbackends */
-	long max_connections;
-	long server_version;	/* server_version_num: 150004 */
-};
-
-/* pg_check, timed, with the server's connection count and limit. */
-int pg_probe(const struct config_env *env, const char *dbname,
-	     long timeout_s, struct pg_probe *p, char **cause);
 
 /*
  * Whether role (NULL: the role odooctl connects as) is a superuser:

@@ -1,5 +1,5 @@
 #include "pgx_host.h"
-#include "pg.h"
+#include "pgprobe.h"
 #include "proc.h"
 #include "util.h"
 
