@@ -152,6 +152,13 @@ MON_PID=$!
 
 ok "the monitor serves /metrics" wait_http \
 	"http://127.0.0.1:$METRICS_PORT/metrics" 200 30 || bail "$(cat "$LOG")"
+# odooctl handed over to its own program (same process id), which maps no
+# libcurl, libpq, libarchive or libmicrohttpd
+like "$(readlink "/proc/$MON_PID/exe")" '/odooctl-monitor$' \
+	"odooctl monitor runs as odooctl-monitor (same pid)"
+unlike "$(awk '{ print $6 }' "/proc/$MON_PID/maps" | sort -u)" \
+	'libcurl|libpq|libarchive|libmicrohttpd|libgnutls|libkrb5' \
+	"and maps none of libcurl, libpq, libarchive, libmicrohttpd, GnuTLS, Kerberos"
 wait_metric odooctl_check_state app.health 1 30 || true
 for c in app.health app.ready app.proxy container.odoo container.postgres \
 	db.server db.business "disk:$disk"; do
@@ -330,7 +337,25 @@ like "$(tail -n 1 "$LOG")" '^<5>stopped$' "the last line says so"
 out=$("$ODOOCTL" monitor e2e --bogus 2>&1) && rc=0 || rc=$?
 is "$rc" 2 "an unknown option: exit 2"
 out=$("$ODOOCTL" monitor nosuchenv 2>&1) && rc=0 || rc=$?
+is "$rc" 2 "a broken file: exit 2"
+out=$("$ODOOCTL" -c "$STACK_DIR/good.conf" monitor nosuchenv 2>&1) &&
+	rc=0 || rc=$?
 is "$rc" 2 "an unknown environment: exit 2"
+like "$out" "nosuchenv" "naming it"
+MONITOR_BIN=$(dirname "$ODOOCTL")/odooctl-monitor
+out=$("$MONITOR_BIN" -c "$STACK_DIR/good.conf" nosuchenv 2>&1) && rc=0 ||
+	rc=$?
+is "$rc" 2 "odooctl-monitor run directly: an unknown environment, exit 2"
+like "$("$MONITOR_BIN" --help)" 'usage: odooctl-monitor .*monitor_interval' \
+	"odooctl-monitor --help"
+# odooctl without odooctl-monitor beside it: a warning, then the monitor in
+# its own process
+mkdir -p "$STACK_DIR/solo"
+cp "$ODOOCTL" "$STACK_DIR/solo/odooctl"
+out=$("$STACK_DIR/solo/odooctl" monitor e2e --bogus 2>&1) && rc=0 || rc=$?
+like "$out" "cannot run $STACK_DIR/solo/odooctl-monitor .*the monitor runs in this process" \
+	"without odooctl-monitor: says so"
+is "$rc" 2 "and runs the monitor itself (its usage error: exit 2)"
 nc_port=$(free_port)
 python3 -c 'import socket,sys,time
 s=socket.socket(); s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen()
