@@ -50,13 +50,14 @@ unit: $(UNIT) $(E2E_TOOLS)
 # the hardening gate's parsers (odoo.conf, compose config, nginx.conf)
 # the Docker Engine API's replies (streams, frames, errors, inspections),
 # what AWS answers the SSM provider (pages, errors, instance metadata
-# credentials, the shared credentials file) and the verdicts on a
-# release's health answers for FUZZ_EACH_SECONDS each.
+# credentials, the shared credentials file), the verdicts on a
+# release's health answers and what a PostgreSQL server answers the probes
+# (pgwire's messages, startup and SCRAM) for FUZZ_EACH_SECONDS each.
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 60
 FUZZ_EACH_SECONDS ?= 15
 FUZZ_TARGETS := pyliteral config state upgrade regauth secrets harden engine \
-                aws health dumpscan
+                aws health dumpscan pgwire
 FUZZ_FLAGS   := -std=c17 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer \
                 -fno-sanitize-recover=all \
                 $(shell pkg-config --cflags $(PKGS)) -Isrc/lib
@@ -73,6 +74,7 @@ FUZZ_SEEDS_engine = $(wildcard tests/fuzz/seeds-engine/*)
 FUZZ_SEEDS_aws = $(wildcard tests/fuzz/seeds-aws/*)
 FUZZ_SEEDS_health = $(wildcard tests/fuzz/seeds-health/*)
 FUZZ_SEEDS_dumpscan = $(wildcard tests/fuzz/seeds-dumpscan/*)
+FUZZ_SEEDS_pgwire = $(wildcard tests/fuzz/seeds-pgwire/*)
 
 $(B)/fuzz/obj/%.o: src/lib/%.c $(wildcard src/lib/*.h)
 	@mkdir -p $(dir $@)
@@ -111,6 +113,7 @@ fuzz: $(FUZZ_TARGETS:%=$(B)/fuzz/fuzz_%)
 	$(call fuzz-run,aws,$(FUZZ_EACH_SECONDS),)
 	$(call fuzz-run,health,$(FUZZ_EACH_SECONDS),)
 	$(call fuzz-run,dumpscan,$(FUZZ_EACH_SECONDS),)
+	$(call fuzz-run,pgwire,$(FUZZ_EACH_SECONDS),)
 
 # Everything CI runs: the normal build with its unit tests, the literal
 # parser under libFuzzer for FUZZ_SECONDS, the unit tests again under
