@@ -418,7 +418,7 @@ static void check_db(const struct config_env *env, long timeout_ms,
 	struct pg_probe p;
 	char *why = NULL;
 
-	/* libpq's connect_timeout: whole seconds, at least 2 */
+	/* pg_probe takes whole seconds: at least 2 */
 	if (pg_probe(env, "postgres", timeout_s, &p, &why) < 0) {
 		results_add(r, "db.server", 0, NULL, why);
 		results_add(r, "db.connections", 0, NULL,
@@ -465,7 +465,7 @@ static void check_postgres_container(struct docker *d,
 	char *why = NULL;
 
 	memset(&st, 0, sizeof(st));
-	if (config_db_external(env))	/* db.* checks reach it through libpq */
+	if (config_db_external(env))	/* db.* checks reach it through pgwire */
 		return;
 	if (stack_service_state(d, env, env->postgres_service, &st, &why) < 0) {
 		results_add(r, "container.postgres", 0, NULL, why);

@@ -494,8 +494,9 @@ struct pgwire *pgwire_connect(const struct pgwire_params *p, char **cause)
 		c = connect_mode(p, host, mode, deadline, &why);
 	if (!c) {
 		*cause = xasprintf("cannot connect to PostgreSQL database "
-				   "'%s' at %s:%ld: %s", p->dbname, host,
-				   p->port, why ? why : "unknown error");
+				   "'%s' at %s:%ld: %s",
+				   p->dbname ? p->dbname : "", host, p->port,
+				   why ? why : "unknown error");
 		free(why);
 		return NULL;
 	}
