@@ -60,13 +60,14 @@ unit: $(UNIT) $(E2E_TOOLS)
 # the Docker Engine API's replies (streams, frames, errors, inspections),
 # what AWS answers the SSM provider (pages, errors, instance metadata
 # credentials, the shared credentials file), the verdicts on a
-# release's health answers, httpc's response parser and the request heads
-# the /metrics server reads, for FUZZ_EACH_SECONDS each.
+# release's health answers, httpc's response parser, the request heads
+# the /metrics server reads and what a PostgreSQL server answers the probes
+# (pgwire's messages, startup and SCRAM), for FUZZ_EACH_SECONDS each.
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 60
 FUZZ_EACH_SECONDS ?= 15
 FUZZ_TARGETS := pyliteral config state upgrade regauth secrets harden engine \
-                aws health dumpscan metrics httpc
+                aws health dumpscan metrics httpc pgwire
 FUZZ_FLAGS   := -std=c17 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer \
                 -fno-sanitize-recover=all \
                 $(shell pkg-config --cflags $(PKGS)) -Isrc/lib
@@ -85,6 +86,7 @@ FUZZ_SEEDS_health = $(wildcard tests/fuzz/seeds-health/*)
 FUZZ_SEEDS_dumpscan = $(wildcard tests/fuzz/seeds-dumpscan/*)
 FUZZ_SEEDS_metrics = $(wildcard tests/fuzz/seeds-metrics/*)
 FUZZ_SEEDS_httpc = $(wildcard tests/fuzz/seeds-httpc/*)
+FUZZ_SEEDS_pgwire = $(wildcard tests/fuzz/seeds-pgwire/*)
 
 $(B)/fuzz/obj/%.o: src/lib/%.c $(wildcard src/lib/*.h)
 	@mkdir -p $(dir $@)
@@ -125,6 +127,7 @@ fuzz: $(FUZZ_TARGETS:%=$(B)/fuzz/fuzz_%)
 	$(call fuzz-run,dumpscan,$(FUZZ_EACH_SECONDS),)
 	$(call fuzz-run,metrics,$(FUZZ_EACH_SECONDS),)
 	$(call fuzz-run,httpc,$(FUZZ_EACH_SECONDS),-dict=tests/fuzz/httpc.dict)
+	$(call fuzz-run,pgwire,$(FUZZ_EACH_SECONDS),)
 
 # Everything CI runs: the normal build with its unit tests, the literal
 # parser under libFuzzer for FUZZ_SECONDS, the unit tests again under

@@ -418,7 +418,7 @@ static void check_db(const struct config_env *env, long timeout_ms,
 	struct pg_probe p;
 	char *why = NULL;
 
-	/* libpq's connect_timeout: whole seconds, at least 2 */
+	/* pg_probe takes whole seconds: at least 2 */
 	if (pg_probe(env, "postgres", timeout_s, &p, &why) < 0) {
 		results_add(r, "db.server", 0, NULL, why);
 		results_add(r, "db.connections", 0, NULL,
@@ -464,7 +464,7 @@ static void check_postgres_container(const struct config_env *env,
 	char *why = NULL;
 
 	memset(&st, 0, sizeof(st));
-	if (config_db_external(env))	/* db.* checks reach it through libpq */
+	if (config_db_external(env))	/* db.* checks reach it through pgwire */
 		return;
 	if (docker_get_service(env->docker_socket, env->compose_project,
 			       env->postgres_service, timeout_ms, &st,

@@ -106,37 +106,39 @@ static int tls_wait(struct pgwire *c, int ret, long long deadline,
 	return -1;
 }
 
+/* One send or receive of at most n bytes: the count moved, 0 to try
+ * again (the socket was waited for), -1 with *cause. */
+static ssize_t io_once(struct pgwire *c, int out, void *p, size_t n,
+		       long long deadline, char **cause)
+{
+	int cap = n > INT_MAX ? INT_MAX : (int)n;
+	ssize_t k;
+
+	if (c->ssl) {
+		int r = out ? SSL_write(c->ssl, p, cap) :
+			      SSL_read(c->ssl, p, cap);
+
+		return r > 0 ? r : tls_wait(c, r, deadline, cause);
+	}
+	k = out ? send(c->fd, p, n, MSG_NOSIGNAL) : recv(c->fd, p, n, 0);
+	if (k > 0)
+		return k;
+	if (k < 0 && (errno == EAGAIN || errno == EINTR))
+		return wait_io(c->fd, out ? POLLOUT : POLLIN, deadline, cause);
+	*cause = io_error(k ? errno : EPIPE);
+	return -1;
+}
+
 static int io_write(struct pgwire *c, const void *p, size_t n,
 		    long long deadline, char **cause)
 {
 	const char *s = p;
 
 	while (n) {
-		ssize_t k;
+		ssize_t k = io_once(c, 1, (void *)s, n, deadline, cause);
 
-		if (c->ssl) {
-			int r = SSL_write(c->ssl, s, n > INT_MAX ? INT_MAX :
-						      (int)n);
-
-			if (r <= 0) {
-				if (tls_wait(c, r, deadline, cause) < 0)
-					return -1;
-				continue;
-			}
-			k = r;
-		} else {
-			k = send(c->fd, s, n, MSG_NOSIGNAL);
-			if (k < 0 && (errno == EAGAIN || errno == EINTR)) {
-				if (wait_io(c->fd, POLLOUT, deadline,
-					    cause) < 0)
-					return -1;
-				continue;
-			}
-			if (k < 0) {
-				*cause = io_error(errno);
-				return -1;
-			}
-		}
+		if (k < 0)
+			return -1;
 		s += k;
 		n -= (size_t)k;
 	}
@@ -148,6 +150,8 @@ static int io_write(struct pgwire *c, const void *p, size_t n,
 static int io_read(struct pgwire *c, size_t max, long long deadline,
 		   char **cause)
 {
+	ssize_t k = 0;
+
 	if (c->in_len == c->in_cap) {
 		if (c->in_cap >= IN_MAX) {
 			*cause = xstrdup("protocol error: a message too long");
@@ -160,35 +164,12 @@ static int io_read(struct pgwire *c, size_t max, long long deadline,
 	}
 	if (max > c->in_cap - c->in_len)
 		max = c->in_cap - c->in_len;
-	for (;;) {
-		ssize_t k;
-
-		if (c->ssl) {
-			int r = SSL_read(c->ssl, c->in + c->in_len,
-					 max > INT_MAX ? INT_MAX : (int)max);
-
-			if (r <= 0) {
-				if (tls_wait(c, r, deadline, cause) < 0)
-					return -1;
-				continue;
-			}
-			k = r;
-		} else {
-			k = recv(c->fd, c->in + c->in_len, max, 0);
-			if (k < 0 && (errno == EAGAIN || errno == EINTR)) {
-				if (wait_io(c->fd, POLLIN, deadline,
-					    cause) < 0)
-					return -1;
-				continue;
-			}
-			if (k <= 0) {
-				*cause = io_error(k ? errno : EPIPE);
-				return -1;
-			}
-		}
-		c->in_len += (size_t)k;
-		return 0;
-	}
+	while (k == 0)
+		k = io_once(c, 0, c->in + c->in_len, max, deadline, cause);
+	if (k < 0)
+		return -1;
+	c->in_len += (size_t)k;
+	return 0;
 }
 
 /* The next backend message; its body is valid until the next call. */
@@ -513,8 +494,9 @@ struct pgwire *pgwire_connect(const struct pgwire_params *p, char **cause)
 		c = connect_mode(p, host, mode, deadline, &why);
 	if (!c) {
 		*cause = xasprintf("cannot connect to PostgreSQL database "
-				   "'%s' at %s:%ld: %s", p->dbname, host,
-				   p->port, why ? why : "unknown error");
+				   "'%s' at %s:%ld: %s",
+				   p->dbname ? p->dbname : "", host, p->port,
+				   why ? why : "unknown error");
 		free(why);
 		return NULL;
 	}

@@ -149,7 +149,8 @@ static void put_msg(struct buf *out, char type, const void *a, size_t alen,
 	put_u32(head + 1, (uint32_t)(4 + alen + blen));
 	buf_append(out, head, 5);
 	buf_append(out, a, alen);
-	buf_append(out, b, blen);
+	if (blen)
+		buf_append(out, b, blen);
 }
 
 static int need_password(const struct pgwire_startup *s, char **cause)

@@ -38,6 +38,7 @@ int main(int argc, char **argv)
 	c = pgwire_connect(&p, &cause);
 	if (!c) {
 		fprintf(stderr, "%s\n", cause);
+		free(cause);
 		return 1;
 	}
 	printf("server_version %ld\n", pgwire_server_version(c));
@@ -47,6 +48,7 @@ int main(int argc, char **argv)
 		if (pgwire_query(c, argv[i], query_ms, &r, &cause) < 0) {
 			fflush(stdout);
 			fprintf(stderr, "%s\n", cause);
+			free(cause);
 			pgwire_close(c);
 			return 1;
 		}
