@@ -1,27 +1,22 @@
 /*
- * bench/libfloor: the resident memory that odooctl's libraries cost any
- * program before it does any work of its own, the floor under
- * `odooctl monitor`'s figure in bench/monitor-footprint.
+ * bench/libfloor: the resident memory that odooctl-monitor's libraries
+ * cost a program before it does any work of its own, the floor under the
+ * monitor's figure in bench/monitor-footprint.
  *
- *   libfloor URL CONNINFO      (the password in PGPASSWORD, never argv)
+ *   libfloor
  *
- * Linked with exactly the libraries odooctl links (the Makefile's PKGS),
- * it initialises libcurl as odooctl does, makes one GET of URL and one
- * libpq connection (SELECT 1), then prints its own memory in kB from
- * /proc/self/smaps_rollup: "rss pss anonymous". Exit 1 when the request
- * or the connection fails (the figure would then not be comparable).
+ * Linked with exactly the libraries odooctl-monitor links (the Makefile's
+ * LEAN_PKGS: jansson, inih, OpenSSL's libcrypto and libssl), it touches
+ * each once (a JSON object, an empty INI text, a SHA-256, an SSL_CTX as a
+ * webhook over https would make), then prints its own memory in kB from
+ * /proc/self/smaps_rollup: "rss pss anonymous".
  */
-#include <curl/curl.h>
-#include <libpq-fe.h>
+#include <ini.h>
+#include <jansson.h>
+#include <openssl/evp.h>
+#include <openssl/ssl.h>
 #include <stdio.h>
 #include <string.h>
-
-static size_t discard(char *p, size_t size, size_t n, void *u)
-{
-	(void)p;
-	(void)u;
-	return size * n;
-}
 
 static long field(const char *name)
 {
@@ -38,41 +33,28 @@ static long field(const char *name)
 	return kb;
 }
 
-int main(int argc, char **argv)
+static int on_ini(void *u, const char *s, const char *k, const char *v)
 {
-	CURL *c;
-	CURLcode rc;
-	PGconn *pg;
-	PGresult *res;
-	int ok;
+	(void)u, (void)s, (void)k, (void)v;
+	return 1;
+}
 
-	if (argc != 3) {
-		fprintf(stderr, "usage: libfloor URL CONNINFO\n");
-		return 2;
-	}
-	curl_global_init(CURL_GLOBAL_DEFAULT);
-	c = curl_easy_init();
-	curl_easy_setopt(c, CURLOPT_URL, argv[1]);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT, 10L);
-	rc = curl_easy_perform(c);
-	curl_easy_cleanup(c);
-	if (rc != CURLE_OK) {
-		fprintf(stderr, "libfloor: GET %s: %s\n", argv[1],
-			curl_easy_strerror(rc));
+int main(void)
+{
+	json_t *o = json_pack("{s:i}", "floor", 1);
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+	SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
+
+	ini_parse_string("", on_ini, NULL);
+	EVP_Digest("floor", 5, md, &mdlen, EVP_sha256(), NULL);
+	if (!o || !ctx || mdlen != 32) {
+		fprintf(stderr, "libfloor: a library failed\n");
 		return 1;
 	}
-	pg = PQconnectdb(argv[2]);
-	res = PQexec(pg, "SELECT 1");
-	ok = PQresultStatus(res) == PGRES_TUPLES_OK;
-	if (!ok)
-		fprintf(stderr, "libfloor: SELECT 1: %s", PQerrorMessage(pg));
-	PQclear(res);
-	PQfinish(pg);
-	if (!ok)
-		return 1;
 	printf("%ld %ld %ld\n", field("Rss:"), field("Pss:"),
 	       field("Anonymous:"));
-	curl_global_cleanup();
+	SSL_CTX_free(ctx);
+	json_decref(o);
 	return 0;
 }
