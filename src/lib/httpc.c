@@ -270,12 +270,22 @@ static int bio_read(BIO *b, char *p, int n)
 	if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK ||
 		      errno == EINTR))
 		BIO_set_retry_read(b);
+	if (r == 0)	/* for BIO_CTRL_EOF, as OpenSSL's socket BIO */
+		BIO_set_flags(b, BIO_FLAGS_IN_EOF);
 	return (int)r;
 }
 
+/*
+ * FLUSH: nothing is buffered. EOF: whether the peer closed; with
+ * SSL_OP_IGNORE_UNEXPECTED_EOF, OpenSSL asks it to tell a close without
+ * close_notify (many servers: Python's ssl, for one) from a broken link,
+ * and only then ends SSL_read with SSL_ERROR_ZERO_RETURN.
+ */
 static long bio_ctrl(BIO *b, int cmd, long num, void *ptr)
 {
-	(void)b, (void)num, (void)ptr;
+	(void)num, (void)ptr;
+	if (cmd == BIO_CTRL_EOF)
+		return BIO_test_flags(b, BIO_FLAGS_IN_EOF) != 0;
 	return cmd == BIO_CTRL_FLUSH ? 1 : 0;
 }
 

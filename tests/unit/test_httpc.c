@@ -713,13 +713,15 @@ static void test_alertq_post(void **state)
 struct tls_server {
 	SSL_CTX *ctx;
 	int fd, port;
+	const char *reply;	/* NULL: 200 "secure", then close_notify */
 	pthread_t thread;
 };
 
-static void tls_serve_one(SSL_CTX *ctx, int c)
+static void tls_serve_one(SSL_CTX *ctx, int c, const char *abrupt)
 {
-	static const char reply[] = "HTTP/1.1 200 OK\r\nContent-Length: 6\r\n"
-				    "\r\nsecure";
+	static const char secure[] = "HTTP/1.1 200 OK\r\nContent-Length: 6\r\n"
+				     "\r\nsecure";
+	const char *reply = abrupt ? abrupt : secure;
 	SSL *ssl = SSL_new(ctx);
 	char buf[4096];
 	size_t got = 0;
@@ -736,7 +738,9 @@ static void tls_serve_one(SSL_CTX *ctx, int c)
 				break;
 		}
 		SSL_write(ssl, reply, (int)strlen(reply));
-		SSL_shutdown(ssl);
+		if (!abrupt)	/* else closed without close_notify, as
+				 * Python's ssl and many servers do */
+			SSL_shutdown(ssl);
 	}
 	SSL_free(ssl);
 	close(c);
@@ -748,7 +752,7 @@ static void *tls_serve(void *arg)
 	int c;
 
 	while ((c = accept(t->fd, NULL, NULL)) >= 0)
-		tls_serve_one(t->ctx, c);
+		tls_serve_one(t->ctx, c, t->reply);
 	return NULL;
 }
 
@@ -757,6 +761,7 @@ static void tls_start(struct tls_server *t, const char *dir, const char *name)
 	char *cert = xasprintf("%s/%s.pem", dir, name);
 	char *key = xasprintf("%s/%s.key", dir, name);
 
+	t->reply = NULL;
 	t->ctx = SSL_CTX_new(TLS_server_method());
 	if (!t->ctx || SSL_CTX_use_certificate_chain_file(t->ctx, cert) != 1 ||
 	    SSL_CTX_use_PrivateKey_file(t->ctx, key, SSL_FILETYPE_PEM) != 1)
@@ -883,6 +888,13 @@ static void test_tls(void **state)
 		   "TLS: certificate verify failed: hostname mismatch");
 	expect_tls(ca, "127.0.0.1", other.port,
 		   "TLS: certificate verify failed: IP address mismatch");
+	/* a peer that closes without close_notify: the end of a body
+	 * delimited by the close, and a truncation of any other */
+	good.reply = "HTTP/1.0 200 OK\r\n\r\nuntil close";
+	expect_tls(ca, "127.0.0.1", good.port, "200 until close");
+	good.reply = "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nshort";
+	expect_tls(ca, "127.0.0.1", good.port,
+		   "connection closed before the end of the reply");
 	tls_stop(&other);
 	tls_stop(&good);
 	cmd = xasprintf("rm -rf '%s'", dir);
