@@ -8,6 +8,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <spawn.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -89,25 +90,30 @@ static char **alert_environ(const struct alert *a)
 	return env;
 }
 
-static pid_t spawn_sh(const char *command, const struct alert *a, int *in,
-		      char **cause)
+/*
+ * Starts argv in its own process group (a timeout kills it and its
+ * children), with default signals; *in its stdin. With err, *err reads its
+ * stderr; without, its stdout and stderr go to ours (the log).
+ */
+static pid_t spawn(const char *const argv[], char **env, int *in, int *err,
+		   char **cause)
 {
-	const char *argv[] = { "/bin/sh", "-c", command, NULL };
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t at;
 	sigset_t none, dfl;
-	char **env = alert_environ(a);
-	size_t n = 0;
-	int p[2], err;
+	int p[2], e[2] = { -1, -1 }, rc;
 	pid_t pid = -1;
 
-	if (pipe2(p, O_CLOEXEC) < 0) {
+	if (pipe2(p, O_CLOEXEC) < 0 || (err && pipe2(e, O_CLOEXEC) < 0)) {
 		*cause = xasprintf("pipe: %s", strerror(errno));
-		goto out;
+		return -1;	/* (only a descriptor shortage: not reclaimed) */
 	}
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_adddup2(&fa, p[0], 0);
-	posix_spawn_file_actions_adddup2(&fa, 2, 1);	/* output to the log */
+	if (err)
+		posix_spawn_file_actions_adddup2(&fa, e[1], 2);
+	else
+		posix_spawn_file_actions_adddup2(&fa, 2, 1);
 	posix_spawnattr_init(&at);
 	sigemptyset(&none);
 	sigemptyset(&dfl);
@@ -117,43 +123,36 @@ static pid_t spawn_sh(const char *command, const struct alert *a, int *in,
 	sigaddset(&dfl, SIGHUP);
 	posix_spawnattr_setsigmask(&at, &none);
 	posix_spawnattr_setsigdefault(&at, &dfl);
-	/* its own group, so a timeout kills the shell and its children */
 	posix_spawnattr_setpgroup(&at, 0);
 	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK |
 				 POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP);
-	err = posix_spawn(&pid, argv[0], &fa, &at, (char *const *)argv, env);
+	rc = posix_spawn(&pid, argv[0], &fa, &at, (char *const *)argv, env);
 	posix_spawn_file_actions_destroy(&fa);
 	posix_spawnattr_destroy(&at);
 	close(p[0]);
-	if (err) {
-		*cause = xasprintf("cannot run /bin/sh: %s", strerror(err));
+	if (err)
+		close(e[1]);
+	if (rc) {
+		*cause = xasprintf("cannot run %s: %s", argv[0], strerror(rc));
 		close(p[1]);
-		pid = -1;
-		goto out;
+		if (err)
+			close(e[0]);
+		return -1;
 	}
 	*in = p[1];
-out:
-	while (environ[n])
-		n++;
-	for (size_t i = n; env[i]; i++)
-		free(env[i]);
-	free(env);
+	if (err)
+		*err = e[0];
 	return pid;
 }
 
-int alertq_run(const char *command, const char *body, const struct alert *a,
-	       long timeout_s, const volatile int *abort_flag, char **cause)
+/* Writes text to a child's stdin and closes it. An alert is far smaller
+ * than a pipe's buffer: this cannot block. */
+static void feed(int in, const char *text)
 {
-	long long end = clock_ms() + timeout_s * 1000;
-	int in, status;
-	pid_t pid = spawn_sh(command, a, &in, cause);
-	size_t len = strlen(body), off = 0;
+	size_t len = strlen(text), off = 0;
 
-	if (pid < 0)
-		return -1;
-	/* an alert is far smaller than a pipe's buffer: this cannot block */
 	while (off < len) {
-		ssize_t w = write(in, body + off, len - off);
+		ssize_t w = write(in, text + off, len - off);
 
 		if (w < 0 && errno == EINTR)
 			continue;
@@ -162,6 +161,15 @@ int alertq_run(const char *command, const char *body, const struct alert *a,
 		off += (size_t)w;
 	}
 	close(in);
+}
+
+/* Waits for pid until timeout_s or the abort flag; 0 when it exited 0. */
+static int reap(pid_t pid, long timeout_s, const volatile int *abort_flag,
+		char **cause)
+{
+	long long end = clock_ms() + timeout_s * 1000;
+	int status;
+
 	while (waitpid(pid, &status, WNOHANG) == 0) {
 		if (clock_ms() >= end || *abort_flag) {
 			kill(-pid, SIGKILL);
@@ -180,6 +188,108 @@ int alertq_run(const char *command, const char *body, const struct alert *a,
 	return -1;
 }
 
+int alertq_run(const char *command, const char *body, const struct alert *a,
+	       long timeout_s, const volatile int *abort_flag, char **cause)
+{
+	const char *argv[] = { "/bin/sh", "-c", command, NULL };
+	char **env = alert_environ(a);
+	size_t n = 0;
+	int in, rc = -1;
+	pid_t pid = spawn(argv, env, &in, NULL, cause);
+
+	while (environ[n])
+		n++;
+	for (size_t i = n; env[i]; i++)
+		free(env[i]);
+	free(env);
+	if (pid < 0)
+		return -1;
+	feed(in, body);
+	rc = reap(pid, timeout_s, abort_flag, cause);
+	return rc;
+}
+
+/* ---- webhooks over https from a child ------------------------------------ */
+
+static char *poster;	/* set once, before any queue starts */
+
+void alertq_set_poster(const char *exe)
+{
+	free(poster);
+	poster = exe ? xstrdup(exe) : NULL;
+}
+
+int alertq_post_child(const char *exe, const char *url, const char *body,
+		      long timeout_s, const volatile int *abort_flag,
+		      char **cause)
+{
+	char secs[24], said[512], *text;
+	const char *argv[] = { exe, "--post-webhook", secs, NULL };
+	ssize_t got = 0;
+	int in, err, rc;
+	pid_t pid;
+
+	snprintf(secs, sizeof(secs), "%ld", timeout_s);
+	pid = spawn(argv, environ, &in, &err, cause);
+	if (pid < 0)
+		return -1;
+	log_debug("webhook over https: posted by %s --post-webhook (pid %d)",
+		  exe, (int)pid);
+	/* the url (it may hold a token) on stdin, never in argv */
+	text = xasprintf("%s\n%s", url, body);
+	feed(in, text);
+	secret_free(text);
+	/* a few seconds over its own timeout, for its start and its exit */
+	rc = reap(pid, timeout_s + 5, abort_flag, cause);
+	for (ssize_t r; got < (ssize_t)sizeof(said) - 1 &&
+	     (r = read(err, said + got, sizeof(said) - 1 - (size_t)got)) > 0;)
+		got += r;
+	close(err);
+	said[got] = '\0';
+	said[strcspn(said, "\n")] = '\0';
+	if (rc < 0 && *said && strncmp(*cause, "killed", 6) &&
+	    strcmp(*cause, "stopped")) {
+		free(*cause);
+		*cause = xstrdup(said);
+	}
+	return rc;
+}
+
+int alertq_post_main(const char *timeout_arg)
+{
+	struct buf in;
+	char chunk[4096], *nl, *cause = NULL, *end;
+	long timeout_s = strtol(timeout_arg, &end, 10);
+	ssize_t n;
+	static const volatile int never;
+	int rc;
+
+	if (*end || timeout_s <= 0) {
+		fprintf(stderr, "--post-webhook: '%s' is not a number of "
+			"seconds\n", timeout_arg);
+		return 2;
+	}
+	buf_init(&in, 1 << 20);
+	while ((n = read(0, chunk, sizeof(chunk))) > 0 ||
+	       (n < 0 && errno == EINTR))
+		if (n > 0 && buf_append(&in, chunk, (size_t)n) < 0)
+			break;
+	nl = in.data ? strchr(in.data, '\n') : NULL;
+	if (!nl) {
+		fprintf(stderr, "--post-webhook: no url line on stdin\n");
+		buf_release(&in);
+		return 2;
+	}
+	*nl = '\0';
+	rc = alertq_post(in.data, nl + 1, timeout_s, &never, &cause);
+	if (rc < 0)
+		fprintf(stderr, "%s\n", cause);
+	free(cause);
+	explicit_bzero(in.data, in.len);
+	buf_release(&in);
+	return rc < 0 ? 1 : 0;
+}
+
 /* ---- the worker --------------------------------------------------------- */
 
 static void shift(struct alertq *q, size_t i)
@@ -195,9 +305,17 @@ static int deliver(struct alertq *q, const struct alert *a, const char *target,
 {
 	char *body = q->kind == ALERT_WEBHOOK && slack ? alert_slack(a) :
 		alert_json(a);
-	int rc = q->kind == ALERT_WEBHOOK ?
-		alertq_post(target, body, timeout_s, &q->abort_now, cause) :
-		alertq_run(target, body, a, timeout_s, &q->abort_now, cause);
+	int rc;
+
+	if (q->kind != ALERT_WEBHOOK)
+		rc = alertq_run(target, body, a, timeout_s, &q->abort_now,
+				cause);
+	else if (poster && !strncmp(target, "https://", 8))
+		rc = alertq_post_child(poster, target, body, timeout_s,
+				       &q->abort_now, cause);
+	else
+		rc = alertq_post(target, body, timeout_s, &q->abort_now,
+				 cause);
 
 	free(body);
 	return rc;

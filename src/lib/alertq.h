@@ -50,4 +50,22 @@ int alertq_post(const char *url, const char *body, long timeout_s,
 int alertq_run(const char *command, const char *body, const struct alert *a,
 	       long timeout_s, const volatile int *abort_flag, char **cause);
 
+/*
+ * Webhooks to https URLs posted by a child, `EXE --post-webhook TIMEOUT`
+ * (odooctl-monitor sets its own path): OpenSSL's TLS code and the CA
+ * bundle (about 5 MB resident once touched) then never stay in the
+ * daemon. Plain http is posted in-process. Set before any queue starts.
+ */
+void alertq_set_poster(const char *exe);
+/* One delivery through such a child: its stdin gets the url (never its
+ * argv: the url may hold a token), a newline and the body; its stderr's
+ * first line is the cause. */
+int alertq_post_child(const char *exe, const char *url, const char *body,
+		      long timeout_s, const volatile int *abort_flag,
+		      char **cause);
+/* The child's side: reads stdin as alertq_post_child writes it, posts, and
+ * returns the exit status (0 delivered, 1 failed with the cause on stderr,
+ * 2 bad input). */
+int alertq_post_main(const char *timeout_arg);
+
 #endif

@@ -2,13 +2,16 @@
 """A webhook receiver for the monitor's tests, on 127.0.0.1.
 
 usage: webhook_receiver.py PORT OUTFILE [--delay SECONDS] [--status CODE]
+                           [--tls CERT KEY]
 
 Appends each POST body to OUTFILE as one line (the path of the request is
 not written: it stands for a secret token), then answers CODE (200) after
-SECONDS (0). Prints "ready" on stdout once it listens.
+SECONDS (0); over TLS with --tls (CERT, KEY: PEM files). Prints "ready" on
+stdout once it listens.
 """
 import argparse
 import http.server
+import ssl
 import sys
 import time
 
@@ -19,6 +22,7 @@ def main():
     ap.add_argument("outfile")
     ap.add_argument("--delay", type=float, default=0.0)
     ap.add_argument("--status", type=int, default=200)
+    ap.add_argument("--tls", nargs=2, metavar=("CERT", "KEY"))
     args = ap.parse_args()
 
     class Handler(http.server.BaseHTTPRequestHandler):
@@ -40,6 +44,10 @@ def main():
             pass
 
     srv = http.server.ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
+    if args.tls:
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(args.tls[0], args.tls[1])
+        srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
     print("ready", flush=True)
     sys.stdout.close()
     srv.serve_forever()
