@@ -9,6 +9,7 @@
 #include <strings.h>
 #include <sys/stat.h>
 
+#include "manifest_files.h"
 #include "util.h"
 
 #define K(kind) (1u << (kind))
@@ -383,14 +384,9 @@ static void rule_auto_install(const struct manifest *m, struct lint_report *r)
 	}
 }
 
-static const char *file_problem(const struct manifest *m, const char *path)
+/* Why path cannot name a file of the addon, before looking; or NULL. */
+static const char *path_problem(const char *path)
 {
-	static const char *const exts[] = { ".xml", ".csv", ".sql", ".js" };
-	const char *ext = strrchr(path, '.');
-	char *full;
-	struct stat st;
-	int found;
-
 	if (!*path)
 		return "is an empty path";
 	if (path[0] == '/')
@@ -399,12 +395,22 @@ static const char *file_problem(const struct manifest *m, const char *path)
 	    strstr(path, "/../") || (strlen(path) > 2 &&
 				     !strcmp(path + strlen(path) - 3, "/..")))
 		return "leaves the addon";
-	full = xasprintf("%s/%s", m->dir, path);
-	found = stat(full, &st) == 0;
-	free(full);
-	if (!found)
+	return NULL;
+}
+
+static const char *file_problem(const struct manifest_files *files,
+				const char *path)
+{
+	static const char *const exts[] = { ".xml", ".csv", ".sql", ".js" };
+	const char *ext = strrchr(path, '.'), *why = path_problem(path);
+	int kind;
+
+	if (why)
+		return why;
+	kind = manifest_files_stat(files, path);
+	if (kind < 0)
 		return "does not exist";
-	if (!S_ISREG(st.st_mode))
+	if (kind > 0)
 		return "is not a file";
 	for (size_t i = 0; ext && i < ARRAY_SIZE(exts); i++)
 		if (!strcasecmp(ext, exts[i]))
@@ -413,7 +419,7 @@ static const char *file_problem(const struct manifest *m, const char *path)
 }
 
 static void rule_files(const struct manifest *m, struct lint_report *r,
-		       const char *key)
+		       const struct manifest_files *files, const char *key)
 {
 	const struct pyval *v = get(m, key);
 
@@ -424,13 +430,30 @@ static void rule_files(const struct manifest *m, struct lint_report *r,
 	}
 	for (size_t i = 0; v && i < v->u.seq.n; i++) {
 		const struct pyval *f = v->u.seq.v[i];
-		const char *why = text(f) ? file_problem(m, f->u.s.s) :
+		const char *why = text(f) ? file_problem(files, f->u.s.s) :
 				  "is not a str";
 
 		if (why)
 			manifest_add(m, r, f, "data-file", "'%.80s' in '%s' %s",
 				     text(f) ? f->u.s.s : "entry", key, why);
 	}
+}
+
+/* The files rule_files will look for, each directory read at most once. */
+static void plan_files(const struct manifest *m, struct manifest_files *files)
+{
+	manifest_files_init(files, m->dir);
+	for (size_t k = 0; k < ARRAY_SIZE(file_keys); k++) {
+		const struct pyval *v = get(m, file_keys[k]);
+
+		for (size_t i = 0; is_seq(v) && i < v->u.seq.n; i++) {
+			const char *path = text(v->u.seq.v[i]);
+
+			if (path && !path_problem(path))
+				manifest_files_want(files, path);
+		}
+	}
+	manifest_files_list(files);
 }
 
 /* A PEP 508 requirement's name, then its version or marker if any. */
@@ -514,6 +537,8 @@ static void rule_deprecated(const struct manifest *m, struct lint_report *r)
 
 static void check(const struct manifest *m, struct lint_report *r)
 {
+	struct manifest_files files;
+
 	rule_keys(m, r);
 	rule_required(m, r, "name", "Odoo 19 requires one");
 	rule_required(m, r, "author", "Odoo 19 requires one (it logs a "
@@ -522,8 +547,10 @@ static void check(const struct manifest *m, struct lint_report *r)
 	rule_version(m, r);
 	rule_depends(m, r);
 	rule_auto_install(m, r);
+	plan_files(m, &files);
 	for (size_t i = 0; i < ARRAY_SIZE(file_keys); i++)
-		rule_files(m, r, file_keys[i]);
+		rule_files(m, r, &files, file_keys[i]);
+	manifest_files_release(&files);
 	rule_external(m, r);
 	rule_deprecated(m, r);
 }
