@@ -1,13 +1,14 @@
 #include "manifest.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
+#include <unistd.h>
 
 #include "manifest_files.h"
 #include "util.h"
@@ -155,17 +156,54 @@ static char *addon_name(const char *dir)
 	return copy;
 }
 
+/*
+ * The manifest at path: in buf (size bytes) when it fits, else in *heap
+ * (the caller frees). NULL with *why, errno kept, when it cannot be read.
+ * A regular file's read that returns less than asked ended at the end of
+ * the file: no second read just to hear that.
+ */
+static const char *read_manifest(const char *path, char *buf, size_t size,
+				 char **heap, size_t *len, char **why)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC), e;
+	ssize_t n;
+
+	*heap = NULL;
+	if (fd < 0) {
+		e = errno;
+		*why = xasprintf("cannot open '%s': %s", path, strerror(e));
+		errno = e;
+		return NULL;
+	}
+	do
+		n = read(fd, buf, size);
+	while (n < 0 && errno == EINTR);
+	e = errno;
+	close(fd);
+	if (n >= 0 && (size_t)n < size) {
+		*len = (size_t)n;
+		return buf;
+	}
+	if (n < 0) {
+		*why = xasprintf("cannot read '%s': %s", path, strerror(e));
+		return NULL;
+	}
+	*heap = file_read(path, MANIFEST_MAX_SIZE, len, why);
+	return *heap;
+}
+
 static int load(struct manifest *m, const char *dir, struct lint_report *r)
 {
 	struct pyliteral_error err;
-	char *src, *why = NULL;
+	char *heap, *why = NULL, buf[16384];
+	const char *src;
 	const struct pyval *root;
 	size_t len;
 
 	memset(m, 0, sizeof(*m));
 	m->path = xasprintf("%s%s" MANIFEST_NAME, dir,
 			    dir[strlen(dir) - 1] == '/' ? "" : "/");
-	src = file_read(m->path, MANIFEST_MAX_SIZE, &len, &why);
+	src = read_manifest(m->path, buf, sizeof(buf), &heap, &len, &why);
 	if (!src && errno == ENOENT) {
 		free(why);
 		free(m->path);
@@ -180,7 +218,7 @@ static int load(struct manifest *m, const char *dir, struct lint_report *r)
 		return 0;
 	}
 	m->doc = pyliteral_parse(src, len, &err);
-	free(src);
+	free(heap);
 	if (!m->doc) {
 		lint_add(r, m->path, err.line, err.col, "syntax", "%s",
 			 err.msg);
