@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -172,16 +173,20 @@ static int lint_one(struct addons *a, const char *dir, struct lint_report *r)
 /*
  * The addons of one directory are linted by up to LINT_THREADS threads:
  * most of the time goes to the kernel (a read per manifest, a stat per data
- * file), which runs in parallel. Thread t takes every nth name from t; each
- * has its own report, moved into the caller's in order afterwards.
+ * file), which runs in parallel. The threads take LINT_CHUNK names at a
+ * time from a shared counter (so neither waits on the other, and no two
+ * write to the same cache line of m and is); each has its own report,
+ * moved into the caller's afterwards and sorted with it.
  */
 #define LINT_THREADS	8
 #define LINT_PER_THREAD	256	/* fewer addons than this: one thread */
+#define LINT_CHUNK	64
 
 struct batch {
 	const char *dir;
 	char **names;
-	size_t n, first, step;
+	size_t n;
+	atomic_size_t *next;	/* the first name no thread has taken */
 	struct manifest *m;	/* one per name */
 	char *is;		/* 1: m[i] is an addon */
 	struct lint_report r;
@@ -190,12 +195,16 @@ struct batch {
 static void *lint_batch(void *arg)
 {
 	struct batch *b = arg;
+	size_t i, end;
 
-	for (size_t i = b->first; i < b->n; i += b->step) {
-		char *sub = xasprintf("%s/%s", b->dir, b->names[i]);
+	while ((i = atomic_fetch_add(b->next, LINT_CHUNK)) < b->n) {
+		end = b->n - i < LINT_CHUNK ? b->n : i + LINT_CHUNK;
+		for (; i < end; i++) {
+			char *sub = xasprintf("%s/%s", b->dir, b->names[i]);
 
-		b->is[i] = manifest_lint(&b->m[i], sub, &b->r) == 0;
-		free(sub);
+			b->is[i] = manifest_lint(&b->m[i], sub, &b->r) == 0;
+			free(sub);
+		}
 	}
 	return NULL;
 }
@@ -232,11 +241,11 @@ static int lint_dir(struct addons *a, const char *dir, char **names, size_t n,
 	struct manifest *m = xcalloc(n ? n : 1, sizeof(*m));
 	char *is = xcalloc(n ? n : 1, 1);
 	int nt = threads_for(n), found = 0;
+	atomic_size_t next = 0;
 
 	for (int t = 0; t < nt; t++) {
 		b[t] = (struct batch){ .dir = dir, .names = names, .n = n,
-				       .first = (size_t)t, .step = (size_t)nt,
-				       .m = m, .is = is };
+				       .next = &next, .m = m, .is = is };
 		own[t] = t > 0 &&
 			 pthread_create(&tid[t], NULL, lint_batch, &b[t]) == 0;
 	}
