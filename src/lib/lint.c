@@ -110,6 +110,16 @@ static int cmp_name(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* The names of one directory come sorted: then sorting them is a scan. */
+static void sort_names(char **v, size_t n)
+{
+	for (size_t i = 1; i < n; i++)
+		if (strcmp(v[i - 1], v[i]) > 0) {
+			qsort(v, n, sizeof(*v), cmp_name);
+			return;
+		}
+}
+
 static int maybe_dir(const struct dirent *e)
 {
 	return e->d_name[0] != '.' && (e->d_type == DT_DIR ||
@@ -145,8 +155,7 @@ static int list_dirs(const char *dir, char ***names, size_t *n, char **cause)
 		(*names)[(*n)++] = xstrdup(e->d_name);
 	}
 	closedir(d);
-	if (*n)
-		qsort(*names, *n, sizeof(**names), cmp_name);
+	sort_names(*names, *n);
 	return 0;
 }
 
@@ -433,11 +442,14 @@ static void check_cycles(const struct addons *a, struct lint_report *r)
 	struct graph g = { a, xcalloc(a->n, sizeof(size_t)),
 			   xcalloc(a->n, sizeof(int)),
 			   xcalloc(a->n, sizeof(size_t)), 0, r };
+	int sorted = 1;
 
-	for (size_t i = 0; i < a->n; i++)
+	for (size_t i = 0; i < a->n; i++) {
 		g.by_name[i] = i;
+		sorted &= i == 0 || strcmp(a->m[i - 1].name, a->m[i].name) < 0;
+	}
 	sorting = a;
-	if (a->n)
+	if (!sorted)
 		qsort(g.by_name, a->n, sizeof(*g.by_name), cmp_index);
 	for (size_t i = 0; i < a->n; i++)
 		if (!g.color[i])
@@ -469,7 +481,7 @@ int lint_paths(const char *const *paths, size_t n, int python,
 	for (size_t i = 0; i < n && rc == 0; i++)
 		rc = add_path(&a, paths[i], r, cause);
 	if (rc == 0) {
-		qsort(a.known, a.nknown, sizeof(*a.known), cmp_name);
+		sort_names(a.known, a.nknown);
 		check_depends(&a, r);
 		check_cycles(&a, r);
 		r->addons = a.n;

@@ -2,6 +2,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +10,20 @@
 #include <unistd.h>
 
 #include "util.h"
+
+/* dir/path[0..len) into out (PATH_MAX bytes); 0 when it does not fit. */
+static int join(char *out, const char *dir, const char *path, size_t len)
+{
+	size_t n = strlen(dir);
+
+	if (n + 1 + len >= PATH_MAX)
+		return 0;
+	memcpy(out, dir, n);
+	out[n] = '/';
+	memcpy(out + n + 1, path, len);
+	out[n + 1 + len] = '\0';
+	return 1;
+}
 
 void manifest_files_init(struct manifest_files *f, const char *dir)
 {
@@ -73,12 +88,12 @@ static size_t match(struct manifest_files *f, size_t first,
 static void list_dir(struct manifest_files *f, size_t first, size_t wanted)
 {
 	const struct manifest_file *e = &f->v[first];
-	char *path = xasprintf("%s/%.*s", f->dir, (int)e->dir_len, e->path);
-	char buf[32768];
-	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	char path[PATH_MAX], buf[32768];
+	int fd = -1;
 	ssize_t n;
 
-	free(path);
+	if (join(path, f->dir, e->path, e->dir_len))
+		fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return;		/* stat each, as without the listing */
 	/* until each wanted name is seen: no read that would say "end" */
@@ -111,7 +126,7 @@ void manifest_files_list(struct manifest_files *f)
 int manifest_files_stat(const struct manifest_files *f, const char *path)
 {
 	struct stat st;
-	char *full;
+	char stack[PATH_MAX], *full = stack;
 	int found;
 
 	for (size_t i = 0; i < f->n; i++) {
@@ -123,8 +138,10 @@ int manifest_files_stat(const struct manifest_files *f, const char *path)
 			return 1;
 		break;
 	}
-	full = xasprintf("%s/%s", f->dir, path);
+	if (!join(stack, f->dir, path, strlen(path)))
+		full = xasprintf("%s/%s", f->dir, path);	/* ENAMETOOLONG */
 	found = stat(full, &st) == 0;
-	free(full);
+	if (full != stack)
+		free(full);
 	return !found ? -1 : !S_ISREG(st.st_mode);
 }
