@@ -82,7 +82,7 @@ void lint_report_sort(struct lint_report *r)
 struct addons {
 	struct manifest *m;	/* linted */
 	size_t n, cap;
-	char **known;		/* every addon name seen, sorted */
+	char **known;		/* every addon name seen */
 	size_t nknown, capknown;
 };
 
@@ -344,61 +344,94 @@ static int add_path(struct addons *a, const char *path, struct lint_report *r,
 
 /* ---- dependencies ------------------------------------------------------- */
 
-static int known(const struct addons *a, const char *name)
+/*
+ * Names to indexes, by hash (open addressing): the dependencies of 5000
+ * addons are looked up without a string comparison per step of a
+ * binary search. The first index added for a name stays.
+ */
+struct names {
+	const char **name;
+	size_t *index;
+	size_t mask;
+};
+
+static void names_init(struct names *t, size_t n)
 {
-	return manifest_core_module(name) ||
-	       bsearch(&name, a->known, a->nknown, sizeof(*a->known),
-		       cmp_name) != NULL;
+	size_t size = 16;
+
+	while (size < 2 * n)
+		size *= 2;
+	t->name = xcalloc(size, sizeof(*t->name));
+	t->index = xcalloc(size, sizeof(*t->index));
+	t->mask = size - 1;
+}
+
+static void names_release(struct names *t)
+{
+	free(t->name);
+	free(t->index);
+}
+
+/* name's slot: where it is, or the free one where it would go. */
+static size_t names_slot(const struct names *t, const char *name)
+{
+	size_t i = (size_t)str_hash(name) & t->mask;
+
+	while (t->name[i] && strcmp(t->name[i], name))
+		i = (i + 1) & t->mask;
+	return i;
+}
+
+static void names_add(struct names *t, const char *name, size_t index)
+{
+	size_t i = names_slot(t, name);
+
+	if (!t->name[i]) {
+		t->name[i] = name;
+		t->index[i] = index;
+	}
+}
+
+static long names_find(const struct names *t, const char *name)
+{
+	size_t i = names_slot(t, name);
+
+	return t->name[i] ? (long)t->index[i] : -1;
 }
 
 static void check_depends(const struct addons *a, struct lint_report *r)
 {
+	struct names known;
+
+	names_init(&known, a->nknown);
+	for (size_t i = 0; i < a->nknown; i++)
+		names_add(&known, a->known[i], i);
 	for (size_t i = 0; i < a->n; i++) {
 		const struct manifest *m = &a->m[i];
 
 		for (size_t j = 0; j < m->ndeps; j++)
-			if (!known(a, m->deps[j].name))
+			if (!manifest_core_module(m->deps[j].name) &&
+			    names_find(&known, m->deps[j].name) < 0)
 				lint_add(r, m->path, m->deps[j].line,
 					 m->deps[j].col, "depends", "'%s' is "
 					 "neither on the addons path nor a "
 					 "module of Odoo 19", m->deps[j].name);
 	}
+	names_release(&known);
 }
 
 struct graph {
 	const struct addons *a;
-	size_t *by_name;	/* indexes of a->m, sorted by name */
+	struct names by_name;	/* the first linted addon of each name */
 	int *color;		/* 0 new, 1 on the stack, 2 done */
 	size_t *stack, depth;
 	struct lint_report *r;
 };
 
-static const struct addons *sorting;
-
-static int cmp_index(const void *x, const void *y)
-{
-	size_t i = *(const size_t *)x, j = *(const size_t *)y;
-	int c = strcmp(sorting->m[i].name, sorting->m[j].name);
-
-	return c ? c : (i > j) - (i < j);
-}
-
 /* The linted addon called name (the first, as Odoo takes the first). */
 static long addon_index(const struct graph *g, const char *name)
 {
-	size_t lo = 0, hi = g->a->n;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (strcmp(g->a->m[g->by_name[mid]].name, name) < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	if (lo < g->a->n && !strcmp(g->a->m[g->by_name[lo]].name, name))
-		return (long)g->by_name[lo];
-	return -1;
+	return names_find(&g->by_name, name);
 }
 
 static void report_cycle(struct graph *g, size_t from, size_t to,
@@ -439,22 +472,16 @@ static void visit(struct graph *g, size_t i)
 
 static void check_cycles(const struct addons *a, struct lint_report *r)
 {
-	struct graph g = { a, xcalloc(a->n, sizeof(size_t)),
-			   xcalloc(a->n, sizeof(int)),
+	struct graph g = { a, { 0 }, xcalloc(a->n, sizeof(int)),
 			   xcalloc(a->n, sizeof(size_t)), 0, r };
-	int sorted = 1;
 
-	for (size_t i = 0; i < a->n; i++) {
-		g.by_name[i] = i;
-		sorted &= i == 0 || strcmp(a->m[i - 1].name, a->m[i].name) < 0;
-	}
-	sorting = a;
-	if (!sorted)
-		qsort(g.by_name, a->n, sizeof(*g.by_name), cmp_index);
+	names_init(&g.by_name, a->n);
+	for (size_t i = 0; i < a->n; i++)
+		names_add(&g.by_name, a->m[i].name, i);
 	for (size_t i = 0; i < a->n; i++)
 		if (!g.color[i])
 			visit(&g, i);
-	free(g.by_name);
+	names_release(&g.by_name);
 	free(g.color);
 	free(g.stack);
 }
@@ -481,7 +508,6 @@ int lint_paths(const char *const *paths, size_t n, int python,
 	for (size_t i = 0; i < n && rc == 0; i++)
 		rc = add_path(&a, paths[i], r, cause);
 	if (rc == 0) {
-		sort_names(a.known, a.nknown);
 		check_depends(&a, r);
 		check_cycles(&a, r);
 		r->addons = a.n;
