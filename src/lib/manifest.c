@@ -89,10 +89,35 @@ void manifest_add(const struct manifest *m, struct lint_report *r,
 	free(msg);
 }
 
-static const struct pyval *get(const struct manifest *m, const char *key)
+/*
+ * The index of key (len bytes) among the manifest's dict keys, or -1.
+ * get() and its callers pass mostly literal keys: their length costs
+ * nothing then, and a manifest is asked for about 50 keys.
+ */
+static long find_n(const struct manifest *m, const char *key, size_t len)
 {
-	return pyval_dict_get(m->root, key);
+	const struct pyval *d = m->root;
+
+	for (size_t i = 0; d && d->kind == PYVAL_DICT && i < d->u.dict.n;
+	     i++) {
+		const struct pyval *k = d->u.dict.k[i];
+
+		if (k->kind == PYVAL_STR && k->u.s.len == len &&
+		    !memcmp(k->u.s.s, key, len))
+			return (long)i;
+	}
+	return -1;
 }
+
+static const struct pyval *get_n(const struct manifest *m, const char *key,
+				 size_t len)
+{
+	long i = find_n(m, key, len);
+
+	return i < 0 ? NULL : m->root->u.dict.v[i];
+}
+
+#define get(m, key) get_n((m), (key), strlen(key))
 
 /* A str that holds no NUL, so C can use it as a string. */
 static const char *text(const struct pyval *v)
@@ -561,15 +586,14 @@ static void rule_external(const struct manifest *m, struct lint_report *r)
 
 static void rule_deprecated(const struct manifest *m, struct lint_report *r)
 {
-	for (size_t i = 0; i < m->root->u.dict.n; i++) {
-		const struct pyval *k = m->root->u.dict.k[i];
+	for (size_t j = 0; j < ARRAY_SIZE(deprecated); j++) {
+		long i = find_n(m, deprecated[j].key,
+				strlen(deprecated[j].key));
 
-		for (size_t j = 0; j < ARRAY_SIZE(deprecated); j++)
-			if (pyval_is_str(k, deprecated[j].key))
-				manifest_add(m, r, k, "deprecated-key",
-					     "'%s' is deprecated: %s",
-					     deprecated[j].key,
-					     deprecated[j].why);
+		if (i >= 0)
+			manifest_add(m, r, m->root->u.dict.k[i],
+				     "deprecated-key", "'%s' is deprecated: %s",
+				     deprecated[j].key, deprecated[j].why);
 	}
 }
 
