@@ -204,10 +204,11 @@ struct batch {
 static void *lint_batch(void *arg)
 {
 	struct batch *b = arg;
-	size_t i, end;
+	size_t i;
 
 	while ((i = atomic_fetch_add(b->next, LINT_CHUNK)) < b->n) {
-		end = b->n - i < LINT_CHUNK ? b->n : i + LINT_CHUNK;
+		size_t end = b->n - i < LINT_CHUNK ? b->n : i + LINT_CHUNK;
+
 		for (; i < end; i++) {
 			char *sub = xasprintf("%s/%s", b->dir, b->names[i]);
 

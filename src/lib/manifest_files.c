@@ -66,8 +66,8 @@ static const char *base_of(const struct manifest_file *e)
  * Marks the wanted files of first's directory (from first on) that the
  * entry name is. How many of them it settled.
  */
-static size_t match(struct manifest_files *f, size_t first,
-		    const char *name, unsigned char type)
+static size_t match(struct manifest_files *f, size_t first, const char *name,
+		    unsigned char type)
 {
 	size_t settled = 0;
 

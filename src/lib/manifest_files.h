@@ -2,9 +2,10 @@
  * Whether the data and demo files a manifest lists exist, in few system
  * calls (internal to manifest.c). A directory from which the manifest lists
  * at least MANIFEST_FILES_LIST_MIN files is read once (open, getdents64,
- * close: about the price of three stats of files in one directory here) instead of a stat per file.
- * What the listing does not settle (a name it lacks, a symbolic link, a
- * type it does not give) is stat'ed as before, so the answers are stat's.
+ * close: about the price of three stats of files in one directory here)
+ * instead of a stat per file. What the listing does not settle (a name it
+ * lacks, a symbolic link, a type it does not give) is stat'ed as before,
+ * so the answers are stat's.
  */
 #ifndef ODOOCTL_MANIFEST_FILES_H
 #define ODOOCTL_MANIFEST_FILES_H
