@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -81,7 +82,7 @@ void lint_report_sort(struct lint_report *r)
 struct addons {
 	struct manifest *m;	/* linted */
 	size_t n, cap;
-	char **known;		/* every addon name seen, sorted */
+	char **known;		/* every addon name seen */
 	size_t nknown, capknown;
 };
 
@@ -107,6 +108,16 @@ static void know(struct addons *a, const char *name)
 static int cmp_name(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The names of one directory come sorted: then sorting them is a scan. */
+static void sort_names(char **v, size_t n)
+{
+	for (size_t i = 1; i < n; i++)
+		if (strcmp(v[i - 1], v[i]) > 0) {
+			qsort(v, n, sizeof(*v), cmp_name);
+			return;
+		}
 }
 
 static int maybe_dir(const struct dirent *e)
@@ -144,8 +155,7 @@ static int list_dirs(const char *dir, char ***names, size_t *n, char **cause)
 		(*names)[(*n)++] = xstrdup(e->d_name);
 	}
 	closedir(d);
-	if (*n)
-		qsort(*names, *n, sizeof(**names), cmp_name);
+	sort_names(*names, *n);
 	return 0;
 }
 
@@ -172,16 +182,20 @@ static int lint_one(struct addons *a, const char *dir, struct lint_report *r)
 /*
  * The addons of one directory are linted by up to LINT_THREADS threads:
  * most of the time goes to the kernel (a read per manifest, a stat per data
- * file), which runs in parallel. Thread t takes every nth name from t; each
- * has its own report, moved into the caller's in order afterwards.
+ * file), which runs in parallel. The threads take LINT_CHUNK names at a
+ * time from a shared counter (so neither waits on the other, and no two
+ * write to the same cache line of m and is); each has its own report,
+ * moved into the caller's afterwards and sorted with it.
  */
 #define LINT_THREADS	8
 #define LINT_PER_THREAD	256	/* fewer addons than this: one thread */
+#define LINT_CHUNK	64
 
 struct batch {
 	const char *dir;
 	char **names;
-	size_t n, first, step;
+	size_t n;
+	atomic_size_t *next;	/* the first name no thread has taken */
 	struct manifest *m;	/* one per name */
 	char *is;		/* 1: m[i] is an addon */
 	struct lint_report r;
@@ -190,12 +204,17 @@ struct batch {
 static void *lint_batch(void *arg)
 {
 	struct batch *b = arg;
+	size_t i;
 
-	for (size_t i = b->first; i < b->n; i += b->step) {
-		char *sub = xasprintf("%s/%s", b->dir, b->names[i]);
+	while ((i = atomic_fetch_add(b->next, LINT_CHUNK)) < b->n) {
+		size_t end = b->n - i < LINT_CHUNK ? b->n : i + LINT_CHUNK;
 
-		b->is[i] = manifest_lint(&b->m[i], sub, &b->r) == 0;
-		free(sub);
+		for (; i < end; i++) {
+			char *sub = xasprintf("%s/%s", b->dir, b->names[i]);
+
+			b->is[i] = manifest_lint(&b->m[i], sub, &b->r) == 0;
+			free(sub);
+		}
 	}
 	return NULL;
 }
@@ -232,11 +251,11 @@ static int lint_dir(struct addons *a, const char *dir, char **names, size_t n,
 	struct manifest *m = xcalloc(n ? n : 1, sizeof(*m));
 	char *is = xcalloc(n ? n : 1, 1);
 	int nt = threads_for(n), found = 0;
+	atomic_size_t next = 0;
 
 	for (int t = 0; t < nt; t++) {
 		b[t] = (struct batch){ .dir = dir, .names = names, .n = n,
-				       .first = (size_t)t, .step = (size_t)nt,
-				       .m = m, .is = is };
+				       .next = &next, .m = m, .is = is };
 		own[t] = t > 0 &&
 			 pthread_create(&tid[t], NULL, lint_batch, &b[t]) == 0;
 	}
@@ -326,61 +345,94 @@ static int add_path(struct addons *a, const char *path, struct lint_report *r,
 
 /* ---- dependencies ------------------------------------------------------- */
 
-static int known(const struct addons *a, const char *name)
+/*
+ * Names to indexes, by hash (open addressing): the dependencies of 5000
+ * addons are looked up without a string comparison per step of a
+ * binary search. The first index added for a name stays.
+ */
+struct names {
+	const char **name;
+	size_t *index;
+	size_t mask;
+};
+
+static void names_init(struct names *t, size_t n)
 {
-	return manifest_core_module(name) ||
-	       bsearch(&name, a->known, a->nknown, sizeof(*a->known),
-		       cmp_name) != NULL;
+	size_t size = 16;
+
+	while (size < 2 * n)
+		size *= 2;
+	t->name = xcalloc(size, sizeof(*t->name));
+	t->index = xcalloc(size, sizeof(*t->index));
+	t->mask = size - 1;
+}
+
+static void names_release(struct names *t)
+{
+	free(t->name);
+	free(t->index);
+}
+
+/* name's slot: where it is, or the free one where it would go. */
+static size_t names_slot(const struct names *t, const char *name)
+{
+	size_t i = (size_t)str_hash(name) & t->mask;
+
+	while (t->name[i] && strcmp(t->name[i], name))
+		i = (i + 1) & t->mask;
+	return i;
+}
+
+static void names_add(struct names *t, const char *name, size_t index)
+{
+	size_t i = names_slot(t, name);
+
+	if (!t->name[i]) {
+		t->name[i] = name;
+		t->index[i] = index;
+	}
+}
+
+static long names_find(const struct names *t, const char *name)
+{
+	size_t i = names_slot(t, name);
+
+	return t->name[i] ? (long)t->index[i] : -1;
 }
 
 static void check_depends(const struct addons *a, struct lint_report *r)
 {
+	struct names known;
+
+	names_init(&known, a->nknown);
+	for (size_t i = 0; i < a->nknown; i++)
+		names_add(&known, a->known[i], i);
 	for (size_t i = 0; i < a->n; i++) {
 		const struct manifest *m = &a->m[i];
 
 		for (size_t j = 0; j < m->ndeps; j++)
-			if (!known(a, m->deps[j].name))
+			if (!manifest_core_module(m->deps[j].name) &&
+			    names_find(&known, m->deps[j].name) < 0)
 				lint_add(r, m->path, m->deps[j].line,
 					 m->deps[j].col, "depends", "'%s' is "
 					 "neither on the addons path nor a "
 					 "module of Odoo 19", m->deps[j].name);
 	}
+	names_release(&known);
 }
 
 struct graph {
 	const struct addons *a;
-	size_t *by_name;	/* indexes of a->m, sorted by name */
+	struct names by_name;	/* the first linted addon of each name */
 	int *color;		/* 0 new, 1 on the stack, 2 done */
 	size_t *stack, depth;
 	struct lint_report *r;
 };
 
-static const struct addons *sorting;
-
-static int cmp_index(const void *x, const void *y)
-{
-	size_t i = *(const size_t *)x, j = *(const size_t *)y;
-	int c = strcmp(sorting->m[i].name, sorting->m[j].name);
-
-	return c ? c : (i > j) - (i < j);
-}
-
 /* The linted addon called name (the first, as Odoo takes the first). */
 static long addon_index(const struct graph *g, const char *name)
 {
-	size_t lo = 0, hi = g->a->n;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (strcmp(g->a->m[g->by_name[mid]].name, name) < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	if (lo < g->a->n && !strcmp(g->a->m[g->by_name[lo]].name, name))
-		return (long)g->by_name[lo];
-	return -1;
+	return names_find(&g->by_name, name);
 }
 
 static void report_cycle(struct graph *g, size_t from, size_t to,
@@ -421,19 +473,16 @@ static void visit(struct graph *g, size_t i)
 
 static void check_cycles(const struct addons *a, struct lint_report *r)
 {
-	struct graph g = { a, xcalloc(a->n, sizeof(size_t)),
-			   xcalloc(a->n, sizeof(int)),
+	struct graph g = { a, { 0 }, xcalloc(a->n, sizeof(int)),
 			   xcalloc(a->n, sizeof(size_t)), 0, r };
 
+	names_init(&g.by_name, a->n);
 	for (size_t i = 0; i < a->n; i++)
-		g.by_name[i] = i;
-	sorting = a;
-	if (a->n)
-		qsort(g.by_name, a->n, sizeof(*g.by_name), cmp_index);
+		names_add(&g.by_name, a->m[i].name, i);
 	for (size_t i = 0; i < a->n; i++)
 		if (!g.color[i])
 			visit(&g, i);
-	free(g.by_name);
+	names_release(&g.by_name);
 	free(g.color);
 	free(g.stack);
 }
@@ -460,7 +509,6 @@ int lint_paths(const char *const *paths, size_t n, int python,
 	for (size_t i = 0; i < n && rc == 0; i++)
 		rc = add_path(&a, paths[i], r, cause);
 	if (rc == 0) {
-		qsort(a.known, a.nknown, sizeof(*a.known), cmp_name);
 		check_depends(&a, r);
 		check_cycles(&a, r);
 		r->addons = a.n;

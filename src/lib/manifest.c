@@ -1,14 +1,16 @@
 #include "manifest.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
+#include <unistd.h>
 
+#include "manifest_files.h"
 #include "util.h"
 
 #define K(kind) (1u << (kind))
@@ -87,10 +89,35 @@ void manifest_add(const struct manifest *m, struct lint_report *r,
 	free(msg);
 }
 
-static const struct pyval *get(const struct manifest *m, const char *key)
+/*
+ * The index of key (len bytes) among the manifest's dict keys, or -1.
+ * get() and its callers pass mostly literal keys: their length costs
+ * nothing then, and a manifest is asked for about 50 keys.
+ */
+static long find_n(const struct manifest *m, const char *key, size_t len)
 {
-	return pyval_dict_get(m->root, key);
+	const struct pyval *d = m->root;
+
+	for (size_t i = 0; d && d->kind == PYVAL_DICT && i < d->u.dict.n;
+	     i++) {
+		const struct pyval *k = d->u.dict.k[i];
+
+		if (k->kind == PYVAL_STR && k->u.s.len == len &&
+		    !memcmp(k->u.s.s, key, len))
+			return (long)i;
+	}
+	return -1;
 }
+
+static const struct pyval *get_n(const struct manifest *m, const char *key,
+				 size_t len)
+{
+	long i = find_n(m, key, len);
+
+	return i < 0 ? NULL : m->root->u.dict.v[i];
+}
+
+#define get(m, key) get_n((m), (key), strlen(key))
 
 /* A str that holds no NUL, so C can use it as a string. */
 static const char *text(const struct pyval *v)
@@ -154,17 +181,54 @@ static char *addon_name(const char *dir)
 	return copy;
 }
 
+/*
+ * The manifest at path: in buf (size bytes) when it fits, else in *heap
+ * (the caller frees). NULL with *why, errno kept, when it cannot be read.
+ * A regular file's read that returns less than asked ended at the end of
+ * the file: no second read just to hear that.
+ */
+static const char *read_manifest(const char *path, char *buf, size_t size,
+				 char **heap, size_t *len, char **why)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC), e;
+	ssize_t n;
+
+	*heap = NULL;
+	if (fd < 0) {
+		e = errno;
+		*why = xasprintf("cannot open '%s': %s", path, strerror(e));
+		errno = e;
+		return NULL;
+	}
+	do
+		n = read(fd, buf, size);
+	while (n < 0 && errno == EINTR);
+	e = errno;
+	close(fd);
+	if (n >= 0 && (size_t)n < size) {
+		*len = (size_t)n;
+		return buf;
+	}
+	if (n < 0) {
+		*why = xasprintf("cannot read '%s': %s", path, strerror(e));
+		return NULL;
+	}
+	*heap = file_read(path, MANIFEST_MAX_SIZE, len, why);
+	return *heap;
+}
+
 static int load(struct manifest *m, const char *dir, struct lint_report *r)
 {
 	struct pyliteral_error err;
-	char *src, *why = NULL;
+	char *heap, *why = NULL, buf[16384];
+	const char *src;
 	const struct pyval *root;
 	size_t len;
 
 	memset(m, 0, sizeof(*m));
 	m->path = xasprintf("%s%s" MANIFEST_NAME, dir,
 			    dir[strlen(dir) - 1] == '/' ? "" : "/");
-	src = file_read(m->path, MANIFEST_MAX_SIZE, &len, &why);
+	src = read_manifest(m->path, buf, sizeof(buf), &heap, &len, &why);
 	if (!src && errno == ENOENT) {
 		free(why);
 		free(m->path);
@@ -179,7 +243,7 @@ static int load(struct manifest *m, const char *dir, struct lint_report *r)
 		return 0;
 	}
 	m->doc = pyliteral_parse(src, len, &err);
-	free(src);
+	free(heap);
 	if (!m->doc) {
 		lint_add(r, m->path, err.line, err.col, "syntax", "%s",
 			 err.msg);
@@ -383,14 +447,9 @@ static void rule_auto_install(const struct manifest *m, struct lint_report *r)
 	}
 }
 
-static const char *file_problem(const struct manifest *m, const char *path)
+/* Why path cannot name a file of the addon, before looking; or NULL. */
+static const char *path_problem(const char *path)
 {
-	static const char *const exts[] = { ".xml", ".csv", ".sql", ".js" };
-	const char *ext = strrchr(path, '.');
-	char *full;
-	struct stat st;
-	int found;
-
 	if (!*path)
 		return "is an empty path";
 	if (path[0] == '/')
@@ -399,12 +458,22 @@ static const char *file_problem(const struct manifest *m, const char *path)
 	    strstr(path, "/../") || (strlen(path) > 2 &&
 				     !strcmp(path + strlen(path) - 3, "/..")))
 		return "leaves the addon";
-	full = xasprintf("%s/%s", m->dir, path);
-	found = stat(full, &st) == 0;
-	free(full);
-	if (!found)
+	return NULL;
+}
+
+static const char *file_problem(const struct manifest_files *files,
+				const char *path)
+{
+	static const char *const exts[] = { ".xml", ".csv", ".sql", ".js" };
+	const char *ext = strrchr(path, '.'), *why = path_problem(path);
+	int kind;
+
+	if (why)
+		return why;
+	kind = manifest_files_stat(files, path);
+	if (kind < 0)
 		return "does not exist";
-	if (!S_ISREG(st.st_mode))
+	if (kind > 0)
 		return "is not a file";
 	for (size_t i = 0; ext && i < ARRAY_SIZE(exts); i++)
 		if (!strcasecmp(ext, exts[i]))
@@ -413,7 +482,7 @@ static const char *file_problem(const struct manifest *m, const char *path)
 }
 
 static void rule_files(const struct manifest *m, struct lint_report *r,
-		       const char *key)
+		       const struct manifest_files *files, const char *key)
 {
 	const struct pyval *v = get(m, key);
 
@@ -424,13 +493,30 @@ static void rule_files(const struct manifest *m, struct lint_report *r,
 	}
 	for (size_t i = 0; v && i < v->u.seq.n; i++) {
 		const struct pyval *f = v->u.seq.v[i];
-		const char *why = text(f) ? file_problem(m, f->u.s.s) :
+		const char *why = text(f) ? file_problem(files, f->u.s.s) :
 				  "is not a str";
 
 		if (why)
 			manifest_add(m, r, f, "data-file", "'%.80s' in '%s' %s",
 				     text(f) ? f->u.s.s : "entry", key, why);
 	}
+}
+
+/* The files rule_files will look for, each directory read at most once. */
+static void plan_files(const struct manifest *m, struct manifest_files *files)
+{
+	manifest_files_init(files, m->dir);
+	for (size_t k = 0; k < ARRAY_SIZE(file_keys); k++) {
+		const struct pyval *v = get(m, file_keys[k]);
+
+		for (size_t i = 0; is_seq(v) && i < v->u.seq.n; i++) {
+			const char *path = text(v->u.seq.v[i]);
+
+			if (path && !path_problem(path))
+				manifest_files_want(files, path);
+		}
+	}
+	manifest_files_list(files);
 }
 
 /* A PEP 508 requirement's name, then its version or marker if any. */
@@ -500,20 +586,21 @@ static void rule_external(const struct manifest *m, struct lint_report *r)
 
 static void rule_deprecated(const struct manifest *m, struct lint_report *r)
 {
-	for (size_t i = 0; i < m->root->u.dict.n; i++) {
-		const struct pyval *k = m->root->u.dict.k[i];
+	for (size_t j = 0; j < ARRAY_SIZE(deprecated); j++) {
+		long i = find_n(m, deprecated[j].key,
+				strlen(deprecated[j].key));
 
-		for (size_t j = 0; j < ARRAY_SIZE(deprecated); j++)
-			if (pyval_is_str(k, deprecated[j].key))
-				manifest_add(m, r, k, "deprecated-key",
-					     "'%s' is deprecated: %s",
-					     deprecated[j].key,
-					     deprecated[j].why);
+		if (i >= 0)
+			manifest_add(m, r, m->root->u.dict.k[i],
+				     "deprecated-key", "'%s' is deprecated: %s",
+				     deprecated[j].key, deprecated[j].why);
 	}
 }
 
 static void check(const struct manifest *m, struct lint_report *r)
 {
+	struct manifest_files files;
+
 	rule_keys(m, r);
 	rule_required(m, r, "name", "Odoo 19 requires one");
 	rule_required(m, r, "author", "Odoo 19 requires one (it logs a "
@@ -522,8 +609,10 @@ static void check(const struct manifest *m, struct lint_report *r)
 	rule_version(m, r);
 	rule_depends(m, r);
 	rule_auto_install(m, r);
+	plan_files(m, &files);
 	for (size_t i = 0; i < ARRAY_SIZE(file_keys); i++)
-		rule_files(m, r, file_keys[i]);
+		rule_files(m, r, &files, file_keys[i]);
+	manifest_files_release(&files);
 	rule_external(m, r);
 	rule_deprecated(m, r);
 }

@@ -3,9 +3,10 @@
  * odoo/addons/), which a manifest may depend on without shipping them.
  * Source: the list manifestoo-core publishes for 19.0
  * (src/manifestoo_core/core_addons/addons-19.0-c.txt, generated from the
- * odoo/odoo 19.0 tree on 2025-10-10). Sorted in C order for bsearch; one
- * name a line so that an update is a plain diff.
+ * odoo/odoo 19.0 tree on 2025-10-10). Sorted in C order, one name a
+ * line so that an update is a plain diff.
  */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -633,13 +634,31 @@ static const char *const core[] = {
 	"website_timesheet",
 };
 
-static int cmp(const void *key, const void *elem)
+/* core by hash, built once: a lookup per dependency of every addon */
+#define CORE_SLOTS 2048		/* a power of two, over twice the names */
+
+_Static_assert(2 * ARRAY_SIZE(core) <= CORE_SLOTS, "CORE_SLOTS too small");
+
+static const char *table[CORE_SLOTS];
+static pthread_once_t table_once = PTHREAD_ONCE_INIT;
+
+static size_t slot(const char *name)
 {
-	return strcmp(key, *(const char *const *)elem);
+	size_t i = (size_t)str_hash(name) & (CORE_SLOTS - 1);
+
+	while (table[i] && strcmp(table[i], name))
+		i = (i + 1) & (CORE_SLOTS - 1);
+	return i;
+}
+
+static void table_fill(void)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(core); i++)
+		table[slot(core[i])] = core[i];
 }
 
 int manifest_core_module(const char *name)
 {
-	return bsearch(name, core, ARRAY_SIZE(core), sizeof(core[0]), cmp) !=
-	       NULL;
+	pthread_once(&table_once, table_fill);
+	return table[slot(name)] != NULL;
 }

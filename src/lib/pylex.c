@@ -7,20 +7,42 @@
 
 #include <ctype.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "util.h"
 
+#define ONES	0x0101010101010101ULL
+#define HIGHS	0x8080808080808080ULL
+
+static uint64_t load8(const void *p)
+{
+	uint64_t w;
+
+	memcpy(&w, p, sizeof(w));
+	return w;
+}
+
 int pylex_col(struct pylex *ps, const char *at)
 {
-	if (ps->ascii)
+	/* no multi-byte character from the line's start to at (while the
+	 * text is normalized, line_start and at are in the source instead) */
+	if (ps->text && (!ps->hi_first || at <= ps->hi_first ||
+			 ps->line_start > ps->hi_last))
 		return (int)(at - ps->line_start) + 1;
 	/* counted on from the last column asked on this line: linear */
 	if (ps->col_line != ps->line_start || ps->col_at > at) {
 		ps->col_line = ps->col_at = ps->line_start;
 		ps->col = 1;
+	}
+	/* a character per byte but the continuation bytes, 10xxxxxx */
+	for (; at - ps->col_at >= 8; ps->col_at += 8) {
+		uint64_t w = load8(ps->col_at);
+
+		ps->col += 8 - (int)((((w & ~(w << 1) & HIGHS) >> 7) * ONES)
+				     >> 56);
 	}
 	for (; ps->col_at < at; ps->col_at++)
 		ps->col += ((unsigned char)*ps->col_at & 0xc0) != 0x80;
@@ -90,18 +112,25 @@ static char *normalize(struct pylex *ps, const char *src, size_t len,
 {
 	const unsigned char *s = (const unsigned char *)src, *end = s + len;
 	char *out = xmalloc(len + 1), *o = out;
-	int ascii = 1;
+	char *hi_first = NULL, *hi_last = NULL;
 
 	ps->line_start = src;
 	while (s < end) {
 		size_t n;
 
-		if (*s >= 0x20 && *s < 0x80) {	/* most of a manifest */
+		/* most of a manifest: 8 bytes, none below 0x20 or above 0x7f */
+		if (end - s >= 8 &&
+		    !((load8(s) | (load8(s) - 0x20 * ONES)) & HIGHS)) {
+			memcpy(o, s, 8);
+			o += 8;
+			s += 8;
+			continue;
+		}
+		if ((*s >= 0x20 && *s < 0x80) || *s == '\t') {
 			*o++ = (char)*s++;
 			continue;
 		}
 		n = utf8_len(s, end);
-		ascii &= *s < 0x80;
 
 		if (*s == '\0' || n == 0) {
 			fail_here(ps, (const char *)s, *s ? "invalid UTF-8 "
@@ -117,13 +146,18 @@ static char *normalize(struct pylex *ps, const char *src, size_t len,
 			ps->line_start = (const char *)s;
 			continue;
 		}
+		if (n > 1 && !hi_first)
+			hi_first = o;
+		if (n > 1)
+			hi_last = o + n - 1;
 		memcpy(o, s, n);
 		o += n;
 		s += n;
 	}
 	*o = '\0';
 	*out_len = (size_t)(o - out);
-	ps->ascii = ascii;
+	ps->hi_first = hi_first;
+	ps->hi_last = hi_last;
 	return out;
 }
 

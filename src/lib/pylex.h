@@ -42,7 +42,9 @@ struct pylex {
 	int failed;
 	const char *col_line, *col_at;	/* pylex_col's last answer */
 	int col;
-	int ascii;		/* the text is ASCII: a column is an offset */
+	/* the first and last byte of a multi-byte character in text (NULL
+	 * when it is ASCII): elsewhere a column is an offset */
+	const char *hi_first, *hi_last;
 };
 
 /* Reads src as Odoo does; -1 (err set) when it is not strict UTF-8. */

@@ -4,6 +4,7 @@
 
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -62,6 +63,8 @@ char *strtrim(char *s);
  */
 char *str_one_line(char *s);
 int str_starts_with(const char *s, const char *prefix);
+/* FNV-1a of s, for hash tables. */
+uint64_t str_hash(const char *s);
 /* Overwrites a secret before it is freed. */
 void secret_free(char *s);
 

@@ -240,6 +240,82 @@ static void test_files_and_external(void **state)
 		     "['requests']", "external-dependencies");
 }
 
+static void put(const char *root, const char *rel, const char *text)
+{
+	char *path = xasprintf("%s/%s", root, rel), *dir = xstrdup(path), *why;
+
+	*strrchr(dir, '/') = '\0';
+	assert_int_equal(mkdir_p(dir, 0755, &why), 0);
+	assert_int_equal(file_write_atomic(path, text, strlen(text), 0644, &why),
+			 0);
+	free(dir);
+	free(path);
+}
+
+/*
+ * The data-file rule answers as stat does, whether a directory is read
+ * once (4 or more files listed from it) or each file is stat'ed.
+ */
+static void test_data_file_kinds(void **state)
+{
+	static const char *const dirs[] = { "few", "many" };
+	char root[] = "/tmp/odooctl-test-files-XXXXXX";
+	struct lint_report r;
+	char *addon, *rm;
+
+	(void)state;
+	assert_non_null(mkdtemp(root));
+	addon = xasprintf("%s/a", root);
+	put(root, "a/__manifest__.py", "{'name': 'A', 'author': 'x', "
+	    "'license': 'LGPL-3', 'data': ['few/ok.xml', 'few/gone.xml', "
+	    "'few/dir.xml', 'many/ok.xml', 'many/gone.xml', 'many/dir.xml', "
+	    "'many/link.xml', 'many/dangling.xml', 'many/fifo.xml', "
+	    "'many/dirlink.xml', 'many/ok.xml', 'flat.xml', 'few/.', "
+	    "'many/']}");
+	put(root, "a/flat.xml", "");
+	for (size_t i = 0; i < ARRAY_SIZE(dirs); i++) {
+		char *p = xasprintf("%s/%s/ok.xml", addon, dirs[i]);
+
+		put(addon, strchr(p + strlen(addon), '/') + 1, "<odoo/>");
+		free(p);
+		p = xasprintf("%s/%s/dir.xml", addon, dirs[i]);
+		assert_int_equal(mkdir(p, 0755), 0);
+		free(p);
+	}
+	assert_int_equal(chdir(addon), 0);
+	assert_int_equal(symlink("ok.xml", "many/link.xml"), 0);
+	assert_int_equal(symlink("nowhere.xml", "many/dangling.xml"), 0);
+	assert_int_equal(symlink("dir.xml", "many/dirlink.xml"), 0);
+	assert_int_equal(mkfifo("many/fifo.xml", 0644), 0);
+	assert_int_equal(chdir("/"), 0);
+	lint(addon, 0, &r);
+	show(&r);
+	assert_int_equal(r.n, 9);
+	assert_string_equal(r.v[0].message, "'few/gone.xml' in 'data' does "
+			    "not exist");
+	assert_string_equal(r.v[1].message, "'few/dir.xml' in 'data' is not "
+			    "a file");
+	assert_string_equal(r.v[2].message, "'many/gone.xml' in 'data' does "
+			    "not exist");
+	assert_string_equal(r.v[3].message, "'many/dir.xml' in 'data' is not "
+			    "a file");
+	assert_string_equal(r.v[4].message, "'many/dangling.xml' in 'data' "
+			    "does not exist");
+	assert_string_equal(r.v[5].message, "'many/fifo.xml' in 'data' is not "
+			    "a file");
+	assert_string_equal(r.v[6].message, "'many/dirlink.xml' in 'data' is "
+			    "not a file");
+	assert_string_equal(r.v[7].message, "'few/.' in 'data' is not a "
+			    "file");
+	assert_string_equal(r.v[8].message, "'many/' in 'data' is not a "
+			    "file");
+	lint_report_release(&r);
+	rm = xasprintf("rm -rf '%s'", root);
+	assert_int_equal(system(rm), 0);
+	free(rm);
+	free(addon);
+}
+
 static void test_usage_errors(void **state)
 {
 	char root[] = "/tmp/odooctl-test-empty-XXXXXX";
@@ -283,6 +359,7 @@ int main(void)
 		cmocka_unit_test(test_licenses),
 		cmocka_unit_test(test_depends_and_auto_install),
 		cmocka_unit_test(test_files_and_external),
+		cmocka_unit_test(test_data_file_kinds),
 		cmocka_unit_test(test_usage_errors),
 		cmocka_unit_test(test_core_modules),
 	};
