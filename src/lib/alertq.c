@@ -54,15 +54,14 @@ int alertq_post(const char *url, const char *body, long timeout_s,
 		.method = "POST", .url = url, .headers = headers, .body = body,
 		.body_len = strlen(body), .timeout_ms = timeout_s * 1000,
 		.body_max = 64 * 1024, .cancel = abort_flag,
+		/* the url may hold the webhook's token: the reason alone */
+		.reason_only = 1,
 	};
 	struct httpc_response resp;
 	char *why = NULL;
-	size_t prefix = strlen("POST ") + strlen(url) + strlen(": ");
 
 	if (httpc_do(&req, &resp, &why) < 0) {
-		/* the url may hold the webhook's token: keep only the reason */
-		*cause = *abort_flag ? xstrdup("stopped") :
-			xstrdup(strlen(why) > prefix ? why + prefix : why);
+		*cause = *abort_flag ? xstrdup("stopped") : xstrdup(why);
 		free(why);
 		return -1;
 	}

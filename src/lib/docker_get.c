@@ -41,7 +41,9 @@ static int get(const char *socket, const char *path, const char *what,
 	struct httpc_request req = { .method = "GET", .url = url,
 				     .unix_socket = socket,
 				     .timeout_ms = timeout_ms,
-				     .body_max = JSON_MAX };
+				     .body_max = JSON_MAX,
+				     /* what names the call, not our url */
+				     .reason_only = 1 };
 	struct httpc_response resp;
 	json_error_t err;
 	int rc = -1;

@@ -2,7 +2,9 @@
  * The Engine API's plain GETs that the health checks make (info, a
  * container's inspect, a compose project's containers), over httpc: a
  * process that runs only the checks (`odooctl monitor`) links no libcurl.
- * Same messages as docker.c's.
+ * Messages name the call as docker.c's do ("cannot inspect container
+ * 'x': ..."), then httpc's reason ("connection refused", "timed out after
+ * 10000 ms").
  */
 #ifndef ODOOCTL_DOCKER_GET_H
 #define ODOOCTL_DOCKER_GET_H

@@ -4,16 +4,18 @@
  * that poll() waits on in slices of at most 100 ms until one deadline.
  *
  * SIGPIPE: plain sockets send with MSG_NOSIGNAL; TLS goes through a BIO of
- * our own that does the same (OpenSSL's socket BIO uses write(), which
- * raises SIGPIPE on a closed peer), so no signal disposition is touched.
+ * our own that does the same (tlsbio.c), so no signal disposition is
+ * touched.
  */
 #include "httpc.h"
+#include "tlsbio.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <netdb.h>
 #include <openssl/err.h>
+#include <openssl/evp.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 #include <poll.h>
@@ -35,6 +37,7 @@ struct url {
 	char *port;
 	char *authority;	/* host[:port] as written: the Host header */
 	char *path;		/* path and query */
+	char *basic;		/* user:password@, base64'd; or NULL */
 };
 
 struct conn {
@@ -54,6 +57,7 @@ static void url_release(struct url *u)
 	free(u->port);
 	free(u->authority);
 	free(u->path);
+	secret_free(u->basic);
 }
 
 static int url_port(struct url *u, const char *s, size_t n)
@@ -73,12 +77,54 @@ static int url_port(struct url *u, const char *s, size_t n)
 	return 0;
 }
 
+static int hexval(int c)
+{
+	return c >= '0' && c <= '9' ? c - '0' :
+	       c >= 'a' && c <= 'f' ? c - 'a' + 10 :
+	       c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+/* user[:password], percent-decoded, as the base64 of Basic auth. */
+static int userinfo(struct url *u, const char *s, size_t n)
+{
+	unsigned char *plain = xmalloc(n + 1);
+	size_t len = 0;
+	int rc = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == '%' && i + 2 < n && hexval(s[i + 1]) >= 0 &&
+		    hexval(s[i + 2]) >= 0) {
+			plain[len++] = (unsigned char)(hexval(s[i + 1]) * 16 +
+						       hexval(s[i + 2]));
+			i += 2;
+		} else if (s[i] == '%' || s[i] == '/' || s[i] == '@') {
+			rc = -1;
+			break;
+		} else {
+			plain[len++] = (unsigned char)s[i];
+		}
+	}
+	if (rc == 0) {
+		u->basic = xmalloc(4 * ((len + 2) / 3) + 1);
+		EVP_EncodeBlock((unsigned char *)u->basic, plain, (int)len);
+	}
+	explicit_bzero(plain, n + 1);
+	free(plain);
+	return rc;
+}
+
 /* host, [v6] or host:port, [v6]:port */
 static int url_authority(struct url *u, const char *s, size_t n)
 {
-	const char *colon, *end = s + n;
+	const char *colon, *end = s + n, *at = n ? memrchr(s, '@', n) : NULL;
 
-	if (!n || memchr(s, '@', n))
+	if (at) {	/* user:password@, for Basic authentication */
+		if (userinfo(u, s, (size_t)(at - s)) < 0)
+			return -1;
+		n -= (size_t)(at + 1 - s);
+		s = at + 1;
+	}
+	if (!n)
 		return -1;
 	if (*s == '[') {
 		const char *close = memchr(s, ']', n);
@@ -143,6 +189,17 @@ static char *errno_text(int err)
 
 	s[0] = (char)tolower((unsigned char)s[0]);
 	return s;
+}
+
+/* -1 with the reason once cancelled or past the deadline. */
+static int conn_due(struct conn *c)
+{
+	if (c->cancel && *c->cancel)
+		return conn_fail(c, xstrdup("cancelled"));
+	if (c->deadline && clock_ms() >= c->deadline)
+		return conn_fail(c, xasprintf("timed out after %ld ms",
+					      c->timeout_ms));
+	return 0;
 }
 
 static int conn_wait(struct conn *c, short events)
@@ -248,75 +305,21 @@ static int connect_unix(struct conn *c, const char *path)
 
 static pthread_once_t tls_once = PTHREAD_ONCE_INIT;
 static SSL_CTX *tls_ctx;
-static BIO_METHOD *tls_bio;
-
-static int bio_write(BIO *b, const char *p, int n)
-{
-	ssize_t r = send((int)(intptr_t)BIO_get_data(b), p, (size_t)n,
-			 MSG_NOSIGNAL);
-
-	BIO_clear_retry_flags(b);
-	if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK ||
-		      errno == EINTR))
-		BIO_set_retry_write(b);
-	return (int)r;
-}
-
-static int bio_read(BIO *b, char *p, int n)
-{
-	ssize_t r = recv((int)(intptr_t)BIO_get_data(b), p, (size_t)n, 0);
-
-	BIO_clear_retry_flags(b);
-	if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK ||
-		      errno == EINTR))
-		BIO_set_retry_read(b);
-	if (r == 0)	/* for BIO_CTRL_EOF, as OpenSSL's socket BIO */
-		BIO_set_flags(b, BIO_FLAGS_IN_EOF);
-	return (int)r;
-}
-
-/*
- * FLUSH: nothing is buffered. EOF: whether the peer closed; with
- * SSL_OP_IGNORE_UNEXPECTED_EOF, OpenSSL asks it to tell a close without
- * close_notify (many servers: Python's ssl, for one) from a broken link,
- * and only then ends SSL_read with SSL_ERROR_ZERO_RETURN.
- */
-static long bio_ctrl(BIO *b, int cmd, long num, void *ptr)
-{
-	(void)num, (void)ptr;
-	if (cmd == BIO_CTRL_EOF)
-		return BIO_test_flags(b, BIO_FLAGS_IN_EOF) != 0;
-	return cmd == BIO_CTRL_FLUSH ? 1 : 0;
-}
-
-static int bio_create(BIO *b)
-{
-	BIO_set_init(b, 1);
-	return 1;
-}
 
 /* Once per process, at the first https url: a plain-http-only process
  * never loads certificates nor sets up libssl. */
 static void tls_init(void)
 {
 	SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
-	BIO_METHOD *m = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK,
-				     "odooctl socket");
 
-	if (!ctx || !m || !SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) ||
-	    !SSL_CTX_set_default_verify_paths(ctx) ||
-	    !BIO_meth_set_write(m, bio_write) ||
-	    !BIO_meth_set_read(m, bio_read) ||
-	    !BIO_meth_set_ctrl(m, bio_ctrl) ||
-	    !BIO_meth_set_create(m, bio_create)) {
+	if (!ctx || !SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) ||
+	    !SSL_CTX_set_default_verify_paths(ctx)) {
 		SSL_CTX_free(ctx);
-		BIO_meth_free(m);
 		return;
 	}
 	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
 	SSL_CTX_set_options(ctx, SSL_OP_IGNORE_UNEXPECTED_EOF);
 	tls_ctx = ctx;
-	tls_bio = m;
 }
 
 static int tls_fail(struct conn *c, const char *what)
@@ -368,10 +371,9 @@ static int tls_handshake(struct conn *c, const struct url *u)
 	if (!tls_ctx)
 		return tls_fail(c, "cannot set up");
 	c->ssl = SSL_new(tls_ctx);
-	bio = c->ssl ? BIO_new(tls_bio) : NULL;
+	bio = c->ssl ? tlsbio_new(c->fd) : NULL;
 	if (!bio)
 		return tls_fail(c, "cannot set up");
-	BIO_set_data(bio, (void *)(intptr_t)c->fd);
 	SSL_set_bio(c->ssl, bio, bio);
 	if (inet_pton(AF_INET, u->host, &ip) == 1 ||
 	    inet_pton(AF_INET6, u->host, &ip) == 1) {
@@ -464,16 +466,27 @@ static int headers_ok(const char *const *headers)
 	return 1;
 }
 
+/*
+ * The request head and body. Through a proxy (plain http only: https
+ * goes through a CONNECT tunnel), the target in absolute form and the
+ * proxy's credentials.
+ */
 static int send_request(struct conn *c, const struct httpc_request *req,
-			const struct url *u)
+			const struct url *u, const struct url *proxy)
 {
 	struct buf head;
 	int rc;
 
 	buf_init(&head, SIZE_MAX);
-	buf_printf(&head, "%s %s HTTP/1.1\r\nHost: %s\r\nUser-Agent: odooctl"
-		   "\r\nConnection: close\r\n", req->method, u->path,
-		   u->authority);
+	buf_printf(&head, "%s %s%s%s HTTP/1.1\r\nHost: %s\r\n"
+		   "User-Agent: odooctl\r\nConnection: close\r\n",
+		   req->method, proxy ? "http://" : "",
+		   proxy ? u->authority : "", u->path, u->authority);
+	if (u->basic)
+		buf_printf(&head, "Authorization: Basic %s\r\n", u->basic);
+	if (proxy && proxy->basic)
+		buf_printf(&head, "Proxy-Authorization: Basic %s\r\n",
+			   proxy->basic);
 	for (const char *const *h = req->headers; h && *h; h++)
 		buf_printf(&head, "%s\r\n", *h);
 	if (req->body || !strcmp(req->method, "POST") ||
@@ -482,9 +495,128 @@ static int send_request(struct conn *c, const struct httpc_request *req,
 			   req->body ? req->body_len : 0);
 	buf_append(&head, "\r\n", 2);
 	rc = conn_write(c, head.data, head.len);
+	if (head.data)
+		explicit_bzero(head.data, head.len);	/* credentials */
 	if (rc == 0 && req->body)
 		rc = conn_write(c, req->body, req->body_len);
 	buf_release(&head);
+	return rc;
+}
+
+/* ---- proxies ------------------------------------------------------------- */
+
+static int host_loopback(const char *h)
+{
+	return !strcasecmp(h, "localhost") || !strncmp(h, "127.", 4) ||
+	       !strcmp(h, "::1");
+}
+
+/* Whether no_proxy (curl's reading: "*", or names each matching the host
+ * or a domain of it; a leading dot is the same) exempts host. */
+static int no_proxy(const char *host)
+{
+	const char *list = getenv("no_proxy");
+	size_t hl = strlen(host);
+
+	if (!list || !*list)
+		list = getenv("NO_PROXY");
+	if (!list)
+		return 0;
+	for (const char *p = list; *p;) {
+		size_t n = strcspn(p, ", ");
+
+		if (n) {
+			const char *e = p;
+			size_t en = n;
+
+			if (en == 1 && *e == '*')
+				return 1;
+			if (*e == '.') {
+				e++;
+				en--;
+			}
+			if (en && en <= hl && !strncasecmp(host + hl - en, e, en) &&
+			    (en == hl || host[hl - en - 1] == '.'))
+				return 1;
+		}
+		p += n;
+		p += strspn(p, ", ");
+	}
+	return 0;
+}
+
+/*
+ * The proxy for u from the environment as curl reads it: https_proxy or
+ * HTTPS_PROXY for https, http_proxy (lower case only: a CGI's HTTP_PROXY
+ * comes from a request header) for http; none for a loopback host or one
+ * that no_proxy names. 0: direct; 1: *proxy filled; -1 with the reason.
+ */
+static int proxy_for(struct conn *c, const struct url *u, struct url *proxy)
+{
+	const char *v = u->tls ? getenv("https_proxy") : getenv("http_proxy");
+	char *full;
+	int rc;
+
+	if (u->tls && (!v || !*v))
+		v = getenv("HTTPS_PROXY");
+	if (!v || !*v || host_loopback(u->host) || no_proxy(u->host))
+		return 0;
+	if (strstr(v, "://") && strncasecmp(v, "http://", 7))
+		return conn_fail(c, xstrdup("only http:// proxies are "
+					    "supported (https_proxy, "
+					    "http_proxy)"));
+	full = strstr(v, "://") ? xstrdup(v) : xasprintf("http://%s", v);
+	rc = url_parse(proxy, full);
+	free(full);
+	if (rc < 0) {
+		url_release(proxy);
+		return conn_fail(c, xstrdup("bad proxy url in the "
+					    "environment"));
+	}
+	return 1;
+}
+
+/* A CONNECT tunnel to u through the proxy c is connected to. */
+static int tunnel(struct conn *c, const struct url *u, const struct url *p)
+{
+	struct buf b;
+	char chunk[512], *end;
+	long status = 0;
+	int rc;
+
+	buf_init(&b, 16384);
+	buf_printf(&b, "CONNECT %s:%s HTTP/1.1\r\nHost: %s:%s\r\n"
+		   "User-Agent: odooctl\r\n", u->host, u->port, u->host,
+		   u->port);
+	if (p->basic)
+		buf_printf(&b, "Proxy-Authorization: Basic %s\r\n", p->basic);
+	buf_append(&b, "\r\n", 2);
+	rc = conn_write(c, b.data, b.len);
+	explicit_bzero(b.data, b.len);
+	buf_reset(&b);
+	/* its answer's head; no byte of the tunnel comes before our own */
+	while (rc == 0 && !(end = b.data ? strstr(b.data, "\r\n\r\n") :
+			    NULL)) {
+		ssize_t n = conn_read(c, chunk, sizeof(chunk));
+
+		if (n < 0)
+			rc = -1;
+		else if (n == 0 || buf_append(&b, chunk, (size_t)n) < 0)
+			rc = conn_fail(c, xstrdup("proxy: no answer to "
+						  "CONNECT"));
+	}
+	if (rc == 0) {
+		if (sscanf(b.data, "HTTP/1.%*1[01] %3ld", &status) != 1)
+			rc = conn_fail(c, xstrdup("proxy: bad answer to "
+						  "CONNECT"));
+		else if (status < 200 || status > 299)
+			rc = conn_fail(c, xasprintf("proxy answered HTTP %ld "
+						    "to CONNECT", status));
+		else if ((size_t)(end + 4 - b.data) != b.len)
+			rc = conn_fail(c, xstrdup("proxy: data before the "
+						  "tunnel"));
+	}
+	buf_release(&b);
 	return rc;
 }
 
@@ -497,7 +629,15 @@ static int read_reply(struct conn *c, const struct httpc_request *req,
 
 	httpc_parser_init(&p, &resp->body, !strcmp(req->method, "HEAD"));
 	while (p.state != HP_DONE && p.state != HP_ERROR) {
-		ssize_t n = conn_read(c, chunk, sizeof(chunk));
+		ssize_t n;
+
+		/* a peer that keeps sending (interim replies, a slow drip)
+		 * must not outlast the deadline nor the cancel flag */
+		if (conn_due(c) < 0) {
+			rc = -1;
+			break;
+		}
+		n = conn_read(c, chunk, sizeof(chunk));
 
 		if (n < 0) {
 			rc = -1;
@@ -518,9 +658,10 @@ static int read_reply(struct conn *c, const struct httpc_request *req,
 static int exchange(struct conn *c, const struct httpc_request *req,
 		    struct httpc_response *resp)
 {
-	struct url u;
-	int rc = -1;
+	struct url u, proxy;
+	int rc = -1, via = 0;
 
+	memset(&proxy, 0, sizeof(proxy));
 	if (url_parse(&u, req->url) < 0) {
 		conn_fail(c, xstrdup("bad url"));
 		goto out;
@@ -529,17 +670,47 @@ static int exchange(struct conn *c, const struct httpc_request *req,
 		conn_fail(c, xstrdup("bad request header"));
 		goto out;
 	}
+	if (!req->unix_socket && (via = proxy_for(c, &u, &proxy)) < 0)
+		goto out;
 	if (req->unix_socket ? connect_unix(c, req->unix_socket) :
-	    connect_tcp(c, &u))
+	    connect_tcp(c, via ? &proxy : &u)) {
+		if (via) {	/* say which: the proxy was not reached */
+			char *r = c->reason;
+
+			c->reason = xasprintf("proxy %s: %s", proxy.authority,
+					      r);
+			free(r);
+		}
+		goto out;
+	}
+	if (via && u.tls && tunnel(c, &u, &proxy) < 0)
 		goto out;
 	if (u.tls && !req->unix_socket && tls_handshake(c, &u) < 0)
 		goto out;
-	if (send_request(c, req, &u) < 0 || read_reply(c, req, resp) < 0)
+	if (send_request(c, req, &u, via && !u.tls ? &proxy : NULL) < 0 ||
+	    read_reply(c, req, resp) < 0)
 		goto out;
 	rc = 0;
 out:
 	url_release(&u);
+	if (via > 0)
+		url_release(&proxy);
 	return rc;
+}
+
+/* url as a message may show it: user:password@ as ***@. Caller frees. */
+static char *url_shown(const char *url)
+{
+	const char *auth = strstr(url, "://"), *at, *end;
+
+	if (!auth)
+		return xstrdup(url);
+	auth += 3;
+	end = auth + strcspn(auth, "/?#");
+	at = memrchr(auth, '@', (size_t)(end - auth));
+	if (!at)
+		return xstrdup(url);
+	return xasprintf("%.*s***%s", (int)(auth - url), url, at);
 }
 
 int httpc_do(const struct httpc_request *req, struct httpc_response *resp,
@@ -562,9 +733,15 @@ int httpc_do(const struct httpc_request *req, struct httpc_response *resp,
 	}
 	if (c.fd >= 0)
 		close(c.fd);
-	if (rc < 0) {
-		*cause = xasprintf("%s %s: %s", req->method, req->url,
+	if (rc < 0 && req->reason_only) {
+		*cause = xstrdup(c.reason ? c.reason : "failed");
+		buf_release(&resp->body);
+	} else if (rc < 0) {
+		char *shown = url_shown(req->url);
+
+		*cause = xasprintf("%s %s: %s", req->method, shown,
 				   c.reason ? c.reason : "failed");
+		free(shown);
 		buf_release(&resp->body);
 	}
 	free(c.reason);

@@ -30,6 +30,9 @@ struct httpc_request {
 					 * <= 0: no limit (name resolution
 					 * is never bounded: getaddrinfo) */
 	size_t body_max;		/* a longer body is an error */
+	/* 1: *cause is the reason alone, without method and url (a url
+	 * that holds a token, or a call the caller names better) */
+	int reason_only;
 	/* set (by another thread or a signal) to abandon the exchange;
 	 * looked at at least every 100 ms; NULL: never */
 	const volatile sig_atomic_t *cancel;
@@ -42,8 +45,15 @@ struct httpc_response {
 
 /*
  * 0 when an HTTP answer came back (any status); -1 with *cause, one line
- * naming method and url (never a header's value, which may hold a token),
- * when none did: refused, timeout, TLS failure, malformed or too long.
+ * naming method and url (user:password@ shown as ***@; never a header's
+ * value, which may hold a token), when none did: refused, timeout, TLS
+ * failure, malformed or too long.
+ *
+ * A url's user:password@ is sent as Basic authentication. Proxies come
+ * from the environment as curl reads it (https_proxy or HTTPS_PROXY for
+ * https, through a CONNECT tunnel; http_proxy for http; no_proxy), except
+ * for loopback hosts and unix sockets, which are always reached directly.
+ * Only http:// proxies.
  * resp is initialised in every case and released by httpc_response_release.
  */
 int httpc_do(const struct httpc_request *req, struct httpc_response *resp,
@@ -66,6 +76,7 @@ struct httpc_parser {
 	struct buf line;		/* a status, header or chunk-size line */
 	int fields;			/* header and trailer lines so far */
 	size_t field_bytes;		/* and their bytes */
+	int interim;			/* 1xx replies before the answer */
 	struct buf *body;
 	const char *error;		/* static text when state is HP_ERROR */
 };

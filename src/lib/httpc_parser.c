@@ -11,6 +11,7 @@
 
 #define LINE_MAX_BYTES 8192
 #define FIELDS_MAX 100
+#define INTERIM_MAX 8	/* 100 Continue, 102 Processing, 103 Early Hints */
 #define FIELD_BYTES_MAX (64 * 1024)
 
 void httpc_parser_init(struct httpc_parser *p, struct buf *body, int head)
@@ -126,6 +127,8 @@ static int body_fits(struct httpc_parser *p, long long n)
 static int end_headers(struct httpc_parser *p)
 {
 	if (p->status < 200) {		/* an interim answer: the real one follows */
+		if (++p->interim > INTERIM_MAX)
+			return fail(p, "too many interim (1xx) replies");
 		p->state = HP_STATUS;
 	} else if (p->head || p->status == 204 || p->status == 304) {
 		p->state = HP_DONE;

@@ -13,6 +13,7 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <poll.h>
 #include <stdint.h>
 #include <sys/wait.h>
 
@@ -177,6 +178,25 @@ static void test_parse_no_body(void **state)
 	expect_done("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 102 Processing\r\n"
 		    "X: y\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok",
 		    0, 0, 200, "ok");
+}
+
+/* A peer streaming interim replies for ever ends the exchange. */
+static void test_parse_interim_bound(void **state)
+{
+	struct buf b;
+
+	(void)state;
+	buf_init(&b, SIZE_MAX);
+	for (int i = 0; i < 8; i++)
+		buf_printf(&b, "HTTP/1.1 100 Continue\r\n\r\n");
+	buf_printf(&b, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+	expect_done(b.data, 0, 0, 200, "ok");
+	buf_reset(&b);
+	for (int i = 0; i < 9; i++)
+		buf_printf(&b, "HTTP/1.1 100 Continue\r\n\r\n");
+	buf_printf(&b, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+	expect_error(b.data, "too many interim (1xx) replies");
+	buf_release(&b);
 }
 
 static void test_parse_bad_head(void **state)
@@ -615,7 +635,7 @@ static void test_bad_requests(void **state)
 	};
 	static const char *const bad[] = {
 		"ftp://host/", "http://", "http://[::1/", "http://host:0/",
-		"http://host:65536/", "http://host:x/", "http://u@host/",
+		"http://host:65536/", "http://host:x/", "http://u@/",
 		"http://host/a b", "http://host:/",
 	};
 	struct httpc_response r;
@@ -625,7 +645,9 @@ static void test_bad_requests(void **state)
 	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
 		assert_int_equal(get("GET", bad[i], NULL, NULL, 100, 100, &r,
 				     &cause), -1);
-		want = xasprintf("GET %s: bad url", bad[i]);
+		want = strchr(bad[i], '@') ?	/* user:password shown as *** */
+			xstrdup("GET http://***@/: bad url") :
+			xasprintf("GET %s: bad url", bad[i]);
 		assert_string_equal(cause, want);
 		httpc_response_release(&r);
 		free(want);
@@ -637,6 +659,78 @@ static void test_bad_requests(void **state)
 			    "header");
 	httpc_response_release(&r);
 	free(cause);
+}
+
+/* user:password@ as Basic authentication, never in a message; an http
+ * proxy from the environment (absolute-form target, its credentials), not
+ * for loopback nor what no_proxy names. */
+static void test_userinfo_and_http_proxy(void **state)
+{
+	struct canned replies[] = {
+		{ .data = "HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\na" },
+		{ .data = "HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nb" },
+		{ .data = "HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nc" },
+	};
+	struct httpc_response r;
+	char *cause = NULL, *url, *requests, *proxy;
+	int port;
+	struct server *s = tcp_start(replies, ARRAY_SIZE(replies), &port);
+
+	(void)state;
+	url = xasprintf("http://user:p%%40ss@127.0.0.1:%d/x", port);
+	assert_int_equal(get("GET", url, NULL, NULL, 5000, 100, &r, &cause),
+			 0);
+	httpc_response_release(&r);
+	free(url);
+	/* through the proxy (the canned server plays it) */
+	proxy = xasprintf("pu:pw@127.0.0.1:%d", port);
+	setenv("http_proxy", proxy, 1);
+	assert_int_equal(get("GET", "http://plain.invalid:8080/p?q=1", NULL,
+			     NULL, 5000, 100, &r, &cause), 0);
+	assert_string_equal(r.body.data, "b");
+	httpc_response_release(&r);
+	/* loopback: never through a proxy, even one that is set */
+	url = xasprintf("http://localhost:%d/direct", port);
+	assert_int_equal(get("GET", url, NULL, NULL, 5000, 100, &r, &cause),
+			 0);
+	httpc_response_release(&r);
+	free(url);
+	requests = tcp_stop(s);
+	assert_non_null(strstr(requests, "GET /x HTTP/1.1\r\nHost: 127.0.0.1:"));
+	assert_non_null(strstr(requests, "Authorization: Basic dXNlcjpwQHNz\r\n"));
+	assert_non_null(strstr(requests, "GET http://plain.invalid:8080/p?q=1 "
+			       "HTTP/1.1\r\nHost: plain.invalid:8080\r\n"));
+	assert_non_null(strstr(requests, "Proxy-Authorization: Basic "
+			       "cHU6cHc=\r\n"));
+	assert_non_null(strstr(requests, "GET /direct HTTP/1.1\r\n"));
+	free(requests);
+	/* no_proxy: direct, so the name must resolve (it does not) */
+	setenv("no_proxy", "example.org, .invalid", 1);
+	assert_int_equal(get("GET", "http://plain.invalid:8080/", NULL, NULL,
+			     2000, 100, &r, &cause), -1);
+	assert_non_null(strstr(cause, "cannot resolve 'plain.invalid'"));
+	free(cause);
+	unsetenv("no_proxy");
+	/* a proxy that does not answer is named */
+	setenv("http_proxy", "http://127.0.0.1:1", 1);
+	assert_int_equal(get("GET", "http://plain.invalid/", NULL, NULL, 2000,
+			     100, &r, &cause), -1);
+	assert_string_equal(cause, "GET http://plain.invalid/: proxy "
+			    "127.0.0.1:1: connection refused");
+	free(cause);
+	/* a failure shows user:password as *** */
+	assert_int_equal(get("GET", "http://u:secret@plain.invalid/", NULL,
+			     NULL, 2000, 100, &r, &cause), -1);
+	assert_null(strstr(cause, "secret"));
+	assert_non_null(strstr(cause, "http://***@plain.invalid/"));
+	free(cause);
+	setenv("http_proxy", "https://127.0.0.1:1", 1);
+	assert_int_equal(get("GET", "http://plain.invalid/", NULL, NULL, 2000,
+			     100, &r, &cause), -1);
+	assert_non_null(strstr(cause, "only http:// proxies are supported"));
+	free(cause);
+	unsetenv("http_proxy");
+	free(proxy);
 }
 
 /* ---- the users ----------------------------------------------------------- */
@@ -904,6 +998,127 @@ static void test_tls(void **state)
 	free(dir);
 }
 
+/* A CONNECT proxy for one connection: records the request line, then
+ * answers refuse (a status line) or relays to 127.0.0.1:to. */
+struct tunnel_proxy {
+	int fd, port, to;
+	const char *refuse;
+	char line[256];
+	pthread_t thread;
+};
+
+static void relay(int a, int b)
+{
+	struct pollfd p[2] = { { .fd = a, .events = POLLIN },
+			       { .fd = b, .events = POLLIN } };
+	char buf[4096];
+
+	while (poll(p, 2, 5000) > 0) {
+		for (int i = 0; i < 2; i++) {
+			ssize_t n;
+
+			if (!p[i].revents)
+				continue;
+			n = read(p[i].fd, buf, sizeof(buf));
+			if (n <= 0 || send(p[1 - i].fd, buf, (size_t)n,
+					   MSG_NOSIGNAL) != n)
+				return;
+		}
+	}
+}
+
+static void *tunnel_serve(void *arg)
+{
+	struct tunnel_proxy *t = arg;
+	struct sockaddr_in sa = { .sin_family = AF_INET,
+				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	char head[4096];
+	size_t got = 0;
+	ssize_t n;
+	int c = accept(t->fd, NULL, NULL), up;
+
+	if (c < 0)
+		return NULL;
+	while (got < sizeof(head) - 1 &&
+	       (n = read(c, head + got, sizeof(head) - 1 - got)) > 0) {
+		got += (size_t)n;
+		head[got] = '\0';
+		if (strstr(head, "\r\n\r\n"))
+			break;
+	}
+	snprintf(t->line, sizeof(t->line), "%.*s", (int)strcspn(head, "\r"),
+		 head);
+	if (t->refuse) {
+		if (send(c, t->refuse, strlen(t->refuse), MSG_NOSIGNAL) < 0)
+			perror("send");
+	} else {
+		sa.sin_port = htons((uint16_t)t->to);
+		up = socket(AF_INET, SOCK_STREAM, 0);
+		if (up >= 0 && connect(up, (struct sockaddr *)&sa,
+				       sizeof(sa)) == 0 &&
+		    send(c, "HTTP/1.1 200 Connection established\r\n\r\n", 39,
+			 MSG_NOSIGNAL) == 39)
+			relay(c, up);
+		if (up >= 0)
+			close(up);
+	}
+	close(c);
+	return NULL;
+}
+
+static void tunnel_start(struct tunnel_proxy *t, int to, const char *refuse)
+{
+	t->fd = listen_tcp(4, &t->port);
+	t->to = to;
+	t->refuse = refuse;
+	t->line[0] = '\0';
+	if (pthread_create(&t->thread, NULL, tunnel_serve, t))
+		abort();
+}
+
+static void tunnel_stop(struct tunnel_proxy *t)
+{
+	pthread_join(t->thread, NULL);
+	close(t->fd);
+}
+
+/* https through an http proxy's CONNECT tunnel: the certificate is the
+ * target's, checked against the target's name. */
+static void test_tls_proxy(void **state)
+{
+	struct tls_server other;
+	struct tunnel_proxy t;
+	char *dir = make_certs(), *ca = xasprintf("%s/ca.pem", dir), *cmd;
+	char *proxy, *want;
+
+	(void)state;
+	tls_start(&other, dir, "other");
+	tunnel_start(&t, other.port, NULL);
+	proxy = xasprintf("http://127.0.0.1:%d", t.port);
+	setenv("https_proxy", proxy, 1);
+	expect_tls(ca, "other.invalid", other.port, "200 secure");
+	tunnel_stop(&t);
+	want = xasprintf("CONNECT other.invalid:%d HTTP/1.1", other.port);
+	assert_string_equal(t.line, want);
+	free(want);
+	free(proxy);
+	tunnel_start(&t, other.port, "HTTP/1.1 407 Proxy Authentication "
+		     "Required\r\nContent-Length: 0\r\n\r\n");
+	proxy = xasprintf("http://127.0.0.1:%d", t.port);
+	setenv("https_proxy", proxy, 1);
+	expect_tls(ca, "other.invalid", other.port,
+		   "proxy answered HTTP 407 to CONNECT");
+	tunnel_stop(&t);
+	unsetenv("https_proxy");
+	free(proxy);
+	tls_stop(&other);
+	cmd = xasprintf("rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+	free(cmd);
+	free(ca);
+	free(dir);
+}
+
 /* Answers one connection in plain HTTP at once, whatever it is sent. */
 static void *blurt(void *arg)
 {
@@ -945,6 +1160,7 @@ int main(void)
 		cmocka_unit_test(test_parse_chunked),
 		cmocka_unit_test(test_parse_close_delimited),
 		cmocka_unit_test(test_parse_no_body),
+		cmocka_unit_test(test_parse_interim_bound),
 		cmocka_unit_test(test_parse_bad_head),
 		cmocka_unit_test(test_parse_nul),
 		cmocka_unit_test(test_parse_too_many_headers),
@@ -959,10 +1175,12 @@ int main(void)
 		cmocka_unit_test(test_timeout),
 		cmocka_unit_test(test_cancel),
 		cmocka_unit_test(test_bad_requests),
+		cmocka_unit_test(test_userinfo_and_http_proxy),
 		cmocka_unit_test(test_http_do),
 		cmocka_unit_test(test_alertq_post),
 		cmocka_unit_test(test_tls),
 		cmocka_unit_test(test_tls_to_plain),
+		cmocka_unit_test(test_tls_proxy),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
