@@ -9,6 +9,7 @@
  * Name resolution (getaddrinfo) is not bounded by timeout_ms.
  */
 #include "pgwire_priv.h"
+#include "tlsbio.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -281,6 +282,14 @@ static int tls_roots(SSL_CTX *ctx, enum ssl_mode mode, int *verify,
 
 	*verify = mode >= SSL_VERIFY_CA;
 	if (!strcmp(path, "system")) {
+		/* as libpq 16: any publicly trusted certificate would do
+		 * unless its name is checked too */
+		if (mode != SSL_VERIFY_FULL) {	/* ssl_mode() refused it */
+			*cause = xstrdup("PGSSLROOTCERT=system needs sslmode "
+					 "verify-full");
+			free(path);
+			return -1;
+		}
 		*verify = 1;
 		if (!SSL_CTX_set_default_verify_paths(ctx))
 			rc = -1;
@@ -309,6 +318,7 @@ static int tls_roots(SSL_CTX *ctx, enum ssl_mode mode, int *verify,
 static int tls_start(struct pgwire *c, const char *host, enum ssl_mode mode,
 		     long long deadline, char **cause)
 {
+	BIO *bio;
 	int verify, r;
 
 	c->ctx = SSL_CTX_new(TLS_client_method());
@@ -321,7 +331,10 @@ static int tls_start(struct pgwire *c, const char *host, enum ssl_mode mode,
 	SSL_CTX_set_verify(c->ctx, verify ? SSL_VERIFY_PEER : SSL_VERIFY_NONE,
 			   NULL);
 	c->ssl = SSL_new(c->ctx);
-	if (!c->ssl || !SSL_set_fd(c->ssl, c->fd) ||
+	bio = c->ssl ? tlsbio_new(c->fd) : NULL;
+	if (bio)	/* MSG_NOSIGNAL: never a SIGPIPE (tlsbio.h) */
+		SSL_set_bio(c->ssl, bio, bio);
+	if (!bio ||
 	    (!is_ip(host) && !SSL_set_tlsext_host_name(c->ssl, host)) ||
 	    (mode == SSL_VERIFY_FULL && is_ip(host) &&
 	     !X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(c->ssl), host)) ||
@@ -429,18 +442,30 @@ static int ssl_mode(enum ssl_mode *mode, char **cause)
 	static const char *const names[] = { "disable", "allow", "prefer",
 					     "require", "verify-ca",
 					     "verify-full" };
-	const char *s = getenv("PGSSLMODE");
+	const char *s = getenv("PGSSLMODE"), *root = getenv("PGSSLROOTCERT");
 
 	*mode = SSL_PREFER;
-	if (!s || !*s)
-		return 0;
-	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
-		if (!strcmp(s, names[i])) {
-			*mode = (enum ssl_mode)i;
-			return 0;
+	if (s && *s) {
+		size_t i;
+
+		for (i = 0; i < ARRAY_SIZE(names) && strcmp(s, names[i]); i++)
+			;
+		if (i == ARRAY_SIZE(names)) {
+			*cause = xasprintf("invalid PGSSLMODE '%.40s'", s);
+			return -1;
 		}
-	*cause = xasprintf("invalid PGSSLMODE '%.40s'", s);
-	return -1;
+		*mode = (enum ssl_mode)i;
+	}
+	/* as libpq 16: any publicly trusted certificate would do unless its
+	 * name is checked too; refused before any attempt, not fallen back
+	 * from */
+	if (root && !strcmp(root, "system") && *mode != SSL_VERIFY_FULL) {
+		*cause = xasprintf("weak sslmode '%s': PGSSLROOTCERT=system "
+				   "needs sslmode verify-full",
+				   names[*mode]);
+		return -1;
+	}
+	return 0;
 }
 
 /* A socket directory or a loopback address (pg.c's host_is_local). */
@@ -457,7 +482,8 @@ static struct pgwire *connect_mode(const struct pgwire_params *p,
 	struct pgwire *c;
 	int retry, first, second = -1;
 
-	switch (mode) {
+	switch (host[0] == '/' ? SSL_DISABLE : mode) {	/* libpq: no TLS
+							 * on a unix socket */
 	case SSL_DISABLE:
 		first = 0;
 		break;

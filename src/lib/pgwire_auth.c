@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define SCRAM_ITERATIONS_MAX 1000000L
+
 static void hex(const unsigned char *p, size_t n, char *out)
 {
 	static const char digits[] = "0123456789abcdef";
@@ -169,6 +171,11 @@ static const char *server_first_parse(struct pgwire_scram *s, char *msg,
 	*iter = strtol(i, &end, 10);
 	if (*end || *iter < 1 || *iter > 0x7fffffff)	/* as libpq */
 		return "malformed SCRAM message (invalid iteration count)";
+	/* libpq takes any count; a probe must end within its timeout, and
+	 * PBKDF2 cannot be interrupted: 10^6 rounds take about a second
+	 * (PostgreSQL's default is 4096) */
+	if (*iter > SCRAM_ITERATIONS_MAX)
+		return "SCRAM iteration count above 1000000: refused";
 	return NULL;
 }
 

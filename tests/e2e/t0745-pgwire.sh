@@ -11,7 +11,8 @@
 
 probe=$(dirname "$ODOOCTL")/tests/pgwire_probe
 [[ -x $probe ]] || bail "$probe is missing (make unit builds it)"
-pgbin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+pgbin=$(find /usr/lib/postgresql -mindepth 2 -maxdepth 2 -name bin \
+	2>/dev/null | sort -V | tail -n 1)
 [[ -x $pgbin/initdb ]] || bail "no PostgreSQL server in /usr/lib/postgresql"
 
 dir=$(mktemp -d /tmp/odooctl-t0745.XXXXXX)
@@ -184,6 +185,14 @@ like "$OUT" 'TLS: server certificate: .*mismatch' \
 	"verify-full: 127.0.0.1 is not in the certificate" || diag "$OUT"
 PGSSLMODE=bogus run u_tls pw-tls
 like "$OUT" "invalid PGSSLMODE 'bogus'" "an unknown PGSSLMODE: said so"
+PGSSLMODE=require PGSSLROOTCERT=system run u_tls pw-tls
+like "$OUT" 'PGSSLROOTCERT=system needs sslmode verify-full$' \
+	"require with the system's roots: refused (as libpq 16)" || diag "$OUT"
+PGSSLMODE=prefer PGSSLROOTCERT=system run u_scram 'pw scram' 'SELECT 1'
+is "$RC" 1 "prefer with the system's roots: refused, not fallen back to plain"
+# as libpq: sslmode means nothing on a unix socket
+PGSSLMODE=verify-full PGHOST=$sock run u_scram 'pw scram' 'SELECT 1'
+is "$RC" 0 "verify-full on a unix socket: plain, as libpq" || diag "$OUT"
 
 psql -X -q -h "$sock" -p "$port" -U postgres -d postgres \
 	-c 'ALTER SYSTEM SET ssl = off' -c 'SELECT pg_reload_conf()' >/dev/null
