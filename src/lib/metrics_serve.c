@@ -138,6 +138,7 @@ struct metrics_server {
 	pthread_t tid;
 	pthread_mutex_t lock;
 	char *text;
+	long long pause_until;	/* out of descriptors: accept later */
 	struct conn c[METRICS_CONNS];
 };
 
@@ -154,8 +155,15 @@ static void conn_accept(struct metrics_server *s)
 {
 	int fd = accept4(s->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 
-	if (fd < 0)
-		return;		/* gone already, or out of descriptors */
+	if (fd < 0) {
+		/* out of descriptors or memory: the connection stays queued
+		 * and the socket readable; polling it again at once would
+		 * spin, so leave it alone for a second */
+		if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
+		    errno == ENOMEM)
+			s->pause_until = clock_ms() + 1000;
+		return;		/* or it was gone already */
+	}
 	for (size_t i = 0; i < METRICS_CONNS; i++) {
 		if (s->c[i].fd >= 0)
 			continue;
@@ -221,6 +229,7 @@ static void *serve(void *arg)
 	for (;;) {
 		long long now = clock_ms(), next = now + METRICS_IDLE_MS;
 		size_t n = 1, used = 0;
+		int listening;
 
 		pfd[0] = (struct pollfd){ .fd = s->wake[0], .events = POLLIN };
 		for (size_t i = 0; i < METRICS_CONNS; i++) {
@@ -239,9 +248,12 @@ static void *serve(void *arg)
 				.fd = c->fd,
 				.events = c->out ? POLLOUT : POLLIN };
 		}
-		if (used < METRICS_CONNS)
+		listening = used < METRICS_CONNS && now >= s->pause_until;
+		if (listening)
 			pfd[n++] = (struct pollfd){ .fd = s->lfd,
 						    .events = POLLIN };
+		else if (s->pause_until > now && s->pause_until < next)
+			next = s->pause_until;
 		if (poll(pfd, n, (int)(next - now)) < 0) {
 			if (errno == EINTR)
 				continue;
@@ -259,7 +271,7 @@ static void *serve(void *arg)
 			else
 				conn_read(s, c);
 		}
-		if (used < METRICS_CONNS && pfd[n - 1].revents)
+		if (listening && pfd[n - 1].revents)
 			conn_accept(s);
 	}
 	for (size_t i = 0; i < METRICS_CONNS; i++)

@@ -11,7 +11,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "metrics.h"
@@ -189,6 +191,64 @@ static void test_live(void **state)
 	free(why);
 }
 
+/*
+ * Out of descriptors: the pending connection cannot be accepted; the
+ * server must not spin on the readable listening socket, and serves the
+ * connection once descriptors are back. In a child, whose limit we lower.
+ */
+static void test_out_of_descriptors(void **state)
+{
+	int port = free_port(), fds[2], status;
+	char listen_at[32], *a, ok = 0;
+	pid_t pid;
+
+	(void)state;
+	snprintf(listen_at, sizeof(listen_at), "127.0.0.1:%d", port);
+	assert_int_equal(pipe(fds), 0);
+	pid = fork();
+	if (pid == 0) {
+		struct rlimit low, old;
+		struct rusage r0, r1;
+		char *why = NULL;
+		struct metrics_server *s = metrics_server_start(listen_at,
+								&why);
+		int top = dup(0);	/* the lowest free descriptor */
+		double spent;
+
+		if (!s || top < 0)
+			_exit(2);
+		close(top);
+		metrics_server_publish(s, xstrdup("odooctl_up 1\n"));
+		getrlimit(RLIMIT_NOFILE, &old);
+		low = old;
+		low.rlim_cur = (rlim_t)top;	/* nothing more may open */
+		setrlimit(RLIMIT_NOFILE, &low);
+		if (write(fds[1], "r", 1) != 1)	/* ready: connect now */
+			_exit(2);
+		getrusage(RUSAGE_SELF, &r0);
+		sleep_ms(1500);
+		getrusage(RUSAGE_SELF, &r1);
+		spent = (double)(r1.ru_utime.tv_sec - r0.ru_utime.tv_sec +
+				 r1.ru_stime.tv_sec - r0.ru_stime.tv_sec) +
+			(double)(r1.ru_utime.tv_usec - r0.ru_utime.tv_usec +
+				 r1.ru_stime.tv_usec - r0.ru_stime.tv_usec) /
+				1e6;
+		setrlimit(RLIMIT_NOFILE, &old);
+		sleep_ms(1500);	/* the pause ends: it accepts, answers */
+		metrics_server_stop(s);
+		_exit(spent < 0.5 ? 0 : 3);	/* a spin: ~1.5 s of CPU */
+	}
+	close(fds[1]);
+	assert_int_equal(read(fds[0], &ok, 1), 1);
+	close(fds[0]);
+	a = ask(port, "GET /metrics HTTP/1.1\r\n\r\n");
+	assert_non_null(strstr(a, "\r\n\r\nodooctl_up 1\n"));
+	free(a);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -196,6 +256,7 @@ int main(void)
 		cmocka_unit_test(test_parse_too_long),
 		cmocka_unit_test(test_answers),
 		cmocka_unit_test(test_live),
+		cmocka_unit_test(test_out_of_descriptors),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
