@@ -88,7 +88,8 @@ static size_t match(struct manifest_files *f, size_t first, const char *name,
 static void list_dir(struct manifest_files *f, size_t first, size_t wanted)
 {
 	const struct manifest_file *e = &f->v[first];
-	char path[PATH_MAX], buf[32768];
+	char path[PATH_MAX];
+	_Alignas(struct dirent64) char buf[32768];
 	int fd = -1;
 	ssize_t n;
 
@@ -96,6 +97,12 @@ static void list_dir(struct manifest_files *f, size_t first, size_t wanted)
 		fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return;		/* stat each, as without the listing */
+	/* a directory we may read but not search: its names are listed,
+	 * yet stat (and Odoo) cannot reach the files; stat each */
+	if (faccessat(fd, ".", X_OK, AT_EACCESS) < 0) {
+		close(fd);
+		return;
+	}
 	/* until each wanted name is seen: no read that would say "end" */
 	while (wanted > 0 && (n = getdents64(fd, buf, sizeof(buf))) > 0)
 		for (ssize_t off = 0; off < n && wanted > 0;) {

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -316,6 +317,57 @@ static void test_data_file_kinds(void **state)
 	free(addon);
 }
 
+/*
+ * A directory that may be read but not searched: its names can be listed,
+ * but the files cannot be reached (stat, Odoo): each is reported, as a
+ * stat per file always did. As root (who may search any directory) in a
+ * child that becomes nobody.
+ */
+static void test_data_dir_unsearchable(void **state)
+{
+	char root[] = "/tmp/odooctl-test-locked-XXXXXX";
+	char *addon, *locked, *rm;
+	int status;
+	pid_t pid;
+
+	(void)state;
+	assert_non_null(mkdtemp(root));
+	assert_int_equal(chmod(root, 0755), 0);
+	addon = xasprintf("%s/b", root);
+	put(root, "b/__manifest__.py", "{'name': 'B', 'author': 'x', "
+	    "'license': 'LGPL-3', 'data': ['locked/1.xml', 'locked/2.xml', "
+	    "'locked/3.xml', 'locked/4.xml']}");
+	for (int i = 1; i <= 4; i++) {
+		char *f = xasprintf("b/locked/%d.xml", i);
+
+		put(root, f, "<odoo/>");
+		free(f);
+	}
+	locked = xasprintf("%s/locked", addon);
+	rm = xasprintf("chmod -R a+rX '%s' && chmod 0644 '%s'", root, locked);
+	assert_int_equal(system(rm), 0);
+	free(rm);
+	pid = fork();
+	if (pid == 0) {
+		struct lint_report r;
+
+		if (getuid() == 0 && (setgid(65534) < 0 || setuid(65534) < 0))
+			_exit(2);
+		lint(addon, 0, &r);
+		_exit(r.n == 4 && strstr(r.v[0].message, "does not exist") ?
+		      0 : 1);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	assert_int_equal(chmod(locked, 0755), 0);
+	rm = xasprintf("rm -rf '%s'", root);
+	assert_int_equal(system(rm), 0);
+	free(rm);
+	free(locked);
+	free(addon);
+}
+
 static void test_usage_errors(void **state)
 {
 	char root[] = "/tmp/odooctl-test-empty-XXXXXX";
@@ -360,6 +412,7 @@ int main(void)
 		cmocka_unit_test(test_depends_and_auto_install),
 		cmocka_unit_test(test_files_and_external),
 		cmocka_unit_test(test_data_file_kinds),
+		cmocka_unit_test(test_data_dir_unsearchable),
 		cmocka_unit_test(test_usage_errors),
 		cmocka_unit_test(test_core_modules),
 	};
