@@ -371,6 +371,35 @@ static int get(const char *method, const char *url, const char *body,
 	return httpc_do(&req, r, cause);
 }
 
+static void expect_body(const char *url, long status, const char *body)
+{
+	struct httpc_response r;
+	char *cause;
+
+	if (get("GET", url, NULL, NULL, 5000, 100, &r, &cause) < 0)
+		fail_msg("%s", cause);
+	assert_int_equal(r.status, status);
+	assert_string_equal(r.body.data ? r.body.data : "", body);
+	httpc_response_release(&r);
+}
+
+/* A GET fails with "GET url: reason". */
+static void expect_failure(const char *url, long timeout_ms,
+			   const char *reason)
+{
+	struct httpc_response r;
+	char *cause, *want = xasprintf("GET %s: %s", url, reason);
+
+	assert_int_equal(get("GET", url, NULL, NULL, timeout_ms, 100, &r,
+			     &cause), -1);
+	assert_string_equal(cause, want);
+	assert_int_equal(r.status, 0);
+	assert_int_equal(r.body.len, 0);
+	httpc_response_release(&r);
+	free(want);
+	free(cause);
+}
+
 /* ---- exchanges over TCP and a unix socket ------------------------------- */
 
 static void test_tcp_methods(void **state)
@@ -441,57 +470,20 @@ static void test_tcp_framings(void **state)
 		{ .data = "" },
 		{ .data = "garbage\r\n\r\n" },
 	};
-	struct httpc_response r;
-	char *cause, *url, *want;
+	char *url;
 	int port;
 	struct server *s = tcp_start(replies, ARRAY_SIZE(replies), &port);
 
 	(void)state;
 	url = xasprintf("http://localhost:%d", port);
-	assert_int_equal(get("GET", url, NULL, NULL, 5000, 100, &r, &cause),
-			 0);
-	assert_string_equal(r.body.data, "abcdefg");
-	httpc_response_release(&r);
-	assert_int_equal(get("GET", url, NULL, NULL, 5000, 100, &r, &cause),
-			 0);
-	assert_string_equal(r.body.data, "until the close");
-	httpc_response_release(&r);
-	assert_int_equal(get("GET", url, NULL, NULL, 5000, 100, &r, &cause),
-			 0);
-	assert_int_equal(r.status, 200);
-	assert_string_equal(r.body.data, "ok");
-	httpc_response_release(&r);
-
-	assert_int_equal(get("GET", url, NULL, NULL, 5000, 100, &r, &cause),
-			 -1);
-	want = xasprintf("GET %s: reply body too large", url);
-	assert_string_equal(cause, want);
-	assert_int_equal(r.status, 0);
-	httpc_response_release(&r);
-	free(want);
-	free(cause);
-	assert_int_equal(get("GET", url, NULL, NULL, 5000, 100, &r, &cause),
-			 -1);
-	want = xasprintf("GET %s: connection closed before the end of the "
-			 "reply", url);
-	assert_string_equal(cause, want);
-	httpc_response_release(&r);
-	free(want);
-	free(cause);
-	assert_int_equal(get("GET", url, NULL, NULL, 5000, 100, &r, &cause),
-			 -1);
-	want = xasprintf("GET %s: empty reply", url);
-	assert_string_equal(cause, want);
-	httpc_response_release(&r);
-	free(want);
-	free(cause);
-	assert_int_equal(get("GET", url, NULL, NULL, 5000, 100, &r, &cause),
-			 -1);
-	want = xasprintf("GET %s: bad status line", url);
-	assert_string_equal(cause, want);
-	httpc_response_release(&r);
-	free(want);
-	free(cause);
+	expect_body(url, 200, "abcdefg");
+	expect_body(url, 200, "until the close");
+	expect_body(url, 200, "ok");
+	expect_failure(url, 5000, "reply body too large");
+	expect_failure(url, 5000, "connection closed before the end of the "
+		       "reply");
+	expect_failure(url, 5000, "empty reply");
+	expect_failure(url, 5000, "bad status line");
 	free(tcp_stop(s));
 	free(url);
 }
@@ -533,42 +525,28 @@ static void test_unix_socket(void **state)
 
 static void test_refused(void **state)
 {
-	struct httpc_response r;
-	char *cause, *url, *want;
+	char *url;
 	int port, fd = listen_tcp(0, &port);
 
 	(void)state;
 	close(fd);
 	url = xasprintf("http://127.0.0.1:%d/web/health", port);
-	assert_int_equal(get("GET", url, NULL, NULL, 5000, 100, &r, &cause),
-			 -1);
-	want = xasprintf("GET %s: connection refused", url);
-	assert_string_equal(cause, want);
-	httpc_response_release(&r);
-	free(want);
-	free(cause);
+	expect_failure(url, 5000, "connection refused");
 	free(url);
 }
 
 static void test_timeout(void **state)
 {
-	struct httpc_response r;
-	char *cause, *url, *want;
+	char *url;
 	int port, fd = listen_tcp(8, &port);	/* never accepts */
 	long long start = clock_ms();
 
 	(void)state;
 	url = xasprintf("http://127.0.0.1:%d/", port);
-	assert_int_equal(get("GET", url, NULL, NULL, 300, 100, &r, &cause),
-			 -1);
+	expect_failure(url, 300, "timed out after 300 ms");
 	assert_true(clock_ms() - start >= 290);
 	assert_true(clock_ms() - start < 2000);
-	want = xasprintf("GET %s: timed out after 300 ms", url);
-	assert_string_equal(cause, want);
-	httpc_response_release(&r);
 	close(fd);
-	free(want);
-	free(cause);
 	free(url);
 }
 
@@ -619,18 +597,11 @@ static void test_bad_requests(void **state)
 		"http://host/a b", "http://host:/",
 	};
 	struct httpc_response r;
-	char *cause, *want;
+	char *cause;
 
 	(void)state;
-	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
-		assert_int_equal(get("GET", bad[i], NULL, NULL, 100, 100, &r,
-				     &cause), -1);
-		want = xasprintf("GET %s: bad url", bad[i]);
-		assert_string_equal(cause, want);
-		httpc_response_release(&r);
-		free(want);
-		free(cause);
-	}
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++)
+		expect_failure(bad[i], 100, "bad url");
 	assert_int_equal(get("GET", "http://127.0.0.1:1/", NULL, headers,
 			     1000, 100, &r, &cause), -1);
 	assert_string_equal(cause, "GET http://127.0.0.1:1/: bad request "
