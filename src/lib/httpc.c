@@ -107,6 +107,9 @@ static int url_parse(struct url *u, const char *url)
 	const char *auth, *rest;
 
 	memset(u, 0, sizeof(*u));
+	for (const char *c = url; *c; c++)	/* nor in the Host header */
+		if ((unsigned char)*c <= ' ' || *c == 0x7f)
+			return -1;
 	if (!strncasecmp(url, "http://", 7)) {
 		auth = url + 7;
 	} else if (!strncasecmp(url, "https://", 8)) {
@@ -118,9 +121,6 @@ static int url_parse(struct url *u, const char *url)
 	rest = auth + strcspn(auth, "/?#");
 	if (url_authority(u, auth, (size_t)(rest - auth)) < 0)
 		return -1;
-	for (const char *c = rest; *c; c++)
-		if ((unsigned char)*c <= ' ' || *c == 0x7f)
-			return -1;
 	u->path = xasprintf("%s%.*s", *rest == '/' ? "" : "/",
 			    (int)strcspn(rest, "#"), rest);
 	return 0;
@@ -203,7 +203,7 @@ fail:
 static int connect_tcp(struct conn *c, const struct url *u)
 {
 	struct addrinfo hints = { .ai_socktype = SOCK_STREAM,
-				  .ai_flags = AI_NUMERICSERV | AI_ADDRCONFIG };
+				  .ai_flags = AI_NUMERICSERV };
 	struct addrinfo *res, *ai;
 	int rc = getaddrinfo(u->host, u->port, &hints, &res), err = 0;
 
@@ -553,8 +553,9 @@ int httpc_do(const struct httpc_request *req, struct httpc_response *resp,
 	if (c.fd >= 0)
 		close(c.fd);
 	if (rc < 0) {
-		*cause = xasprintf("%s %s: %s", req->method, req->url,
-				   c.reason ? c.reason : "failed");
+		*cause = str_one_line(xasprintf("%s %s: %s", req->method,
+						req->url, c.reason ? c.reason :
+						"failed"));
 		buf_release(&resp->body);
 	}
 	free(c.reason);

@@ -602,6 +602,12 @@ static void test_bad_requests(void **state)
 	(void)state;
 	for (size_t i = 0; i < ARRAY_SIZE(bad); i++)
 		expect_failure(bad[i], 100, "bad url");
+	/* the message stays on one line */
+	assert_int_equal(get("GET", "http://ho\r\nst/", NULL, NULL, 100, 100,
+			     &r, &cause), -1);
+	assert_string_equal(cause, "GET http://ho  st/: bad url");
+	httpc_response_release(&r);
+	free(cause);
 	assert_int_equal(get("GET", "http://127.0.0.1:1/", NULL, headers,
 			     1000, 100, &r, &cause), -1);
 	assert_string_equal(cause, "GET http://127.0.0.1:1/: bad request "
