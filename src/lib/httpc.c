@@ -322,9 +322,14 @@ static int tls_fail(struct conn *c, const char *what)
 						      verify)));
 	}
 	if (e) {
-		ERR_error_string_n(e, reason, sizeof(reason));
+		const char *text = ERR_reason_error_string(e);
+
+		if (!text) {
+			ERR_error_string_n(e, reason, sizeof(reason));
+			text = reason;
+		}
 		ERR_clear_error();
-		return conn_fail(c, xasprintf("TLS: %s: %s", what, reason));
+		return conn_fail(c, xasprintf("TLS: %s: %s", what, text));
 	}
 	return conn_fail(c, xasprintf("TLS: %s: %s", what, errno ?
 				      strerror(errno) :

@@ -888,13 +888,14 @@ static void test_tls_to_plain(void **state)
 {
 	int port, fd = listen_tcp(8, &port);
 	char *url = xasprintf("https://127.0.0.1:%d/", port);
-	char *want = xasprintf("GET %s: TLS: handshake: ", url), *got;
+	char *want = xasprintf("GET %s: TLS: handshake: wrong version number",
+			       url), *got;
 	pthread_t t;
 
 	(void)state;
 	pthread_create(&t, NULL, blurt, &fd);
 	got = tls_get("/nonexistent", url);
-	if (!str_starts_with(got, want))
+	if (strcmp(got, want))
 		fail_msg("got '%s'", got);
 	pthread_join(t, NULL);
 	close(fd);
