@@ -317,9 +317,9 @@ static int tls_fail(struct conn *c, const char *what)
 
 	if (verify != X509_V_OK) {
 		ERR_clear_error();
-		return conn_fail(c, xasprintf("TLS: certificate verify failed: "
-					      "%s", X509_verify_cert_error_string(
-						      verify)));
+		return conn_fail(c, xasprintf(
+			"TLS: certificate verify failed: %s",
+			X509_verify_cert_error_string(verify)));
 	}
 	if (e) {
 		const char *text = ERR_reason_error_string(e);

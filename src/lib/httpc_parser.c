@@ -125,7 +125,7 @@ static int body_fits(struct httpc_parser *p, long long n)
 
 static int end_headers(struct httpc_parser *p)
 {
-	if (p->status < 200) {		/* an interim answer: the real one follows */
+	if (p->status < 200) {	/* interim: the real answer follows */
 		p->state = HP_STATUS;
 	} else if (p->head || p->status == 204 || p->status == 304) {
 		p->state = HP_DONE;

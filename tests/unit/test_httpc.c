@@ -175,7 +175,8 @@ static void test_parse_no_body(void **state)
 	expect_done("HTTP/1.1 304 Not Modified\r\nContent-Length: 9\r\n\r\n",
 		    0, 0, 304, "");
 	expect_done("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 102 Processing\r\n"
-		    "X: y\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok",
+		    "X: y\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n"
+		    "\r\nok",
 		    0, 0, 200, "ok");
 }
 
@@ -255,7 +256,8 @@ static void test_parse_bad_length(void **state)
 	expect_error("HTTP/1.1 200 OK\r\nContent-Length: "
 		     "99999999999999999999\r\n\r\n", "bad Content-Length");
 	expect_error("HTTP/1.1 200 OK\r\nContent-Length: 1\r\n"
-		     "Content-Length: 2\r\n\r\nab", "conflicting Content-Length");
+		     "Content-Length: 2\r\n\r\nab",
+		     "conflicting Content-Length");
 }
 
 static void test_parse_bad_chunks(void **state)
@@ -407,8 +409,10 @@ static void test_tcp_methods(void **state)
 	static const char *const headers[] = { "X-A: b", NULL };
 	struct canned replies[] = {
 		{ .data = "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello" },
-		{ .data = "HTTP/1.1 201 Created\r\nContent-Length: 2\r\n\r\nok" },
-		{ .data = "HTTP/1.1 202 Accepted\r\nContent-Length: 0\r\n\r\n" },
+		{ .data = "HTTP/1.1 201 Created\r\nContent-Length: 2\r\n"
+			  "\r\nok" },
+		{ .data = "HTTP/1.1 202 Accepted\r\nContent-Length: 0\r\n"
+			  "\r\n" },
 		{ .data = "HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n" },
 	};
 	struct httpc_response r;
@@ -459,14 +463,16 @@ static void test_tcp_methods(void **state)
 static void test_tcp_framings(void **state)
 {
 	struct canned replies[] = {
-		{ .data = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+		{ .data = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n"
+			  "\r\n"
 		  "3;x=y\r\nabc\r\n4\r\ndefg\r\n0\r\nT: 1\r\n\r\n", .slow = 1 },
 		{ .data = "HTTP/1.0 200 OK\r\n\r\nuntil the close", .slow = 1 },
 		{ .data = "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\n"
 		  "Content-Length: 2\r\n\r\nok" },
 		{ .data = "HTTP/1.1 200 OK\r\nContent-Length: 200\r\n\r\n"
 		  "0123456789012345678901234567890123456789" },
-		{ .data = "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nshort" },
+		{ .data = "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n"
+			  "short" },
 		{ .data = "" },
 		{ .data = "garbage\r\n\r\n" },
 	};
@@ -621,7 +627,8 @@ static void test_bad_requests(void **state)
 static void test_http_do(void **state)
 {
 	struct canned replies[] = {
-		{ .data = "HTTP/1.1 503 Unavailable\r\nContent-Length: 4\r\n\r\ndown" },
+		{ .data = "HTTP/1.1 503 Unavailable\r\nContent-Length: 4\r\n"
+			  "\r\ndown" },
 	};
 	struct http_request req = { .method = "POST", .body = "{}",
 				    .content_type = "application/json",
@@ -669,7 +676,8 @@ static void test_alertq_post(void **state)
 	assert_string_equal(cause, "answered HTTP 500");
 	free(cause);
 	requests = tcp_stop(s);
-	assert_true(str_starts_with(requests, "POST /hooks/T0KEN HTTP/1.1\r\n"));
+	assert_true(str_starts_with(requests,
+				    "POST /hooks/T0KEN HTTP/1.1\r\n"));
 	assert_non_null(strstr(requests, "Content-Type: application/json\r\n"
 			       "Content-Length: 7\r\n\r\n{\"a\":1}"));
 	free(requests);
