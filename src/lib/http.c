@@ -12,7 +12,8 @@ int http_do(const struct http_request *req, struct http_response *resp,
 	char *content_type = NULL;
 	struct httpc_request r = {
 		.method = req->method, .url = req->url, .headers = headers,
-		.body = req->body, .body_len = req->body ? strlen(req->body) : 0,
+		.body = req->body,
+		.body_len = req->body ? strlen(req->body) : 0,
 		.timeout_ms = req->timeout_ms, .body_max = HTTP_BODY_MAX,
 	};
 	struct httpc_response got;

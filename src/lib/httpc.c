@@ -153,6 +153,9 @@ static int url_parse(struct url *u, const char *url)
 	const char *auth, *rest;
 
 	memset(u, 0, sizeof(*u));
+	for (const char *c = url; *c; c++)	/* nor in the Host header */
+		if ((unsigned char)*c <= ' ' || *c == 0x7f)
+			return -1;
 	if (!strncasecmp(url, "http://", 7)) {
 		auth = url + 7;
 	} else if (!strncasecmp(url, "https://", 8)) {
@@ -164,9 +167,6 @@ static int url_parse(struct url *u, const char *url)
 	rest = auth + strcspn(auth, "/?#");
 	if (url_authority(u, auth, (size_t)(rest - auth)) < 0)
 		return -1;
-	for (const char *c = rest; *c; c++)
-		if ((unsigned char)*c <= ' ' || *c == 0x7f)
-			return -1;
 	u->path = xasprintf("%s%.*s", *rest == '/' ? "" : "/",
 			    (int)strcspn(rest, "#"), rest);
 	return 0;
@@ -260,7 +260,7 @@ fail:
 static int connect_tcp(struct conn *c, const struct url *u)
 {
 	struct addrinfo hints = { .ai_socktype = SOCK_STREAM,
-				  .ai_flags = AI_NUMERICSERV | AI_ADDRCONFIG };
+				  .ai_flags = AI_NUMERICSERV };
 	struct addrinfo *res, *ai;
 	int rc = getaddrinfo(u->host, u->port, &hints, &res), err = 0;
 
@@ -330,14 +330,19 @@ static int tls_fail(struct conn *c, const char *what)
 
 	if (verify != X509_V_OK) {
 		ERR_clear_error();
-		return conn_fail(c, xasprintf("TLS: certificate verify failed: "
-					      "%s", X509_verify_cert_error_string(
-						      verify)));
+		return conn_fail(c, xasprintf(
+			"TLS: certificate verify failed: %s",
+			X509_verify_cert_error_string(verify)));
 	}
 	if (e) {
-		ERR_error_string_n(e, reason, sizeof(reason));
+		const char *text = ERR_reason_error_string(e);
+
+		if (!text) {
+			ERR_error_string_n(e, reason, sizeof(reason));
+			text = reason;
+		}
 		ERR_clear_error();
-		return conn_fail(c, xasprintf("TLS: %s: %s", what, reason));
+		return conn_fail(c, xasprintf("TLS: %s: %s", what, text));
 	}
 	return conn_fail(c, xasprintf("TLS: %s: %s", what, errno ?
 				      strerror(errno) :
@@ -734,13 +739,14 @@ int httpc_do(const struct httpc_request *req, struct httpc_response *resp,
 	if (c.fd >= 0)
 		close(c.fd);
 	if (rc < 0 && req->reason_only) {
-		*cause = xstrdup(c.reason ? c.reason : "failed");
+		*cause = str_one_line(xstrdup(c.reason ? c.reason : "failed"));
 		buf_release(&resp->body);
 	} else if (rc < 0) {
 		char *shown = url_shown(req->url);
 
-		*cause = xasprintf("%s %s: %s", req->method, shown,
-				   c.reason ? c.reason : "failed");
+		*cause = str_one_line(xasprintf("%s %s: %s", req->method,
+						shown, c.reason ? c.reason :
+						"failed"));
 		free(shown);
 		buf_release(&resp->body);
 	}

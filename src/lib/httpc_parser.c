@@ -126,7 +126,7 @@ static int body_fits(struct httpc_parser *p, long long n)
 
 static int end_headers(struct httpc_parser *p)
 {
-	if (p->status < 200) {		/* an interim answer: the real one follows */
+	if (p->status < 200) {	/* interim: the real answer follows */
 		if (++p->interim > INTERIM_MAX)
 			return fail(p, "too many interim (1xx) replies");
 		p->state = HP_STATUS;
