@@ -14,6 +14,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <poll.h>
+#include <spawn.h>
 #include <stdint.h>
 #include <sys/wait.h>
 
@@ -897,46 +898,69 @@ static char *make_certs(void)
 	return dir;
 }
 
+extern char **environ;
+
+/* The child's side of tls_get: one GET, "status body" or the cause on
+ * stdout. */
+static int tls_get_main(const char *url)
+{
+	struct httpc_response r;
+	char *cause = NULL, *line;
+
+	if (get("GET", url, NULL, NULL, 5000, 100, &r, &cause) == 0)
+		line = xasprintf("%ld %s", r.status, r.body.data);
+	else
+		line = cause;
+	fputs(line, stdout);
+	free(line);
+	httpc_response_release(&r);
+	return 0;
+}
+
 /*
- * One client call in a child process: the SSL_CTX is made once per
- * process and reads SSL_CERT_FILE then. Returns "status body" or the
- * cause.
+ * One client call in a new process (this program again, `--tls-get URL`):
+ * the SSL_CTX is made once per process and reads SSL_CERT_FILE then. Not
+ * a bare fork: the TLS servers' threads run here, and a forked child that
+ * allocates may wait for ever on a lock one of them held. Returns
+ * "status body" or the cause.
  */
 static char *tls_get(const char *ca_file, const char *url)
 {
+	const char *argv[] = { "/proc/self/exe", "--tls-get", url, NULL };
+	char **env, out[1024], *cert;
+	posix_spawn_file_actions_t fa;
+	size_t n = 0, k = 0, got = 0;
 	int fds[2];
+	ssize_t r;
 	pid_t pid;
-	char out[1024];
-	ssize_t n;
-	size_t got = 0;
 
+	while (environ[n])
+		n++;
+	env = xcalloc(n + 3, sizeof(*env));
+	for (size_t i = 0; i < n; i++)
+		if (strncmp(environ[i], "SSL_CERT_", 9))
+			env[k++] = environ[i];
+	cert = xasprintf("SSL_CERT_FILE=%s", ca_file ? ca_file :
+			 "/nonexistent");
+	env[k++] = cert;
+	env[k++] = "SSL_CERT_DIR=/nonexistent";
 	if (pipe(fds))
 		abort();
-	pid = fork();
-	if (pid == 0) {
-		struct httpc_response r;
-		char *cause = NULL, *line;
-
-		close(fds[0]);
-		setenv("SSL_CERT_DIR", "/nonexistent", 1);
-		if (ca_file)
-			setenv("SSL_CERT_FILE", ca_file, 1);
-		else
-			setenv("SSL_CERT_FILE", "/nonexistent", 1);
-		if (get("GET", url, NULL, NULL, 5000, 100, &r, &cause) == 0)
-			line = xasprintf("%ld %s", r.status, r.body.data);
-		else
-			line = cause;
-		if (write(fds[1], line, strlen(line)) < 0)
-			_exit(1);
-		_exit(0);
-	}
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, fds[1], 1);
+	posix_spawn_file_actions_addclose(&fa, fds[0]);
+	if (posix_spawn(&pid, argv[0], &fa, NULL, (char *const *)argv, env))
+		abort();
+	posix_spawn_file_actions_destroy(&fa);
 	close(fds[1]);
-	while ((n = read(fds[0], out + got, sizeof(out) - 1 - got)) > 0)
-		got += (size_t)n;
+	while (got < sizeof(out) - 1 &&
+	       (r = read(fds[0], out + got, sizeof(out) - 1 - got)) > 0)
+		got += (size_t)r;
 	out[got] = '\0';
 	close(fds[0]);
 	waitpid(pid, NULL, 0);
+	free(cert);
+	free(env);
 	return xstrdup(out);
 }
 
@@ -1145,7 +1169,7 @@ static void test_tls_to_plain(void **state)
 	free(url);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse_length),
@@ -1175,5 +1199,7 @@ int main(void)
 		cmocka_unit_test(test_tls_proxy),
 	};
 
+	if (argc == 3 && !strcmp(argv[1], "--tls-get"))	/* tls_get's */
+		return tls_get_main(argv[2]);
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
