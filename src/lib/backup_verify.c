@@ -15,12 +15,17 @@
 #include <string.h>
 #include <time.h>
 
+/*
+ * ONLY: Odoo's schema uses table inheritance (ir_act_window and the other
+ * actions inherit ir_actions), where count(*) of a parent counts its
+ * children's rows too, while pg_dump writes each table's own rows.
+ */
 static const char counts_sql[] =
 	"SELECT coalesce(json_object_agg(quote_ident(schemaname) || '.' || "
 	"quote_ident(tablename), (xpath('/row/n/text()', query_to_xml(format("
-	"'SELECT count(*) AS n FROM %I.%I', schemaname, tablename), false, "
-	"true, '')))[1]::text::bigint), '{}') FROM pg_tables WHERE schemaname "
-	"NOT IN ('pg_catalog', 'information_schema')";
+	"'SELECT count(*) AS n FROM ONLY %I.%I', schemaname, tablename), "
+	"false, true, '')))[1]::text::bigint), '{}') FROM pg_tables WHERE "
+	"schemaname NOT IN ('pg_catalog', 'information_schema')";
 
 static const char has_store_fname_sql[] =
 	"SELECT count(*) FROM information_schema.columns WHERE table_schema = "

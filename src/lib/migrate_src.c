@@ -25,8 +25,8 @@ static const char rows_sql[] =
 	"SELECT coalesce(json_object_agg(n, c ORDER BY n), '{}') FROM "
 	"(SELECT format('%s.%s', schemaname, relname) AS n, (xpath("
 	"'/row/c/text()', query_to_xml(format('SELECT count(*) AS c FROM "
-	"%I.%I', schemaname, relname), false, true, '')))[1]::text::bigint "
-	"AS c FROM pg_stat_user_tables) t";
+	"ONLY %I.%I', schemaname, relname), false, true, '')))[1]::text"
+	"::bigint AS c FROM pg_stat_user_tables) t";
 
 static const char size_sql[] = "SELECT pg_database_size(current_database())";
 

@@ -5,7 +5,9 @@
 #   seed_data               Odoo-like tables in the database `central`
 #                           (ir_attachment with store_fname, ir_cron,
 #                           ir_model_data, ir_mail_server,
-#                           ir_config_parameter, a few thousand partners)
+#                           ir_config_parameter, ir_actions with a child
+#                           table that inherits it, as Odoo's schema has,
+#                           a few thousand partners)
 #                           and their files in the filestore, written by
 #                           the release container as Odoo would
 #   db_dump DB              pg_dump of DB inside the postgres container,
@@ -63,6 +65,18 @@ seed_data() {
 			smtp_encryption, smtp_authentication, active) VALUES
 			('production SMTP', 'smtp.example.com', 587, 'starttls',
 			 'login', true);
+		-- Odoo's schema uses table inheritance: count(*) of the
+		-- parent counts its children's rows, pg_dump writes each
+		-- table's own.
+		CREATE TABLE ir_actions (id serial PRIMARY KEY,
+			name varchar, type varchar);
+		CREATE TABLE ir_act_window (res_model varchar)
+			INHERITS (ir_actions);
+		INSERT INTO ir_actions (name, type)
+			VALUES ('Settings', 'ir.actions.client');
+		INSERT INTO ir_act_window (name, type, res_model)
+			SELECT 'window ' || i, 'ir.actions.act_window',
+				'res.partner' FROM generate_series(1, 40) i;
 		CREATE TABLE ir_config_parameter (id serial PRIMARY KEY,
 			key varchar NOT NULL UNIQUE, value text NOT NULL);
 		INSERT INTO ir_config_parameter (key, value)
