@@ -413,6 +413,32 @@ static int option_set(struct config_env *env, const struct option_def *o,
 	return 0;
 }
 
+/* STATUS, or STATUS|STATUS...: the answers that pass. */
+static int smoke_statuses(struct smoke_check *c, char *list, char **cause)
+{
+	static const struct option_def status_opt = { "status", OPT_LONG, 0,
+						       100, 599, NULL, NULL };
+	char *save = NULL, *one;
+
+	c->nstatus = 0;
+	for (one = strtok_r(list, "|", &save); one;
+	     one = strtok_r(NULL, "|", &save)) {
+		if (c->nstatus == SMOKE_MAX_STATUS) {
+			*cause = xasprintf("more than %d statuses",
+					   SMOKE_MAX_STATUS);
+			return -1;
+		}
+		if (parse_long(&status_opt, one, &c->status[c->nstatus++],
+			       cause) < 0)
+			return -1;
+	}
+	if (!c->nstatus) {
+		*cause = xstrdup("no status");
+		return -1;
+	}
+	return 0;
+}
+
 static int smoke_parse(struct smoke_check *c, const char *value, char **cause)
 {
 	char *copy = xstrdup(value), *save = NULL;
@@ -420,8 +446,6 @@ static int smoke_parse(struct smoke_check *c, const char *value, char **cause)
 	char *path = method ? strtok_r(NULL, " \t", &save) : NULL;
 	char *status = path ? strtok_r(NULL, " \t", &save) : NULL;
 	char *body = status ? strtrim(save) : NULL;
-	static const struct option_def status_opt = { "status", OPT_LONG, 0,
-						       100, 599, NULL, NULL };
 	int rc = -1;
 
 	if (!status) {
@@ -438,7 +462,7 @@ static int smoke_parse(struct smoke_check *c, const char *value, char **cause)
 		*cause = xasprintf("'%s' is not a URL path", path);
 		goto out;
 	}
-	if (parse_long(&status_opt, status, &c->status, cause) < 0)
+	if (smoke_statuses(c, status, cause) < 0)
 		goto out;
 	c->method = xstrdup(method);
 	c->path = xstrdup(path);
@@ -536,9 +560,14 @@ static void env_defaults(struct config_env *env, const char *name,
 static void env_derive(struct config_env *env)
 {
 	if (!env->smoke_set) {
-		char *s = xasprintf("POST %s 200 {\"event\": \"odooctl.smoke\", "
-				    "\"document_id\": \"smoke-test\"}",
-				    env->webhook_path);
+		/*
+		 * An empty event: the webhook's controller answers 400 (or
+		 * 401 when a token is set) once its route, the business
+		 * database and its registry are up, and writes nothing. A
+		 * real event would add a record to production at every
+		 * deploy, and fail where a token is required.
+		 */
+		char *s = xasprintf("POST %s 400|401 {}", env->webhook_path);
 		char *why = NULL;
 
 		smoke_add(env, "GET /web/login 200", &why);
@@ -717,11 +746,15 @@ void config_env_print(const struct config_env *env, FILE *out)
 		else if (*(char *const *)base)
 			fprintf(out, "%s = %s\n", o->name, *(char *const *)base);
 	}
-	for (size_t i = 0; i < env->nsmoke; i++)
-		fprintf(out, "smoke = %s %s %ld%s%s\n", env->smoke[i].method,
-			env->smoke[i].path, env->smoke[i].status,
-			env->smoke[i].body ? " " : "",
-			env->smoke[i].body ? env->smoke[i].body : "");
+	for (size_t i = 0; i < env->nsmoke; i++) {
+		const struct smoke_check *c = &env->smoke[i];
+
+		fprintf(out, "smoke = %s %s ", c->method, c->path);
+		for (size_t k = 0; k < c->nstatus; k++)
+			fprintf(out, "%s%ld", k ? "|" : "", c->status[k]);
+		fprintf(out, "%s%s\n", c->body ? " " : "",
+			c->body ? c->body : "");
+	}
 }
 
 void config_print_reference(FILE *out)
@@ -734,7 +767,7 @@ void config_print_reference(FILE *out)
 			options[i].def && *options[i].def ? "]" : "");
 	fprintf(out, "  %-18s %s\n", SMOKE_KEY,
 		"METHOD /path STATUS [BODY], repeatable; 'none' for no "
-		"smoke test [GET /web/login 200, POST <webhook_path> 200 {...}]");
+		"smoke test [GET /web/login 200, POST <webhook_path> 400|401 {}]");
 }
 
 static char *env_file_value(const char *path, const char *key, char **cause)

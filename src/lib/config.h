@@ -12,10 +12,13 @@
 #define CONFIG_DEFAULT_PATH "/etc/odooctl/odooctl.conf"
 #define CONFIG_MAX_SMOKE 32
 
+#define SMOKE_MAX_STATUS 4
+
 struct smoke_check {
 	char *method;
 	char *path;
-	long status;
+	long status[SMOKE_MAX_STATUS];	/* any of these passes */
+	size_t nstatus;
 	char *body;	/* NULL when the request has none */
 };
 

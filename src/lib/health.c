@@ -149,6 +149,20 @@ int health_proxy_maintenance(const struct config_env *env, char **cause)
 	return rc;
 }
 
+/* "200", or "400 or 401". */
+static char *smoke_expected(const struct smoke_check *s)
+{
+	char *r = xasprintf("%ld", s->status[0]);
+
+	for (size_t i = 1; i < s->nstatus; i++) {
+		char *n = xasprintf("%s or %ld", r, s->status[i]);
+
+		free(r);
+		r = n;
+	}
+	return r;
+}
+
 static int smoke_one(const struct config_env *env, const char *base_url,
 		     const struct smoke_check *s, char **cause)
 {
@@ -166,14 +180,17 @@ static int smoke_one(const struct config_env *env, const char *base_url,
 	int rc = -1;
 
 	if (http_do(&req, &r, cause) == 0) {
-		if (r.status == s->status) {
-			rc = 0;
+		for (size_t i = 0; i < s->nstatus && rc < 0; i++)
+			if (r.status == s->status[i])
+				rc = 0;
+		if (rc == 0) {
 			log_info("%s: %ld in %lld ms", what, r.status,
 				 r.elapsed_ms);
 		} else {
-			char *a = answer(what, &r);
+			char *a = answer(what, &r), *want = smoke_expected(s);
 
-			*cause = xasprintf("%s (expected %ld)", a, s->status);
+			*cause = xasprintf("%s (expected %s)", a, want);
+			free(want);
 			free(a);
 		}
 	}

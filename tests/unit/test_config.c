@@ -76,10 +76,15 @@ static void test_inherits_defaults(void **state)
 	assert_int_equal(p->nsmoke, 2);
 	assert_string_equal(p->smoke[1].path, "/ocr_billing/webhook");
 	assert_string_equal(p->smoke[1].method, "POST");
-	assert_non_null(p->smoke[1].body);
+	assert_string_equal(p->smoke[1].body, "{}");
+	/* an empty event: 400, or 401 where a token is set; no record */
+	assert_int_equal(p->smoke[1].nstatus, 2);
+	assert_int_equal(p->smoke[1].status[0], 400);
+	assert_int_equal(p->smoke[1].status[1], 401);
 	/* an explicit list replaces it */
 	assert_int_equal(s->nsmoke, 1);
-	assert_int_equal(s->smoke[0].status, 200);
+	assert_int_equal(s->smoke[0].nstatus, 1);
+	assert_int_equal(s->smoke[0].status[0], 200);
 	config_release(&cfg);
 }
 
@@ -114,6 +119,13 @@ static void test_bad_values(void **state)
 		     "smoke = FETCH /x 200\n", "unknown method 'FETCH'");
 	assert_error("[p]\nimage_repository = r\ndb_name = d\n"
 		     "smoke = GET /x\n", "is not 'METHOD /path STATUS");
+	assert_error("[p]\nimage_repository = r\ndb_name = d\n"
+		     "smoke = GET /x 200|99\n", "99 is out of range");
+	assert_error("[p]\nimage_repository = r\ndb_name = d\n"
+		     "smoke = GET /x |\n", "no status");
+	assert_error("[p]\nimage_repository = r\ndb_name = d\n"
+		     "smoke = GET /x 200|201|202|203|204\n",
+		     "more than 4 statuses");
 	assert_error("[p]\nimage_repository = r\ndb_name = d\n"
 		     "proxy_url = 127.0.0.1\n", "not an http(s) URL");
 	assert_error("[p]\nimage_repository = r\ndb_name = d\n"
