@@ -6,7 +6,8 @@
 # openssh-server and apache2-utils for the CI pipeline's test; systemd for
 # systemd-analyze, which checks the timer units; promtool, from prometheus,
 # checks the monitor's /metrics; python3-botocore checks SigV4 in the
-# secrets tests; the openssl CLI makes the TLS unit test's certificates).
+# secrets tests; the openssl CLI makes the TLS unit test's certificates;
+# debootstrap and Odoo 19's Python libraries for the real Odoo tier).
 # Idempotent:
 # asks apt only about what is missing, and prints nothing when everything is
 # already there.
@@ -27,7 +28,14 @@ rest=(
 	curl iproute2 util-linux procps systemd
 	clang libclang-rt-dev openssh-server apache2-utils openssl
 	prometheus python3-botocore
+	debootstrap
 )
+# The real Odoo 19 tier: its image is built with debootstrap, and the
+# migrate test runs Odoo from its source tree on this host, on the same
+# Debian packages as the image (tests/fixtures/odoo19/packages.txt).
+here=$(dirname "${BASH_SOURCE[0]}")
+mapfile -t -O "${#rest[@]}" rest < <(grep -v '^#' \
+	"$here/../tests/fixtures/odoo19/packages.txt" | grep .)
 case ${1:-} in
 --build) packages=("${build[@]}") ;;
 --lint) packages=("${build[@]}" "${lint[@]}") ;;
@@ -42,7 +50,6 @@ for p in "${packages[@]}"; do
 	status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
 	[[ $status == "install ok installed" ]] || missing+=("$p")
 done
-here=$(dirname "${BASH_SOURCE[0]}")
 if ((${#missing[@]} == 0)); then
 	[[ ${1:-} == --build ]] || exec "$here/install-actionlint.sh"
 	exit 0

@@ -6,8 +6,9 @@
 #                    unless $DOCKER_HOST or that socket answers), an OCI
 #                    registry on $E2E_REGISTRY (`docker-registry serve`,
 #                    storage in $E2E_RUN_DIR), then the stand-in images
-#                    (tests/fixtures/standin/build-images.sh; a no-op when
-#                    they are current). Exports DOCKER_HOST.
+#                    (tests/fixtures/standin/build-images.sh) and the real
+#                    Odoo 19 image (tests/fixtures/odoo19/build-image.sh),
+#                    each a no-op when current. Exports DOCKER_HOST.
 #   services_stop    stops the registry and the dockerd (and its
 #                    containerd) that services_start started, nothing else.
 #   dockerd_restart  (for the chaos tests) stops the dockerd services_start
@@ -143,6 +144,20 @@ services_start() {
 	registry_ok || start_registry
 	say "docker: ${DOCKER_HOST:-default}, registry: $E2E_REGISTRY, odooctl: $ODOOCTL"
 	"$SERVICES_ROOT/tests/fixtures/standin/build-images.sh" 2>&1 | sed 's/^/# /'
+	real_image
+}
+
+# The real Odoo 19 image (tests/fixtures/odoo19/build-image.sh), when
+# shared/odoo19 is beside the checkout; without it the real tier skips.
+real_image() {
+	local rc=0 start=$SECONDS
+	"$SERVICES_ROOT/tests/fixtures/odoo19/build-image.sh" 2>&1 |
+		sed 's/^/# /' || rc=${PIPESTATUS[0]}
+	case $rc in
+	0) say "real Odoo 19 image: ready in $((SECONDS - start)) s" ;;
+	3) say "no shared/odoo19 beside the checkout: the real Odoo tier will skip" ;;
+	*) die "building the real Odoo 19 image failed" ;;
+	esac
 }
 
 services_stop() {
