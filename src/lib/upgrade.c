@@ -140,12 +140,55 @@ static char *excerpt(const char *line, size_t len)
 			 len > 200 ? "..." : "");
 }
 
+/*
+ * Odoo's reason, from the first traceback: its exception line ("Runtime
+ * Error: ...", "odoo.tools.convert.ParseError: while parsing FILE:LINE")
+ * and the next lines of its message that are prose, not the XML or the
+ * context it quotes (a view's "Field "x" does not exist in model "y"").
+ * The log line before a traceback says only "Failed to load registry".
+ */
+#define REASON_LINES 3
+
+struct reason {
+	int state;	/* 0 none yet, 1 in the frames, 2 in the message, 3 done */
+	int lines;
+	struct buf b;
+};
+
+static void reason_line(struct reason *r, const char *l, size_t len)
+{
+	const char *level;
+	size_t llen;
+
+	if (r->state == 0 || r->state == 3) {
+		if (r->state == 0 && !strncmp(l, "Traceback (most recent", 22))
+			r->state = 1;
+		return;
+	}
+	if (r->state == 1 && (!len || l[0] == ' '))
+		return;
+	if (line_level(l, &level, &llen) || !strncmp(l, "Traceback ", 10) ||
+	    !strncmp(l, "The above exception", 19) ||
+	    !strncmp(l, "During handling", 15)) {
+		r->state = 3;
+		return;
+	}
+	r->state = 2;
+	if (!len || strchr(" \t<{}'", l[0]) || l[len - 1] == ':' ||
+	    r->lines == REASON_LINES)
+		return;
+	buf_printf(&r->b, "%s%.*s%s", r->lines++ ? " / " : "",
+		   len > 200 ? 200 : (int)len, l, len > 200 ? "..." : "");
+}
+
 int upgrade_judge(const char *output, int exit_code, char **cause)
 {
 	const char *line = output ? output : "", *next;
-	char *first_bad = NULL;
+	char *first_bad = NULL, *why;
+	struct reason r = { 0 };
 	int loaded = 0;
 
+	buf_init(&r.b, 4096);
 	for (; *line; line = next) {
 		size_t len = strcspn(line, "\n");
 		const char *level;
@@ -163,8 +206,17 @@ int upgrade_judge(const char *output, int exit_code, char **cause)
 		     i++)
 			if (strstr(l, BAD_PHRASES[i]))
 				first_bad = excerpt(l, len);
+		reason_line(&r, l, len);
 		free(l);
 	}
+	if (r.lines) {	/* a bare "Traceback" line says nothing more */
+		why = first_bad && strncmp(first_bad, "Traceback", 9) ?
+			xasprintf("%s; Odoo: %s", first_bad, r.b.data) :
+			xasprintf("Odoo: %s", r.b.data);
+		free(first_bad);
+		first_bad = why;
+	}
+	buf_release(&r.b);
 	if (exit_code != 0) {
 		*cause = xasprintf("the upgrade exited with status %d%s%s",
 				   exit_code, first_bad ? ": " : "",

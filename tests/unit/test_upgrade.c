@@ -151,12 +151,65 @@ static void test_judge(void **unused)
 	}
 }
 
+/* The ends of real Odoo 19 upgrades that failed (exit 255). */
+#define FAILED L("ERROR central odoo.registry: Failed to load registry \n") \
+	L("CRITICAL central odoo.service.server: Failed to initialize " \
+	  "database `central`.\n") \
+	"Traceback (most recent call last):\n" \
+	"  File \"/opt/odoo/odoo/service/server.py\", line 1514, in " \
+	"preload_registries\n" \
+	"    registry = Registry.new(dbname, update_module=update_module)\n" \
+	"               ^^^^^^^^^^^^^\n"
+
+static void test_judge_reason(void **unused)
+{
+	char *why = NULL;
+
+	(void)unused;
+	judge(FAILED "RuntimeError: vendor_api: missing configuration\n", 255,
+	      -1, "Failed to load registry ; Odoo: RuntimeError: vendor_api: "
+	      "missing configuration");
+	/* a view's error: the prose of the message, not the XML it quotes */
+	assert_int_equal(upgrade_judge(FAILED
+		"odoo.tools.convert.ParseError: while parsing /mnt/extra-"
+		"addons/o/views/broken.xml:3\n"
+		"Error while validating view near:\n\n"
+		"<list string=\"OCR Billing Events\" create=\"false\">\n"
+		"                <field name=\"received_at\"/>\n\n"
+		"Field \"vendor_reference\" does not exist in model \"ocr\"\n\n"
+		"View error context:\n"
+		"{'file': '/mnt/extra-addons/o/views/broken.xml',\n"
+		" 'line': 2}\n"
+		L("INFO central odoo.service.server: Initiating shutdown\n"),
+		255, &why), -1);
+	assert_string_equal(why, "the upgrade exited with status 255: ERROR "
+			    "central odoo.registry: Failed to load registry ; "
+			    "Odoo: odoo.tools.convert.ParseError: while "
+			    "parsing /mnt/extra-addons/o/views/broken.xml:3 / "
+			    "Field \"vendor_reference\" does not exist in "
+			    "model \"ocr\"");
+	free(why);
+	/* chained exceptions: the first one is the cause */
+	judge(FAILED "ValueError: External ID not found in the system: "
+	      "o.no_such_menu\n\nThe above exception was the direct cause "
+	      "of the following exception:\n\n"
+	      "Traceback (most recent call last):\n  File \"x\"\n"
+	      "odoo.tools.convert.ParseError: while parsing x.xml:4\n", 255,
+	      -1, "Odoo: ValueError: External ID not found in the system: "
+	      "o.no_such_menu");
+	/* a traceback alone, no log line: its exception is the reason */
+	judge("Traceback (most recent call last):\n  File \"x\"\n"
+	      "KeyError: 'x'\n", 1, -1, "exited with status 1: Odoo: "
+	      "KeyError: 'x'");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_diff),
 		cmocka_unit_test(test_diff_unknown),
 		cmocka_unit_test(test_judge),
+		cmocka_unit_test(test_judge_reason),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
