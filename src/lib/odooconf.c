@@ -1,9 +1,10 @@
 #include "odooconf.h"
 #include "util.h"
 
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
-#include <ini.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,21 +15,29 @@ struct parse {
 	char *cause;
 };
 
-/* Odoo writes "False" for an unset value. */
-static char *value(const char *v)
+/*
+ * Unset, as Odoo 19 reads it: "None" (what its --save writes for an unset
+ * option, e.g. db_port), or "False"/"false" (older Odoo's default).
+ */
+static int unset(const char *v)
 {
-	return *v && strcmp(v, "False") ? xstrdup(v) : NULL;
+	return !*v || !strcmp(v, "None") || !strcmp(v, "False") ||
+	       !strcmp(v, "false");
 }
 
-static int handler(void *user, const char *section, const char *name,
-		   const char *v)
+static char *value(const char *v)
 {
-	struct parse *p = user;
+	return unset(v) ? NULL : xstrdup(v);
+}
+
+static void handler(struct parse *p, const char *section, const char *name,
+		    const char *v)
+{
 	struct odoo_conf *c = p->c;
 	char **slot = NULL;
 
 	if (strcmp(section, "options"))
-		return 1;
+		return;
 	if (!strcmp(name, "db_host"))
 		slot = &c->db_host;
 	else if (!strcmp(name, "db_user"))
@@ -47,7 +56,7 @@ static int handler(void *user, const char *section, const char *name,
 		else
 			free(*slot);
 		*slot = value(v);
-	} else if (!strcmp(name, "db_port") && strcmp(v, "False")) {
+	} else if (!strcmp(name, "db_port") && !unset(v)) {
 		char *end;
 
 		c->db_port = strtol(v, &end, 10);
@@ -56,26 +65,153 @@ static int handler(void *user, const char *section, const char *name,
 				p->cause = xasprintf("db_port '%s' is not a "
 						     "port", v);
 	}
-	return 1;
+}
+
+/* Far above any odoo.conf; Odoo's configparser itself has no limit. */
+#define CONF_MAX	(1 << 20)
+
+/* The whole file, NUL-terminated; it holds db_password: wipe it. */
+static char *conf_read(const char *path, size_t *len, char **cause)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC), err = 0;
+	char *data;
+
+	if (fd < 0) {
+		*cause = xasprintf("cannot read '%s': %s", path,
+				   strerror(errno));
+		return NULL;
+	}
+	data = xmalloc(CONF_MAX + 1);
+	*len = 0;
+	while (*len < CONF_MAX) {
+		ssize_t n = read(fd, data + *len, CONF_MAX - *len);
+		if (n == 0)
+			break;
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			err = errno;
+			break;
+		}
+		*len += (size_t)n;
+	}
+	close(fd);
+	if (err || *len == CONF_MAX) {
+		*cause = err ? xasprintf("cannot read '%s': %s", path,
+					 strerror(err)) :
+			       xasprintf("cannot read '%s': %d bytes or more",
+					 path, CONF_MAX);
+		explicit_bzero(data, *len);
+		free(data);
+		return NULL;
+	}
+	data[*len] = '\0';
+	return data;
+}
+
+/* The key and value being read (a value may go on over indented lines). */
+struct entry {
+	char section[128];
+	char *key;
+	struct buf val;
+};
+
+static void entry_flush(struct parse *p, struct entry *e)
+{
+	if (e->key) {
+		buf_append(&e->val, "", 1);
+		if (e->val.data) {
+			handler(p, e->section, e->key, strtrim(e->val.data));
+			explicit_bzero(e->val.data, e->val.cap);
+		}
+	}
+	free(e->key);
+	e->key = NULL;
+	buf_release(&e->val);
+}
+
+/*
+ * One line, as Python's configparser (which Odoo reads odoo.conf with)
+ * takes it: "[section]", "key = value" or "key: value" (the key
+ * lowercased, no inline comment), whole-line comments with # or ;, an
+ * indented line going on with the value above. 0, or -1: a syntax error.
+ */
+static int conf_line(struct parse *p, struct entry *e, char *line)
+{
+	int indented = *line == ' ' || *line == '\t';
+	char *t = strtrim(line), *d;
+
+	if (!*t || *t == '#' || *t == ';') {
+		if (!*t)
+			entry_flush(p, e);
+		return 0;
+	}
+	if (indented && e->key) {
+		return buf_append(&e->val, "\n", 1) < 0 ||
+		       buf_append(&e->val, t, strlen(t)) < 0 ? -1 : 0;
+	}
+	entry_flush(p, e);
+	if (*t == '[') {
+		d = strchr(t, ']');
+		if (!d || (size_t)(d - t) > sizeof(e->section))
+			return -1;
+		*d = '\0';
+		snprintf(e->section, sizeof(e->section), "%s", t + 1);
+		return 0;
+	}
+	d = t + strcspn(t, "=:");
+	if (!*d || d == t || !*e->section)
+		return -1;
+	*d = '\0';
+	e->key = xstrdup(strtrim(t));
+	for (char *k = e->key; *k; k++)
+		*k = (char)tolower((unsigned char)*k);
+	buf_init(&e->val, CONF_MAX);
+	return buf_append(&e->val, d + 1, strlen(d + 1));
+}
+
+static int conf_parse(struct parse *p, char *data)
+{
+	struct entry e = { .section = "" };
+	char *line = data, *nl;
+	int n = 0;
+
+	for (; line && *line; line = nl) {
+		n++;
+		nl = strchr(line, '\n');
+		if (nl)
+			*nl++ = '\0';
+		line[strcspn(line, "\r")] = '\0';
+		if (conf_line(p, &e, line) < 0) {
+			entry_flush(p, &e);
+			return n;
+		}
+	}
+	entry_flush(p, &e);
+	return 0;
 }
 
 int odoo_conf_load(const char *path, struct odoo_conf *c, char **cause)
 {
 	struct parse p = { .c = c };
+	size_t len;
+	char *data;
 	int rc;
 
 	memset(c, 0, sizeof(*c));
 	c->path = xstrdup(path);
 	c->db_port = 5432;
-	rc = ini_parse(path, handler, &p);
-	if (rc < 0)
-		*cause = xasprintf("cannot read '%s': %s", path,
-				   strerror(errno));
-	else if (rc > 0)
+	data = conf_read(path, &len, cause);
+	rc = data ? conf_parse(&p, data) : -1;
+	if (data) {
+		explicit_bzero(data, len);
+		free(data);
+	}
+	if (rc > 0)
 		*cause = xasprintf("%s:%d: syntax error", path, rc);
-	else if (p.cause)
+	else if (rc == 0 && p.cause)
 		*cause = xasprintf("%s: %s", path, p.cause);
-	else if (!c->db_name || !c->data_dir)
+	else if (rc == 0 && (!c->db_name || !c->data_dir))
 		*cause = xasprintf("%s sets no %s: a migration needs to know "
 				   "the database and the filestore", path,
 				   c->db_name ? "data_dir" : "db_name");

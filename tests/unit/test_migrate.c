@@ -96,6 +96,48 @@ static void test_odoo_conf(void **state)
 	rm_rf(d);
 }
 
+/* As Odoo's configparser reads it: no line limit, no inline comment. */
+static void test_odoo_conf_python(void **state)
+{
+	char *d = tmpdir(), *conf = xasprintf("%s/odoo.conf", d), *why = NULL;
+	struct buf path;
+	struct odoo_conf c;
+	char *text;
+
+	(void)state;
+	buf_init(&path, 1 << 16);
+	for (int i = 0; i < 40; i++)	/* 1600 bytes on one line */
+		buf_printf(&path, "/opt/odoo19/src/addons-%02d,", i);
+	text = xasprintf("[options]\r\naddons_path = %s/opt/odoo19/extra\n"
+			 "DB_NAME: central\ndb_password = a ;b\n\n"
+			 "data_dir = /var/lib/\n  odoo19\n", path.data);
+	put(d, "odoo.conf", text);
+	assert_int_equal(odoo_conf_load(conf, &c, &why), 0);
+	assert_int_equal(strlen(c.addons_path), path.len + 17);
+	assert_string_equal(c.db_name, "central");
+	assert_string_equal(c.db_password, "a ;b");
+	assert_string_equal(c.data_dir, "/var/lib/\nodoo19");
+	odoo_conf_release(&c);
+
+	/* as Odoo 19's --save writes a conf without a port or host */
+	put(d, "odoo.conf", "[options]\ndb_host = \ndb_port = None\n"
+	    "db_user = None\ndb_name = x\ndata_dir = /d\n");
+	assert_int_equal(odoo_conf_load(conf, &c, &why), 0);
+	assert_null(c.db_host);
+	assert_int_equal(c.db_port, 5432);
+	assert_null(c.db_user);
+	odoo_conf_release(&c);
+
+	put(d, "odoo.conf", "[options]\ndb_name = x\n\nnot a key\n");
+	assert_int_equal(odoo_conf_load(conf, &c, &why), -1);
+	assert_non_null(strstr(why, "odoo.conf:4: syntax error"));
+	free(why);
+	buf_release(&path);
+	free(text);
+	free(conf);
+	rm_rf(d);
+}
+
 static void facts(struct mfacts *f, const char *rows, const char *mods,
 		  long long files, long long bytes)
 {
@@ -218,6 +260,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_odoo_conf),
+		cmocka_unit_test(test_odoo_conf_python),
 		cmocka_unit_test(test_diff),
 		cmocka_unit_test(test_dir_facts),
 		cmocka_unit_test(test_journal),
