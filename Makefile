@@ -1,5 +1,6 @@
 # odooctl build. `make` builds build/odooctl; `make check` runs every test.
 CC      ?= cc
+comma   := ,
 PKGS    := libcurl jansson inih libpq libarchive libssl libcrypto
 WARN    := -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes \
            -Wmissing-prototypes -Wvla -Werror
@@ -133,11 +134,14 @@ fuzz: $(FUZZ_TARGETS:%=$(B)/fuzz/fuzz_%)
 # parser under libFuzzer for FUZZ_SECONDS, the unit tests again under
 # ASan/UBSan, then the end-to-end suite against real services driving the
 # sanitized binary.
+# Each tier's time is printed as it ends (run.sh prints its own tiers').
+TIMED = t=$$(date +%s); $(1); rc=$$?; \
+	echo "\# tier $(2): $$(($$(date +%s) - t)) s"; exit $$rc
 check:
-	$(MAKE) all unit
-	$(MAKE) fuzz
-	$(MAKE) B=build/asan CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" unit build/asan/odooctl build/asan/odooctl-monitor
-	ODOOCTL=$(CURDIR)/build/asan/odooctl tests/e2e/run.sh
+	@$(call TIMED,$(MAKE) all unit,build and unit tests)
+	@$(call TIMED,$(MAKE) fuzz,fuzzing)
+	@$(call TIMED,$(MAKE) B=build/asan CFLAGS="-O1 -g -fsanitize=address$(comma)undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" unit build/asan/odooctl build/asan/odooctl-monitor,unit tests under ASan/UBSan)
+	@$(call TIMED,ODOOCTL=$(CURDIR)/build/asan/odooctl tests/e2e/run.sh,end-to-end and chaos)
 
 demo: all
 	bash tools/demo.sh

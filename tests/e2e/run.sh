@@ -7,11 +7,14 @@
 # /var/run/docker.sock (default data root; unless $DOCKER_HOST or that socket
 # answers) and an OCI registry on 127.0.0.1:5000 (`docker-registry serve`,
 # storage in a temp dir). Builds the stand-in images
-# (tests/fixtures/standin/build-images.sh; a no-op when they are current).
-# Then runs every tests/e2e/tNNNN-*.sh and then every tests/chaos/cNNNN-*.sh
-# (or those whose name starts with a PREFIX) in order, each under `timeout`
+# (tests/fixtures/standin/build-images.sh) and the real Odoo 19 image
+# (tests/fixtures/odoo19/build-image.sh), each a no-op when current.
+# Then runs every tests/e2e/tNNNN-*.sh (t0NNN on the stand-in, t1NNN on
+# the real Odoo 19) and then every tests/chaos/cNNNN-*.sh (or those whose
+# name starts with a PREFIX) in order, each under `timeout`
 # ($E2E_TIMEOUT s, default 900), renumbering their TAP lines into one
-# stream; the last line is "N passed, N failed". Exits 1 on any failure.
+# stream, with each tier's time; the last line is "N passed, N failed".
+# Exits 1 on any failure.
 # The chaos tests' cells (tests/chaos/chaos.sh) are copied to
 # build/chaos-cells.tsv, from which tests/chaos/report.sh writes
 # doc/reliability.md. CHAOS_ROUNDS=N (default 1, what CI runs) runs each
@@ -171,8 +174,26 @@ run_test() {
 	fi
 }
 
+# The tiers, by name: t0NNN the stand-in's end-to-end tests, t1NNN the
+# real Odoo 19's, cNNNN chaos; each one's time is printed when it ends.
+tier_of() {
+	case $1 in
+	t1*) echo "real Odoo 19" ;;
+	t*) echo "end-to-end (stand-in)" ;;
+	*) echo chaos ;;
+	esac
+}
+tier='' tier_start=$SECONDS
+tier_end() {
+	[[ -z $tier ]] || say "tier $tier: $((SECONDS - tier_start)) s"
+}
+
 for t in "${tests[@]}"; do
 	name=$(basename "$t" .sh)
+	if [[ $(tier_of "$name") != "$tier" ]]; then
+		tier_end
+		tier=$(tier_of "$name") tier_start=$SECONDS
+	fi
 	if [[ $name != c* ]] || ((ROUNDS == 1)); then
 		run_test "$t" "$name"
 		continue
@@ -181,6 +202,8 @@ for t in "${tests[@]}"; do
 		run_test "$t" "$name.round$round"
 	done
 done
+
+tier_end
 
 if [[ -s $CHAOS_CELLS ]]; then
 	mkdir -p "$ROOT/build"
