@@ -6,6 +6,8 @@
  */
 #include "backup_priv.h"
 #include "backup_zip.h"
+#include "deploy.h"
+#include "health.h"
 #include "log.h"
 #include "stack.h"
 #include "util.h"
@@ -179,6 +181,48 @@ static int pause_odoo(struct docker *d, const struct config_env *env,
 	return rc;
 }
 
+/*
+ * A started Odoo serves only once it has loaded the database's registry
+ * (seconds, more on a big database): probed as a deploy probes a release,
+ * health_retries times every health_interval, so that a restore is done
+ * when the environment serves again.
+ */
+static int wait_serving(struct docker *d, const struct config_env *env,
+			const char *id, char **cause)
+{
+	for (long i = 1; i <= env->health_retries && !deploy_interrupted;
+	     i++) {
+		struct container_state st;
+		int found = 0, rc;
+		char *url;
+
+		free(*cause);
+		*cause = NULL;
+		if (stack_inspect(d, id, &st, &found, cause) < 0)
+			return -1;
+		if (!found || !st.running) {
+			*cause = xasprintf("%.12s %s", id,
+					   found ? "exited" : "vanished");
+			container_state_release(&st);
+			return -1;
+		}
+		url = xasprintf("http://127.0.0.1:%d", st.http_port);
+		container_state_release(&st);
+		rc = health_probe(env, url, cause);
+		free(url);
+		if (rc == 0) {
+			log_info("started it again: healthy after %ld probe%s",
+				 i, i > 1 ? "s" : "");
+			return 0;
+		}
+		if (i < env->health_retries)
+			sleep_ms(env->health_interval * 1000);
+	}
+	if (!*cause)
+		*cause = xstrdup("interrupted");
+	return -1;
+}
+
 static void resume_odoo(struct docker *d, const struct config_env *env,
 			struct paused *p)
 {
@@ -190,11 +234,12 @@ static void resume_odoo(struct docker *d, const struct config_env *env,
 
 		if (docker_container_start(d, p->names[i], &why) < 0) {
 			log_warn("%s", why);
-			free(why);
 			all = 0;
-		} else {
-			log_info("started it again");
+		} else if (wait_serving(d, env, p->names[i], &why) < 0) {
+			log_warn("started %.12s again, but it does not serve: "
+				 "%s", p->names[i], why);
 		}
+		free(why);
 		free(p->names[i]);
 	}
 	free(p->names);

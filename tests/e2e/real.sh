@@ -21,9 +21,10 @@
 #                           the stack's network and volumes): odoo ARGS
 #   ocr_event DOC           POST one OCR event through the proxy; prints
 #                           the status code
-#   db_rows                 every table of `central` with its own rows
-#                           (count FROM ONLY), one "table n" a line
-#   odoo_fs_tree            the filestore of `central`: path, size, md5
+#   db_rows [DB]            every table of DB (default `central`) with its
+#                           own rows (count FROM ONLY), one "table n" a line
+#   odoo_fs_tree [DB]       the filestore of DB (default `central`): path,
+#                           size, md5
 #   load_until FILE SECONDS  (background) GET /web/login through the proxy
 #                           every 0.1 s until FILE exists or SECONDS pass
 #                           (at most 3000 requests), one status code a
@@ -101,7 +102,7 @@ ocr_event() {
 }
 
 db_rows() {
-	stack_psql central "SELECT quote_ident(schemaname) || '.' ||
+	stack_psql "${1:-central}" "SELECT quote_ident(schemaname) || '.' ||
 		quote_ident(tablename), (xpath('/row/n/text()', query_to_xml(
 		format('SELECT count(*) AS n FROM ONLY %I.%I', schemaname,
 		tablename), false, true, '')))[1]::text FROM pg_tables WHERE
@@ -112,12 +113,13 @@ db_rows() {
 odoo_fs_tree() {
 	# A throw-away container of the real image on the volume: it works
 	# whether or not an Odoo container runs.
+	# shellcheck disable=SC2016 # $1 is the container's sh's
 	"$DOCKER" run --rm --entrypoint sh \
 		-v "${STACK_PROJECT}_odoo-data:/data:ro" "$REAL_ODOO" -c '
-		cd /data/filestore/central 2>/dev/null || exit 0
+		cd "/data/filestore/$1" 2>/dev/null || exit 0
 		find . -type f | sort | while read -r f; do
 			echo "$f $(stat -c %s "$f") $(md5sum < "$f")"
-		done'
+		done' sh "${1:-central}"
 }
 
 load_until() {
