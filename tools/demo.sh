@@ -14,21 +14,31 @@
 #      is set and answers): started when none answers (systemctl with
 #      systemd, else dockerd in the background); a registry on
 #      127.0.0.1:5000: reused when one answers, else `docker-registry serve`;
-#   3. odoo:19.0, postgres:15 and nginx:1.27-alpine are pulled; any that
-#      cannot be is replaced by its local stand-in
-#      (tests/fixtures/standin/build-images.sh);
+#   3. odoo:19.0, postgres:15 and nginx:1.27-alpine are pulled; a copy
+#      already on this machine is used when one cannot be pulled. Without
+#      any odoo:19.0, a real Odoo 19 is built from Debian 12's packages
+#      and the source in shared/odoo19 beside the checkout when that is
+#      there (tests/fixtures/odoo19/build-image.sh: about 2.5 min the first
+#      time, cached after); else, and for postgres and nginx, the local
+#      stand-ins (tests/fixtures/standin/build-images.sh);
 #   4. a stack in $ODOOCTL_DEMO_DIR (default /var/tmp/odooctl-demo): .env,
 #      odooctl.conf for the environment `demo`, a copy of
 #      services/odoo19-central-addons as the build context;
-#   5.-8. release 1 (first deploy), release 2 (zero downtime), release 3
-#      (broken: automatic rollback, exit 1), `odooctl rollback`, history;
+#   5.-8. release 1 (first deploy), release 2 (a static file: the
+#      code-only path, zero downtime), release 3 (a controller bug: the
+#      database-changing path, its webhook answers 500, the smoke test
+#      fails, the pre-deploy backup is restored and release 2 serves again,
+#      exit 1), `odooctl rollback`, history; a client polls the proxy
+#      during each and the demo counts its answers by status code;
 #   9. where it runs and what to try.
 # The stack stays up afterwards. What the demo started (dockerd, registry)
 # is recorded in the demo directory, and only that is stopped by --down.
 #
 # Environment: ODOOCTL_DEMO_DIR (the demo directory), DOCKER_HOST
 # (unix:///path: a Docker engine to use instead of /var/run/docker.sock),
-# ODOOCTL_DEMO_PULL_TIMEOUT (seconds each pull may take, default 120).
+# ODOOCTL_DEMO_PULL_TIMEOUT (seconds each pull may take, default 120),
+# ODOOCTL_DEMO_ODOO (auto, the default: as in step 3; real: a real Odoo 19
+# or fail; standin: the stand-in, odoo:19.0 is not even looked at).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -50,6 +60,8 @@ STANDIN_ODOO=odooctl-test/odoo-standin:19.0
 STANDIN_POSTGRES=odooctl-test/postgres:15
 STANDIN_NGINX=odooctl-test/nginx:1.22
 PULL_TIMEOUT=${ODOOCTL_DEMO_PULL_TIMEOUT:-120}
+ODOO_CHOICE=${ODOOCTL_DEMO_ODOO:-auto}
+REAL_ODOO_BUILDER=$ROOT/tests/fixtures/odoo19/build-image.sh
 WEBHOOK_BODY='{"event": "document.processed", "document_id": "INV-2026-0042"}'
 
 umask 022
@@ -81,6 +93,15 @@ octl() {
 	show "odooctl $*"
 	"$ODOOCTL" "$@"
 }
+# octl_log LOG ARGS: the same, its output (odooctl logs on stderr) also in
+# LOG; returns odooctl's exit status.
+octl_log() {
+	local log=$1
+	shift
+	show "odooctl $*"
+	"$ODOOCTL" "$@" 2>&1 | tee "$log"
+	return "${PIPESTATUS[0]}"
+}
 
 usage() {
 	sed -n '2,/^set -euo/{/^#/!d;s/^# \{0,1\}//;p}' "${BASH_SOURCE[0]}"
@@ -100,6 +121,13 @@ case ${1:-} in
 	;;
 esac
 (($# <= 1)) || { usage >&2; exit 2; }
+case $ODOO_CHOICE in
+auto | real | standin) ;;
+*)
+	printf 'demo: ODOOCTL_DEMO_ODOO=%s: want auto, real or standin\n' "$ODOO_CHOICE" >&2
+	exit 2
+	;;
+esac
 
 on_exit() {
 	local rc=$?
@@ -153,6 +181,8 @@ if ((EUID != 0)); then
 		say "going on as root (sudo)"
 	fi
 	exec sudo env ODOOCTL_DEMO_BUILT=1 "ODOOCTL_DEMO_DIR=$DEMO_DIR" \
+		${ODOOCTL_DEMO_ODOO:+"ODOOCTL_DEMO_ODOO=$ODOOCTL_DEMO_ODOO"} \
+		${ODOOCTL_DEMO_PULL_TIMEOUT:+"ODOOCTL_DEMO_PULL_TIMEOUT=$ODOOCTL_DEMO_PULL_TIMEOUT"} \
 		${DOCKER_HOST:+"DOCKER_HOST=$DOCKER_HOST"} \
 		bash "$ROOT/tools/demo.sh" "$@"
 fi
@@ -500,23 +530,34 @@ release() {
 	echo "release $n" >"$dir/static/demo_release.txt"
 	case $what in
 	broken)
-		if ((REAL_ODOO)); then
-			# The webhook's controller raises: Odoo answers 500.
-			sed -i "/def ocr_billing_webhook(self/a\\
-        raise RuntimeError('release $n is broken on purpose (tools/demo.sh)')" \
-				"$dir/controllers/main.py"
-			grep -q "release $n is broken on purpose" \
-				"$dir/controllers/main.py" ||
-				die "could not break the webhook controller"
-			say "the change: controllers/main.py raises in POST /ocr_billing/webhook"
-		else
-			# The stand-in's fault switch: its addon routes answer 500.
+		# A half-done rename, as a real release can ship: the controller
+		# assigns http_request but still uses httprequest below, so every
+		# POST /ocr_billing/webhook with a database raises NameError and
+		# Odoo answers 500. The module still imports and upgrades (the
+		# error is at request time only), and a .py file changed: the
+		# addon's checksum changes, so the deploy takes the
+		# database-changing path.
+		sed -i 's/^        httprequest = request\.httprequest$/        http_request = request.httprequest/' \
+			"$dir/controllers/main.py"
+		grep -q '^        http_request = request\.httprequest$' \
+			"$dir/controllers/main.py" ||
+			die "could not break the webhook controller"
+		say "the change: controllers/main.py renames httprequest to http_request where it is assigned but not where it is used:"
+		git -C "$CONTEXT" diff -U0 -- "addons/$ADDON/controllers/main.py" |
+			grep -E '^[-+] ' | sed 's/^/    /'
+		say "on Odoo, POST /ocr_billing/webhook then raises NameError (500); a Python file changed, so the deploy will take the database-changing path"
+		if ((!REAL_ODOO)); then
+			# The stand-in runs no Python: its fault switch makes its
+			# addon routes answer 500 as Odoo would with that code.
 			echo smoke_500 >"$dir/static/standin_fault"
-			say "the change: static/standin_fault says smoke_500 (the stand-in's webhook answers 500)"
+			say "the stand-in runs no Python: static/standin_fault (smoke_500) makes its addon routes answer 500 as Odoo would with this code"
 		fi
 		;;
-	*)
+	first)
 		say "the change: $ADDON/static/demo_release.txt says \"release $n\""
+		;;
+	*)
+		say "the change: $ADDON/static/demo_release.txt says \"release $n\" (static files are not in the addon's checksum: the code-only path)"
 		;;
 	esac
 	git -C "$CONTEXT" add -A
@@ -596,36 +637,69 @@ expect_serving() {	# expect_serving N
 		die "the proxy serves '${got:-nothing}', not release $1"
 }
 
-# load_begin NAME / load_end: requests to /web/health through the proxy,
-# every 50 ms, while a deploy runs; load_end fails if any was not a 200.
+# load_begin NAME / load_end [maintenance]: a client sends GET /web/health
+# through the proxy every 50 ms while a deploy runs, and writes each answer's
+# status code, "503m" for odooctl's maintenance page (nginx's 503 with
+# Retry-After and "Maintenance in progress"), "000" for no answer.
+# load_end counts them by code; it fails on any answer but 200, or but 200
+# and the maintenance page with "maintenance".
 load_begin() {
 	LOAD_FILE=$DEMO_DIR/logs/load-$1.txt
 	: >"$LOAD_FILE"
 	rm -f "$LOAD_FILE.stop"
 	(
+		body=$LOAD_FILE.body
 		while [[ ! -e $LOAD_FILE.stop ]] && kill -0 "$$" 2>/dev/null; do
-			curl -s -o /dev/null -w '%{http_code}\n' --max-time 10 \
-				"$PROXY_URL/web/health" >>"$LOAD_FILE" 2>/dev/null ||
-				true
+			code=$(curl -s -o "$body" -D "$body.head" \
+				-w '%{http_code}' --max-time 10 \
+				"$PROXY_URL/web/health" 2>/dev/null) || true
+			if [[ $code == 503 ]] &&
+				grep -qi '^Retry-After:' "$body.head" 2>/dev/null &&
+				grep -q 'Maintenance in progress' "$body" 2>/dev/null; then
+				code=503m
+			fi
+			printf '%s\n' "${code:-000}" >>"$LOAD_FILE"
 			sleep 0.05
 		done
+		rm -f "$body" "$body.head"
 	) &
 	LOAD_PID=$!
 	say "meanwhile, a client sends GET /web/health through the proxy every 50 ms"
 }
 
 load_end() {
-	local total bad
+	local allow=${1:-} total ok maint other counts
 	touch "$LOAD_FILE.stop"
 	wait "$LOAD_PID" || true
 	LOAD_PID=''
 	total=$(wc -l <"$LOAD_FILE")
-	bad=$(grep -cv '^200$' "$LOAD_FILE" || true)
-	if ((bad == 0 && total > 0)); then
-		good "the client saw no error: $total requests through the proxy, all answered 200"
-	else
-		die "$bad of $total requests through the proxy did not answer 200: $(sort "$LOAD_FILE" | uniq -c | tr -s ' \n' ' ')"
+	ok=$(grep -cx '200' "$LOAD_FILE" || true)
+	maint=$(grep -cx '503m' "$LOAD_FILE" || true)
+	other=$((total - ok - maint))
+	# "148 answers: 38 x 200, 110 x 503 (the maintenance page)"
+	counts=$(sort "$LOAD_FILE" | uniq -c | sort -rn | awk '
+		{ c = $2; if (c == "503m") c = "503 (the maintenance page)"
+		  else if (c == "503") c = "503 (not the maintenance page)"
+		  else if (c == "000") c = "no answer"
+		  printf "%s%d x %s", (NR > 1 ? ", " : ""), $1, c }')
+	say "the client's $total answers: ${counts:-none}"
+	((total > 0)) || die "the client got no answer at all"
+	if ((other > 0)) || { ((maint > 0)) && [[ $allow != maintenance ]]; }; then
+		die "not what a client of this path should see: $counts (log: $LOAD_FILE)"
 	fi
+	if ((maint == 0)); then
+		good "the client saw no error and no maintenance page: all $total answered 200"
+	else
+		good "the client saw no error: $ok answered 200 and $maint got the maintenance page (503, Retry-After: 60) while odooctl worked on the database; none failed"
+	fi
+}
+
+# deploy_path LOG: the path odooctl said the deploy took (code-only,
+# database-changing), or "none" (a first deploy or a rollback says none).
+deploy_path() {
+	local p
+	p=$(sed -n 's/^==> path: \([a-z-]*\).*/\1/p' "$1" | tail -n 1)
+	echo "${p:-none}"
 }
 
 # ---- --down ------------------------------------------------------------------
@@ -640,7 +714,7 @@ if [[ $MODE == down ]]; then
 	stop_started
 	rm -rf "$DEMO_DIR"
 	good "removed the demo stack ($PROJECT: containers, volumes, network, release images) and $DEMO_DIR"
-	say "kept: the base images (odoo:19.0 or the stand-ins) and build/odooctl"
+	say "kept: the base images (odoo:19.0, the real Odoo built from shared/odoo19, the stand-ins) and build/odooctl"
 	exit 0
 fi
 
@@ -674,24 +748,88 @@ clear_demo_dir
 # ---- 3. images ---------------------------------------------------------------
 
 headline 3 "Base images: odoo:19.0, postgres:15, nginx:1.27-alpine"
-pull_images odoo:19.0 postgres:15 nginx:1.27-alpine
-ODOO_BASE=$(use_image odoo:19.0 "$STANDIN_ODOO")
+if [[ $ODOO_CHOICE == standin ]]; then
+	say "ODOOCTL_DEMO_ODOO=standin: the stand-in Odoo, odoo:19.0 is not looked at"
+	pull_images postgres:15 nginx:1.27-alpine
+	PULLED[odoo:19.0]="no:ODOOCTL_DEMO_ODOO=standin"
+else
+	pull_images odoo:19.0 postgres:15 nginx:1.27-alpine
+fi
 POSTGRES_IMAGE=$(use_image postgres:15 "$STANDIN_POSTGRES")
 PROXY_IMAGE=$(use_image nginx:1.27-alpine "$STANDIN_NGINX")
-REAL_ODOO=0
-[[ $ODOO_BASE == "$STANDIN_ODOO" ]] || REAL_ODOO=1
-if [[ "$ODOO_BASE $POSTGRES_IMAGE $PROXY_IMAGE" == *odooctl-test/* ]]; then
+
+# standin_odoo WHY: the stand-in Odoo (or, with ODOOCTL_DEMO_ODOO=real, fail).
+standin_odoo() {
+	[[ $ODOO_CHOICE != real ]] ||
+		die "ODOOCTL_DEMO_ODOO=real, but no real Odoo 19: $1"
+	say "${RED}no real Odoo 19${OFF} ($1): using the local stand-in $STANDIN_ODOO instead"
+	ODOO_BASE=$STANDIN_ODOO REAL_ODOO=0
+	ODOO_WHAT="the stand-in $STANDIN_ODOO (a small C program that answers Odoo's HTTP routes and odoo -i/-u; no Python, no UI)"
+}
+
+# build_real_odoo WHY: a real Odoo 19 built from shared/odoo19 beside the
+# checkout (tests/fixtures/odoo19/build-image.sh, cached by its recipe), or
+# the stand-in when that source is not there or the build fails.
+build_real_odoo() {
+	local why=$1 rtag log=$DEMO_DIR/logs/build-odoo19.log
+	rtag=$("$REAL_ODOO_BUILDER" --tags 2>/dev/null | sed -n 's/^REAL_ODOO=//p') || true
+	if [[ -z $rtag ]]; then
+		standin_odoo "odoo:19.0: $why; no Odoo 19 source beside the checkout to build one from (../shared/odoo19/odoo-19.0-min.tar.xz)"
+		return 0
+	fi
+	say "odoo:19.0: $why; the Odoo 19.0 source is beside the checkout: the demo uses a real Odoo 19 built from it and Debian 12's packages, laid out as the official image"
+	if docker image inspect "$rtag" >/dev/null 2>&1; then
+		say "$rtag is already built (tests/fixtures/odoo19/build-image.sh)"
+	else
+		say "building $rtag: about 2.5 minutes the first time (debootstrap bookworm and Odoo's Python packages from Debian's mirror), cached after"
+		show tests/fixtures/odoo19/build-image.sh
+		if ! "$REAL_ODOO_BUILDER" >"$log" 2>&1 ||
+			! docker image inspect "$rtag" >/dev/null 2>&1; then
+			tail -n 15 "$log" | sed 's/^/    | /' >&2
+			standin_odoo "building it from shared/odoo19 failed (log: $log)"
+			return 0
+		fi
+		sed 's/^/    /' "$log"
+	fi
+	ODOO_BASE=$rtag REAL_ODOO=1
+	ODOO_WHAT="the real Odoo 19.0 (Community, source in shared/odoo19) in $rtag, built by tests/fixtures/odoo19/build-image.sh"
+}
+
+REAL_ODOO=0 ODOO_BASE='' ODOO_WHAT=''
+st=${PULLED[odoo:19.0]}
+case $st in
+pulled)
+	good "odoo:19.0: pulled"
+	ODOO_BASE=odoo:19.0 REAL_ODOO=1 ODOO_WHAT="the official odoo:19.0 (pulled)"
+	;;
+local:*)
+	say "odoo:19.0 could not be pulled (${st#local:}); using the copy already on this machine"
+	ODOO_BASE=odoo:19.0 REAL_ODOO=1 ODOO_WHAT="odoo:19.0, the copy on this machine"
+	if [[ -n $(docker image inspect -f '{{index .Config.Labels "odooctl.recipe"}}' \
+		odoo:19.0 2>/dev/null) ]]; then
+		ODOO_WHAT+=" (a real Odoo 19.0 built by tests/fixtures/odoo19/build-image.sh, tagged odoo:19.0)"
+	fi
+	;;
+*)
+	if [[ $ODOO_CHOICE == standin ]]; then
+		standin_odoo "ODOOCTL_DEMO_ODOO=standin"
+	else
+		build_real_odoo "cannot be pulled (${st#no:})"
+	fi
+	;;
+esac
+if [[ $ODOO_BASE == "$STANDIN_ODOO" || $POSTGRES_IMAGE == "$STANDIN_POSTGRES" ||
+	$PROXY_IMAGE == "$STANDIN_NGINX" ]]; then
 	say "building the stand-ins from this machine's Debian packages (a no-op when they are current)"
 	show tests/fixtures/standin/build-images.sh
 	"$ROOT/tests/fixtures/standin/build-images.sh"
 fi
 if ((REAL_ODOO)); then
 	HEALTH_RETRIES=90 HEALTH_TIMEOUT=10
-	say "Odoo: the real odoo:19.0"
 else
 	HEALTH_RETRIES=20 HEALTH_TIMEOUT=5
-	say "Odoo: the stand-in $STANDIN_ODOO (answers Odoo's HTTP routes; no Python, no UI)"
 fi
+good "Odoo: $ODOO_WHAT"
 
 # ---- 4. the demo stack -------------------------------------------------------
 
@@ -800,7 +938,11 @@ headline 6 "b. Release 2: a code change, deployed with zero downtime"
 release 2 "code change"
 D2=$DIGEST
 load_begin release2
-octl deploy "$D2" "$ENV_NAME" "$OPERATOR"
+octl_log "$DEMO_DIR/logs/deploy-2.log" deploy "$D2" "$ENV_NAME" "$OPERATOR"
+path=$(deploy_path "$DEMO_DIR/logs/deploy-2.log")
+[[ $path == code-only ]] ||
+	die "release 2 changes only a static file, yet odooctl took the '$path' path"
+say "odooctl took the code-only path: release 2 started beside release 1, passed its health check and smoke tests, then the proxy switched to it"
 load_end
 expect_serving 2
 
@@ -811,12 +953,34 @@ release 3 broken
 D3=$DIGEST
 load_begin release3
 rc=0
-octl deploy "$D3" "$ENV_NAME" "$OPERATOR" || rc=$?
-load_end
+octl_log "$DEMO_DIR/logs/deploy-3.log" deploy "$D3" "$ENV_NAME" "$OPERATOR" || rc=$?
+path=$(deploy_path "$DEMO_DIR/logs/deploy-3.log")
+reason=$(sed -n 's/^==> rollback: //p' "$DEMO_DIR/logs/deploy-3.log" | tail -n 1)
 say "odooctl deploy exited with status $rc"
 ((rc == 1)) ||
 	die "the deploy of the broken release 3 should exit 1 (failed, rolled back), not $rc"
-good "exit status 1: release 3 failed its smoke test and was rolled back; release 2 still serves"
+[[ -n $reason ]] ||
+	die "odooctl deploy exited 1 but did not roll back (no '==> rollback:' line; log: $DEMO_DIR/logs/deploy-3.log)"
+# The reason the demo gives: the webhook's smoke test answered 500.
+[[ $reason == *"smoke test POST /ocr_billing/webhook"* && $reason == *500* ]] ||
+	die "release 3 should fail its smoke test POST /ocr_billing/webhook with 500, but odooctl rolled back because: $reason"
+case $path in
+database-changing)
+	grep -q '^==> restore ' "$DEMO_DIR/logs/deploy-3.log" ||
+		die "the database-changing deploy rolled back without restoring its pre-deploy backup (log: $DEMO_DIR/logs/deploy-3.log)"
+	say "odooctl took the database-changing path (controllers/main.py changed): maintenance page, release 2 stopped, backup verified, odoo -u $ADDON (it succeeded: the bug is at request time), release 3 started and healthy,"
+	say "then its smoke test failed ($reason): odooctl restored the pre-deploy backup (database and filestore), started release 2's kept container again and took the maintenance page down"
+	load_end maintenance
+	;;
+code-only)
+	say "odooctl took the code-only path: release 3 started beside release 2 and failed its smoke test ($reason) before the proxy was switched"
+	load_end
+	;;
+*)
+	die "odooctl deploy did not say which path it took (log: $DEMO_DIR/logs/deploy-3.log)"
+	;;
+esac
+good "exit status 1: release 3 failed its smoke test and was rolled back; release 2 serves again"
 expect_serving 2
 http POST /ocr_billing/webhook "$WEBHOOK_BODY"
 
@@ -843,8 +1007,9 @@ cat <<EOF
   serving        release 1  $D1
   releases       1 $D1
                  2 $D2
-                 3 $D3 (broken)
+                 3 $D3 (broken: rolled back)
   images         odoo: $ODOO_BASE, postgres: $POSTGRES_IMAGE, proxy: $PROXY_IMAGE
+  Odoo           $ODOO_WHAT
   stack          compose project $PROJECT on $DOCKER_HOST; files in $DEMO_DIR
 
 Try:
