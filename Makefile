@@ -62,13 +62,14 @@ unit: $(UNIT) $(E2E_TOOLS)
 # what AWS answers the SSM provider (pages, errors, instance metadata
 # credentials, the shared credentials file), the verdicts on a
 # release's health answers, httpc's response parser, the request heads
-# the /metrics server reads and what a PostgreSQL server answers the probes
-# (pgwire's messages, startup and SCRAM), for FUZZ_EACH_SECONDS each.
+# the /metrics server reads, what a PostgreSQL server answers the probes
+# (pgwire's messages, startup and SCRAM) and the odoo.conf of an Odoo
+# that odooctl migrate moves (odooconf.c), for FUZZ_EACH_SECONDS each.
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 60
 FUZZ_EACH_SECONDS ?= 15
 FUZZ_TARGETS := pyliteral config state upgrade regauth secrets harden engine \
-                aws health dumpscan metrics httpc pgwire
+                aws health dumpscan metrics httpc pgwire odooconf
 FUZZ_FLAGS   := -std=c17 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer \
                 -fno-sanitize-recover=all \
                 $(shell pkg-config --cflags $(PKGS)) -Isrc/lib
@@ -88,6 +89,8 @@ FUZZ_SEEDS_dumpscan = $(wildcard tests/fuzz/seeds-dumpscan/*)
 FUZZ_SEEDS_metrics = $(wildcard tests/fuzz/seeds-metrics/*)
 FUZZ_SEEDS_httpc = $(wildcard tests/fuzz/seeds-httpc/*)
 FUZZ_SEEDS_pgwire = $(wildcard tests/fuzz/seeds-pgwire/*)
+FUZZ_SEEDS_odooconf = $(wildcard services/*/odoo.conf \
+                tests/fuzz/seeds-odooconf/*)
 
 $(B)/fuzz/obj/%.o: src/lib/%.c $(wildcard src/lib/*.h)
 	@mkdir -p $(dir $@)
@@ -129,6 +132,7 @@ fuzz: $(FUZZ_TARGETS:%=$(B)/fuzz/fuzz_%)
 	$(call fuzz-run,metrics,$(FUZZ_EACH_SECONDS),)
 	$(call fuzz-run,httpc,$(FUZZ_EACH_SECONDS),-dict=tests/fuzz/httpc.dict)
 	$(call fuzz-run,pgwire,$(FUZZ_EACH_SECONDS),)
+	$(call fuzz-run,odooconf,$(FUZZ_EACH_SECONDS),)
 
 # Everything CI runs: the normal build with its unit tests, the literal
 # parser under libFuzzer for FUZZ_SECONDS, the unit tests again under
