@@ -1,4 +1,5 @@
 #include "odooconf.h"
+#include "log.h"
 #include "util.h"
 
 #include <ctype.h>
@@ -252,20 +253,78 @@ static int holds_addons(const char *dir)
 	return found;
 }
 
+static int exists(const char *dir, const char *rel)
+{
+	char *p = xasprintf("%s/%s", dir, rel);
+	int ok = access(p, F_OK) == 0;
+
+	free(p);
+	return ok;
+}
+
+/* Whether the last n components of dir (trailing '/' aside) are tail's. */
+static int ends_with_dirs(const char *dir, const char *tail)
+{
+	size_t n = strlen(dir), k = strlen(tail);
+
+	while (n > 1 && dir[n - 1] == '/')
+		n--;
+	return n >= k && !strncmp(dir + n - k, tail, k) &&
+	       (n == k || dir[n - k - 1] == '/');
+}
+
+/*
+ * Odoo's own addons, not the installation's: the "addons" folder of the
+ * odoo package (odoo/addons, beside release.py) or of Odoo's source tree
+ * (beside odoo-bin or the odoo package), or wherever it lies, a folder
+ * holding web and base's kin (a copy of the source tree's addons/). Odoo
+ * 19 lists them in addons_path in any order, so their place tells nothing.
+ */
+static int odoo_own(const char *dir)
+{
+	static const char *const kin[] = {
+		"base_setup/__manifest__.py", "base_import/__manifest__.py",
+		"base/__manifest__.py",
+	};
+
+	if (ends_with_dirs(dir, "odoo/addons"))
+		return 1;
+	if (ends_with_dirs(dir, "addons") &&
+	    (exists(dir, "../odoo-bin") || exists(dir, "../release.py") ||
+	     exists(dir, "../odoo/release.py")))
+		return 1;
+	if (!exists(dir, "web/__manifest__.py"))
+		return 0;
+	for (size_t i = 0; i < sizeof(kin) / sizeof(kin[0]); i++)
+		if (exists(dir, kin[i]))
+			return 1;
+	return 0;
+}
+
 char *odoo_conf_extra_addons(const struct odoo_conf *c, char **cause)
 {
 	char *copy = xstrdup(c->addons_path ? c->addons_path : "");
 	char *save = NULL, *tok, *found = NULL;
+	struct buf passed;
 
+	buf_init(&passed, CONF_MAX);
 	for (tok = strtok_r(copy, ",", &save); tok;
 	     tok = strtok_r(NULL, ",", &save)) {
 		char *t = strtrim(tok);
 
-		if (*t && !strstr(t, "odoo/addons") && holds_addons(t)) {
-			free(found);
-			found = xstrdup(t);
-		}
+		if (!*t || !holds_addons(t) || odoo_own(t))
+			continue;
+		if (found)
+			buf_printf(&passed, "%s'%s'", passed.len ? ", " : "",
+				   found);
+		free(found);
+		found = xstrdup(t);
 	}
+	if (passed.len)
+		log_warn("%s: addons_path lists more than one folder of "
+			 "addons other than Odoo's own: taking the last one, "
+			 "'%s', not %s", c->path, found, passed.data);
+	buf_release(&passed);
 	free(copy);
 	if (!found)
 		*cause = xasprintf("%s: no directory of addons_path '%s' holds "

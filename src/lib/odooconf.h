@@ -24,8 +24,11 @@ int odoo_conf_load(const char *path, struct odoo_conf *c, char **cause);
 void odoo_conf_release(struct odoo_conf *c);
 /*
  * The addons directory to build from: the entry of addons_path that holds
- * addons (a directory with a __manifest__.py) and is not Odoo's own (no
- * "odoo/addons" in it), the last such one. Caller frees; NULL and *cause.
+ * addons (a directory with a __manifest__.py) and is not Odoo's own (an
+ * "addons" folder beside odoo-bin or in the odoo package, .../odoo/addons,
+ * or one holding web and base_setup, base_import or base), in whatever
+ * order addons_path lists them. When several remain, the last one, with a
+ * warning naming the others. Caller frees; NULL and *cause.
  */
 char *odoo_conf_extra_addons(const struct odoo_conf *c, char **cause);
 

@@ -96,6 +96,83 @@ static void test_odoo_conf(void **state)
 	rm_rf(d);
 }
 
+static void addon(const char *dir, const char *name)
+{
+	char *m = xasprintf("%s/%s", dir, name), *why = NULL;
+
+	assert_int_equal(mkdir_p(m, 0755, &why), 0);
+	put(m, "__manifest__.py", "{'name': 'x'}");
+	free(m);
+}
+
+/* addons_path's folder of custom addons, wherever Odoo's own are in it. */
+static char *extra_of(const char *d, const char *conf, const char *path)
+{
+	char *text = xasprintf("[options]\ndb_name = x\ndata_dir = /d\n"
+			       "addons_path = %s\n", path), *why = NULL, *got;
+	struct odoo_conf c;
+
+	put(d, "odoo.conf", text);
+	assert_int_equal(odoo_conf_load(conf, &c, &why), 0);
+	got = odoo_conf_extra_addons(&c, &why);
+	odoo_conf_release(&c);
+	free(text);
+	return got;
+}
+
+static void test_odoo_conf_own_addons(void **state)
+{
+	char *d = tmpdir(), *conf = xasprintf("%s/odoo.conf", d);
+	char *src = xasprintf("%s/src", d), *pkg = xasprintf("%s/src/odoo", d);
+	char *root = xasprintf("%s/src/addons", d);
+	char *inpkg = xasprintf("%s/src/odoo/addons", d);
+	char *copy = xasprintf("%s/copy", d), *mine = xasprintf("%s/custom", d);
+	char *other = xasprintf("%s/myodoo/addons", d), *path, *got;
+
+	(void)state;
+	addon(inpkg, "base");
+	addon(root, "web");
+	addon(root, "base_setup");
+	addon(copy, "web");
+	addon(copy, "base_import");
+	addon(mine, "vendor_ops_core");
+	put(src, "odoo-bin", "");
+	put(pkg, "release.py", "");
+
+	path = xasprintf("%s, %s, %s/", mine, inpkg, root);
+	got = extra_of(d, conf, path);
+	assert_string_equal(got, mine);
+	free(got);
+	free(path);
+	path = xasprintf("%s,%s,%s", inpkg, root, mine);
+	got = extra_of(d, conf, path);
+	assert_string_equal(got, mine);
+	free(got);
+	free(path);
+	/* Odoo's addons/ copied away from its tree, listed last */
+	path = xasprintf("%s,%s", mine, copy);
+	got = extra_of(d, conf, path);
+	assert_string_equal(got, mine);
+	free(got);
+	free(path);
+	/* the old rule's "odoo/addons" substring is no longer Odoo's */
+	addon(other, "vendor_ops_core");
+	path = xasprintf("%s,%s,%s", root, mine, other);
+	got = extra_of(d, conf, path);
+	assert_string_equal(got, other);
+	free(got);
+	free(path);
+	free(other);
+	free(mine);
+	free(copy);
+	free(inpkg);
+	free(root);
+	free(pkg);
+	free(src);
+	free(conf);
+	rm_rf(d);
+}
+
 /* As Odoo's configparser reads it: no line limit, no inline comment. */
 static void test_odoo_conf_python(void **state)
 {
@@ -261,6 +338,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_odoo_conf),
 		cmocka_unit_test(test_odoo_conf_python),
+		cmocka_unit_test(test_odoo_conf_own_addons),
 		cmocka_unit_test(test_diff),
 		cmocka_unit_test(test_dir_facts),
 		cmocka_unit_test(test_journal),
