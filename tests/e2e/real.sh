@@ -17,6 +17,10 @@
 #                           ocr_billing_webhook installed by that release's
 #                           image (odoo -i, once, as a new environment is),
 #                           the webhook token set to $WEBHOOK_TOKEN
+#   real_quiet_r1           real_stack_up, R1 (the service's addons as they
+#                           are) installed and deployed, $R1 its digest;
+#                           Odoo's scheduled jobs off, so that a test that
+#                           compares rows sees only what odooctl did
 #   real_odoo DIGEST ARGS...  a one-off container of the release (no ports,
 #                           the stack's network and volumes): odoo ARGS
 #   ocr_event DOC           POST one OCR event through the proxy; prints
@@ -91,6 +95,15 @@ real_install() {
 	stack_psql central "INSERT INTO ir_config_parameter (key, value,
 		create_date, write_date) VALUES ('ocr_billing_webhook.token',
 		'$WEBHOOK_TOKEN', now(), now())" >/dev/null
+}
+
+real_quiet_r1() {
+	real_stack_up e2e
+	real_release R1
+	R1=$DIGEST
+	real_install "$R1" || bail "no database to deploy onto"
+	stack_psql central "UPDATE ir_cron SET active = false" >/dev/null
+	ok "the first deploy of R1" "$ODOOCTL" -q deploy "$R1" e2e alice
 }
 
 ocr_event() {

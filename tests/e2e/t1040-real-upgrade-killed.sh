@@ -36,12 +36,7 @@ has_column() {
 		column_name = 'legacy_ref'" 2>/dev/null || true
 }
 
-real_stack_up e2e
-real_release R1
-R1=$DIGEST
-real_install "$R1" || bail "no database to deploy onto"
-stack_psql central "UPDATE ir_cron SET active = false" >/dev/null
-ok "the first deploy of R1" "$ODOOCTL" -q deploy "$R1" e2e alice
+real_quiet_r1
 real_release S slow_migration
 S=$DIGEST
 
