@@ -687,10 +687,8 @@ static int predeploy_backup(struct deploy *dp, char **cause)
 		backup_result_release(&res);
 		rc = journal(dp, "backup", dp->backup, cause);
 	}
-	if (rc == 0) {
-		log_phase("verify %s", dp->backup);
+	if (rc == 0)	/* backup_verify says "verify <zip>" itself */
 		rc = backup_verify(dp->d, dp->env, dp->backup, &verdict, cause);
-	}
 	if (rc == 0 && !json_is_true(json_object_get(verdict, "ok"))) {
 		const char *detail = json_string_value(json_object_get(verdict,
 								"detail"));
@@ -800,6 +798,14 @@ static int restore_db(struct deploy *dp, const char *digest, char **cause)
 	return 0;
 }
 
+/* How long clients got the maintenance page, once it is down again. */
+static void log_window(const struct deploy *dp)
+{
+	if (dp->maintenance)
+		log_info("maintenance page was up for %.1f s",
+			 (double)(clock_ms() - dp->maint_start) / 1000.0);
+}
+
 /* The restore failed: the maintenance page stays; a person takes over. */
 static void keep_maintenance(struct deploy *dp)
 {
@@ -886,6 +892,7 @@ static enum odooctl_exit fail(struct deploy *dp, char *reason, char **cause)
 	} else if (roll_back(dp, reason, &why) == 0) {
 		record(dp, dp->rel->digest, "rolled_back");
 		end_journal(dp);
+		log_window(dp);
 		*cause = xasprintf("%s; rolled back%s", reason, dp->backup ?
 				   " (database and filestore restored from "
 				   "the pre-deploy backup)" : "");
@@ -1103,9 +1110,7 @@ static enum odooctl_exit pipeline(struct deploy *dp, char **cause)
 		return EXIT_FAILED;
 	}
 	write_last_deploy(dp, status_word(dp));
-	if (dp->maintenance)
-		log_info("maintenance page was up for %.1f s",
-			 (double)(clock_ms() - dp->maint_start) / 1000.0);
+	log_window(dp);
 	log_phase("%s: %s serves %s", dp->kind == DEPLOY_ROLLBACK ?
 		  "rolled back" : "deployed", dp->candidate, dp->rel->digest);
 	return EXIT_OK;

@@ -169,6 +169,8 @@ for fault in view_missing_field import_raises unknown_xmlid; do
 		diag "$out"
 	like "$out" "database and filestore restored from the pre-deploy backup" \
 		"$fault: the database was restored"
+	like "$out" "maintenance page was up for [0-9.]+ s" \
+		"$fault: the maintenance window is reported"
 	rows_after=$(db_rows central)
 	is "$rows_after" "$rows_before" "$fault: every table has the rows it had" ||
 		diag "$(diff <(echo "$rows_before") <(echo "$rows_after"))"
