@@ -6,7 +6,6 @@
  */
 #include "backup_priv.h"
 #include "backup_zip.h"
-#include "deploy.h"
 #include "health.h"
 #include "log.h"
 #include "stack.h"
@@ -188,10 +187,10 @@ static int pause_odoo(struct docker *d, const struct config_env *env,
  * when the environment serves again.
  */
 static int wait_serving(struct docker *d, const struct config_env *env,
-			const char *id, char **cause)
+			const char *id, volatile sig_atomic_t *stop,
+			char **cause)
 {
-	for (long i = 1; i <= env->health_retries && !deploy_interrupted;
-	     i++) {
+	for (long i = 1; i <= env->health_retries && !(stop && *stop); i++) {
 		struct container_state st;
 		int found = 0, rc;
 		char *url;
@@ -223,8 +222,9 @@ static int wait_serving(struct docker *d, const struct config_env *env,
 	return -1;
 }
 
+/* stop: a signal's flag, which may cut the wait for Odoo short only */
 static void resume_odoo(struct docker *d, const struct config_env *env,
-			struct paused *p)
+			struct paused *p, volatile sig_atomic_t *stop)
 {
 	char *path = paused_path(env);
 	int all = 1;
@@ -235,7 +235,7 @@ static void resume_odoo(struct docker *d, const struct config_env *env,
 		if (docker_container_start(d, p->names[i], &why) < 0) {
 			log_warn("%s", why);
 			all = 0;
-		} else if (wait_serving(d, env, p->names[i], &why) < 0) {
+		} else if (wait_serving(d, env, p->names[i], stop, &why) < 0) {
 			log_warn("started %.12s again, but it does not serve: "
 				 "%s", p->names[i], why);
 		}
@@ -419,6 +419,7 @@ static int stage(struct restore *r, char **cause)
 static int swap_in(struct restore *r, char **cause)
 {
 	struct paused p = { 0 };
+	volatile sig_atomic_t *stop = docker_get_cancel(r->d);
 	int rc = 0;
 
 	/* Short, and never to be left half-way: a signal waits for it. */
@@ -428,7 +429,7 @@ static int swap_in(struct restore *r, char **cause)
 		rc = pause_odoo(r->d, r->o->env, &p, cause);
 	if (rc == 0)
 		rc = swap(r, cause);
-	resume_odoo(r->d, r->o->env, &p);
+	resume_odoo(r->d, r->o->env, &p, stop);
 	if (rc < 0)
 		drop_staging(r);
 	return rc;
