@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# The real Odoo 19: a new database installed once (odoo -i, by the first
-# release's image), the first deploy, the OCR webhook through the proxy
+# The real Odoo 19 image, laid out as the official odoo:19.0 (user, folders,
+# entrypoint, ports, volumes, ODOO_RC, curl). On it: a new database
+# installed once (odoo -i, by the first release's image), the first
+# deploy, the OCR webhook through the proxy
 # (accepted with the token, refused without), a code-only release under
 # constant load with no failed request, status, a verified backup, health
 # with every check ok (backup.age included), /websocket through the proxy
@@ -9,6 +11,27 @@
 . "$(dirname "$0")/deploy.sh"
 . "$(dirname "$0")/real.sh"
 real_or_skip
+
+# ---- the image: laid out as the official odoo:19.0 ---------------------------
+cfg=$("$DOCKER" image inspect -f '{{json .Config}}' "$REAL_ODOO")
+is "$(jq -r .User <<<"$cfg")" odoo "the image runs as the user odoo"
+is "$(jq -c .Entrypoint <<<"$cfg")" '["/entrypoint.sh"]' "ENTRYPOINT the official entrypoint"
+is "$(jq -c .Cmd <<<"$cfg")" '["odoo"]' 'CMD ["odoo"]'
+is "$(jq -c '.Volumes | keys' <<<"$cfg")" '["/mnt/extra-addons","/var/lib/odoo"]' \
+	"VOLUMEs /var/lib/odoo and /mnt/extra-addons"
+is "$(jq -c '.ExposedPorts | keys' <<<"$cfg")" '["8069/tcp","8071/tcp","8072/tcp"]' \
+	"EXPOSE 8069 8071 8072"
+is "$(jq -r '.Env[] | select(startswith("ODOO_RC="))' <<<"$cfg")" \
+	ODOO_RC=/etc/odoo/odoo.conf "ODOO_RC=/etc/odoo/odoo.conf"
+is "$("$DOCKER" run --rm --entrypoint sh "$REAL_ODOO" -c 'id -u; id -g;
+	stat -c "%u %n" /var/lib/odoo /mnt/extra-addons /etc/odoo/odoo.conf;
+	command -v curl; odoo --version')" "101
+101
+101 /var/lib/odoo
+101 /mnt/extra-addons
+101 /etc/odoo/odoo.conf
+/usr/bin/curl
+Odoo Server 19.0" "uid and gid 101, its folders and config, curl, Odoo 19.0"
 
 real_stack_up e2e
 real_release R1
