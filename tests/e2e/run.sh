@@ -23,7 +23,9 @@
 # Whatever it started is stopped on exit, and stacks the tests left behind
 # are torn down.
 #
-# Environment: ODOOCTL (binary under test, default build/odooctl), DOCKER
+# Environment: E2E_LANES (2: the real Odoo tier beside the stand-in's
+# tests, the default; 1: one test at a time), ODOOCTL (binary under test,
+# default build/odooctl), DOCKER
 # (client, default /usr/bin/docker), E2E_TIMEOUT, E2E_KEEP=1 (keep the
 # stacks' temp dirs), E2E_DOCKERD_ARGS (extra dockerd arguments),
 # CHAOS_ROUNDS.
@@ -65,6 +67,11 @@ sweep_stacks() {
 cleanup() {
 	local rc=$?
 	trap - EXIT INT TERM
+	if [[ -n ${lane_pid:-} ]] && kill -0 "$lane_pid" 2>/dev/null; then
+		say "stopping the real Odoo 19 tier"
+		kill -TERM "$lane_pid" 2>/dev/null || true
+		wait "$lane_pid" 2>/dev/null || true
+	fi
 	if [[ -n $test_pid ]] && kill -0 "$test_pid" 2>/dev/null; then
 		# timeout(1) passes SIGTERM on to the test, whose EXIT trap
 		# tears its stack down; its process group goes after 60 s.
@@ -113,6 +120,28 @@ for t in "$E2E"/t[0-9][0-9][0-9][0-9]-*.sh \
 	done
 done
 ((${#tests[@]})) || die "no test matches: ${*:-(none)}"
+
+# The real Odoo 19 tier (t1NNN) runs in a lane of its own, beside the
+# stand-in's tests (t0NNN), when both are selected and E2E_LANES is 2 (the
+# default): a child run.sh, whose lines are added to the stream once the
+# stand-in's tests are done, before the chaos tests (which restart dockerd,
+# so run alone). E2E_LANES=1 runs everything one after the other.
+LANES=${E2E_LANES:-2}
+[[ $LANES == 1 || $LANES == 2 ]] || die "E2E_LANES must be 1 or 2, not '$LANES'"
+lane=() main=() standin=0
+for t in "${tests[@]}"; do
+	name=$(basename "$t" .sh)
+	[[ $name == t0* ]] && standin=1
+	if ((LANES == 2)) && [[ $name == t1* ]]; then
+		lane+=("$name")
+	else
+		main+=("$t")
+	fi
+done
+if ((${#lane[@]})) && ((!standin)); then	# nothing to run beside
+	main=("${tests[@]}") lane=()
+fi
+tests=("${main[@]}")
 
 n=0 passed=0 failed=0 skipped=0
 result() {	# result PASSED DESC
@@ -188,8 +217,40 @@ tier_end() {
 	[[ -z $tier ]] || say "tier $tier: $((SECONDS - tier_start)) s"
 }
 
+lane_pid='' lane_out=$E2E_RUN_DIR/lane.tap
+if ((${#lane[@]})); then
+	say "the real Odoo 19 tier runs beside the stand-in's tests (E2E_LANES=2); its lines follow theirs (live: $lane_out)"
+	E2E_LANES=1 bash "$E2E/run.sh" "${lane[@]}" </dev/null >"$lane_out" 2>&1 &
+	lane_pid=$!
+fi
+
+# lane_finish: waits for the lane and adds its lines to the stream.
+lane_finish() {
+	local line desc
+	[[ -n $lane_pid ]] || return 0
+	say "waiting for the real Odoo 19 tier"
+	wait "$lane_pid" || true
+	lane_pid=''
+	while IFS= read -r line; do
+		case $line in
+		"ok "*"# SKIP"* | "ok "*"# skip"*)
+			n=$((n + 1)) skipped=$((skipped + 1))
+			printf 'ok %d - %s\n' "$n" "${line#ok * - }"
+			;;
+		"ok "*) result 1 "${line#ok * - }" ;;
+		"not ok "*) result 0 "${line#not ok * - }" ;;
+		"1.."* | *" passed, "*" failed") ;;
+		*) printf '%s\n' "$line" ;;
+		esac
+	done <"$lane_out"
+	desc=$(tail -n 1 "$lane_out")
+	[[ $desc =~ ^[0-9]+\ passed,\ [0-9]+\ failed$ ]] ||
+		result 0 "the real Odoo 19 tier did not finish: $desc"
+}
+
 for t in "${tests[@]}"; do
 	name=$(basename "$t" .sh)
+	[[ $name != c* ]] || lane_finish
 	if [[ $(tier_of "$name") != "$tier" ]]; then
 		tier_end
 		tier=$(tier_of "$name") tier_start=$SECONDS
@@ -204,6 +265,7 @@ for t in "${tests[@]}"; do
 done
 
 tier_end
+lane_finish
 
 if [[ -s $CHAOS_CELLS ]]; then
 	mkdir -p "$ROOT/build"
