@@ -30,7 +30,12 @@ void container_state_from_json(json_t *c, const char *id,
 	st->id = dup_or_null(json_string_value(json_object_get(c, "Id")));
 	st->name = xstrdup(name ? name + (name[0] == '/') : id);
 	st->digest = dup_or_null(stack_label(c, LABEL_RELEASE));
-	st->running = json_is_true(json_object_get(state, "Running"));
+	/*
+	 * Docker keeps Running true while a crashed container waits to be
+	 * restarted (Restarting): it does not run, and it has no port.
+	 */
+	st->running = json_is_true(json_object_get(state, "Running")) &&
+		      !json_is_true(json_object_get(state, "Restarting"));
 	st->exit_code = (int)json_integer_value(json_object_get(state,
 								"ExitCode"));
 	st->restarts = (int)json_integer_value(json_object_get(c,
