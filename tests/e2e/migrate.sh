@@ -10,8 +10,51 @@
 #                       pw (the database password), src_port, SYSTEMCTL,
 #                       before (src_sum of the install as it starts)
 #   src_sum             a checksum of its database dump and filestore
+#   fake_systemctl SD PORT START   the fake systemctl itself (below)
 #   migrate_bg PHASE OUT  migrate --yes in the background (output in OUT),
 #                       returns once its journal has PHASE; sets pid
+
+# fake_systemctl SD PORT START: $STACK_DIR/bin/systemctl (in $SYSTEMCTL)
+# for one unit, odoo19, whose process is the shell command START (its output
+# in SD/odoo.log, its pid in SD/pid), up once 127.0.0.1:PORT answers
+# /web/health; enable and disable mark SD/enabled; every call is logged in
+# SD/calls.
+fake_systemctl() {
+	local sd=$1 port=$2 start=$3
+	SYSTEMCTL=$STACK_DIR/bin/systemctl
+	mkdir -p "$STACK_DIR/bin"
+	cat >"$SYSTEMCTL" <<-EOF
+	#!/bin/bash
+	sd=$sd
+	echo "\$*" >>"\$sd/calls"
+	[[ \$2 == odoo19 ]] || { echo "Unit \$2.service could not be found." >&2; exit 4; }
+	running() { [[ -f \$sd/pid ]] && kill -0 "\$(cat "\$sd/pid")" 2>/dev/null; }
+	case \$1 in
+	is-active) if running; then echo active; else echo inactive; exit 3; fi ;;
+	is-enabled) if [[ -f \$sd/enabled ]]; then echo enabled; else echo disabled; exit 1; fi ;;
+	enable) touch "\$sd/enabled" ;;
+	disable) rm -f "\$sd/enabled" ;;
+	start)
+		running && exit 0
+		$start </dev/null >>"\$sd/odoo.log" 2>&1 &
+		echo \$! >"\$sd/pid"
+		for _ in \$(seq 300); do
+			curl -sf -o /dev/null "http://127.0.0.1:$port/web/health" && exit 0
+			running || break
+			sleep 0.1
+		done
+		echo "odoo19 did not start" >&2; exit 1 ;;
+	stop)
+		running || exit 0
+		kill "\$(cat "\$sd/pid")"
+		for _ in \$(seq 300); do running || break; sleep 0.1; done
+		if running; then kill -KILL "\$(cat "\$sd/pid")"; sleep 0.5; fi
+		rm -f "\$sd/pid" ;;
+	*) echo "fake systemctl: \$1?" >&2; exit 2 ;;
+	esac
+	EOF
+	chmod 0755 "$SYSTEMCTL"
+}
 
 migrate_cleanup() {	# under set -e: nothing here may fail
 	local rc=$?
@@ -72,37 +115,9 @@ migrate_install() {
 	chmod 0600 "$inst/odoo.conf"
 
 	# systemctl for one unit, odoo19: the stand-in as the service's process.
-	SYSTEMCTL=$STACK_DIR/bin/systemctl
-	cat >"$SYSTEMCTL" <<-EOF
-	#!/bin/bash
-	sd=$sd
-	[[ \$2 == odoo19 ]] || { echo "Unit \$2.service could not be found." >&2; exit 4; }
-	running() { [[ -f \$sd/pid ]] && kill -0 "\$(cat "\$sd/pid")" 2>/dev/null; }
-	case \$1 in
-	is-active) if running; then echo active; else echo inactive; exit 3; fi ;;
-	is-enabled) if [[ -f \$sd/enabled ]]; then echo enabled; else echo disabled; exit 1; fi ;;
-	enable) touch "\$sd/enabled" ;;
-	disable) rm -f "\$sd/enabled" ;;
-	start)
-		running && exit 0
-		PGHOST=127.0.0.1 PGPORT=$EXTPG_PORT PGUSER=legacy_owner \\
-		PGPASSWORD='$pw' setsid "$inst/odoo-bin" -c "$inst/odoo.conf" \\
-			</dev/null >>"\$sd/odoo.log" 2>&1 &
-		echo \$! >"\$sd/pid"
-		for _ in \$(seq 100); do
-			curl -sf -o /dev/null "http://127.0.0.1:$src_port/web/health" && exit 0
-			sleep 0.1
-		done
-		echo "odoo19 did not start" >&2; exit 1 ;;
-	stop)
-		running || exit 0
-		kill "\$(cat "\$sd/pid")"
-		while running; do sleep 0.1; done
-		rm -f "\$sd/pid" ;;
-	*) echo "fake systemctl: \$1?" >&2; exit 2 ;;
-	esac
-	EOF
-	chmod 0755 "$SYSTEMCTL"
+	fake_systemctl "$sd" "$src_port" "PGHOST=127.0.0.1 PGPORT=$EXTPG_PORT \
+PGUSER=legacy_owner PGPASSWORD='$pw' setsid '$inst/odoo-bin' \
+-c '$inst/odoo.conf'"
 	export PATH=$STACK_DIR/bin:$PATH
 	systemctl enable odoo19
 	systemctl start odoo19 || bail "the systemd install does not start: $(cat "$sd/odoo.log")"

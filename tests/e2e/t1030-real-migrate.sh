@@ -103,41 +103,9 @@ grep -q '^seeded 40$' "$STACK_DIR/src-shell.log" ||
 	bail "odoo shell did not seed: $(tail -n 30 "$STACK_DIR/src-shell.log")"
 
 # systemctl for one unit, odoo19: the real Odoo as the service's process.
-SYSTEMCTL=$STACK_DIR/bin/systemctl
-cat >"$SYSTEMCTL" <<EOF
-#!/bin/bash
-sd=$sd
-echo "\$*" >>"\$sd/calls"
-[[ \$2 == odoo19 ]] || { echo "Unit \$2.service could not be found." >&2; exit 4; }
-running() { [[ -f \$sd/pid ]] && kill -0 "\$(cat "\$sd/pid")" 2>/dev/null; }
-case \$1 in
-is-active) if running; then echo active; else echo inactive; exit 3; fi ;;
-is-enabled) if [[ -f \$sd/enabled ]]; then echo enabled; else echo disabled; exit 1; fi ;;
-enable) touch "\$sd/enabled" ;;
-disable) rm -f "\$sd/enabled" ;;
-start)
-	running && exit 0
-	setsid setpriv --reuid=nobody --regid=nogroup --clear-groups \\
-		env -i HOME=/nonexistent PATH=/usr/bin:/bin LANG=C.UTF-8 \\
-		$PY "$inst/tree/odoo-bin" -c "$conf" \\
-		</dev/null >>"\$sd/odoo.log" 2>&1 &
-	echo \$! >"\$sd/pid"
-	for _ in \$(seq 300); do
-		curl -sf -o /dev/null "http://127.0.0.1:$src_port/web/health" && exit 0
-		running || break
-		sleep 0.1
-	done
-	echo "odoo19 did not start" >&2; exit 1 ;;
-stop)
-	running || exit 0
-	kill "\$(cat "\$sd/pid")"
-	for _ in \$(seq 300); do running || break; sleep 0.1; done
-	if running; then kill -KILL "\$(cat "\$sd/pid")"; sleep 0.5; fi
-	rm -f "\$sd/pid" ;;
-*) echo "fake systemctl: \$1?" >&2; exit 2 ;;
-esac
-EOF
-chmod 0755 "$SYSTEMCTL"
+fake_systemctl "$sd" "$src_port" "setsid setpriv --reuid=nobody \
+--regid=nogroup --clear-groups env -i HOME=/nonexistent PATH=/usr/bin:/bin \
+LANG=C.UTF-8 $PY '$inst/tree/odoo-bin' -c '$conf'"
 export PATH=$STACK_DIR/bin:$PATH
 systemctl enable odoo19
 systemctl start odoo19 || bail "the systemd install does not start: $(tail -n 30 "$sd/odoo.log")"
