@@ -5,6 +5,7 @@
 # journal for `odooctl recover` when the engine was gone for its rollback
 # too; either way the last good release answers afterwards. Needs the
 # dockerd the suite started itself (CI does); skipped on a shared engine.
+# run alone: it restarts the engine every other test runs on
 . "$(dirname "$0")/../e2e/lib.sh"
 . "$(dirname "$0")/../e2e/deploy.sh"
 . "$(dirname "$0")/../e2e/services.sh"

@@ -23,8 +23,10 @@
 # Whatever it started is stopped on exit, and stacks the tests left behind
 # are torn down.
 #
-# Environment: E2E_LANES (2: the real Odoo tier beside the stand-in's
-# tests, the default; 1: one test at a time), ODOOCTL (binary under test,
+# Environment: E2E_LANES (2, the default: a second lane runs the real
+# Odoo tier and then the chaos tests beside the stand-in's tests, except a
+# test with a "# run alone: REASON" line, which runs last, by itself;
+# 1: one test at a time), ODOOCTL (binary under test,
 # default build/odooctl), DOCKER
 # (client, default /usr/bin/docker), E2E_TIMEOUT, E2E_KEEP=1 (keep the
 # stacks' temp dirs), E2E_DOCKERD_ARGS (extra dockerd arguments),
@@ -68,7 +70,7 @@ cleanup() {
 	local rc=$?
 	trap - EXIT INT TERM
 	if [[ -n ${lane_pid:-} ]] && kill -0 "$lane_pid" 2>/dev/null; then
-		say "stopping the real Odoo 19 tier"
+		say "stopping the second lane (real Odoo 19, chaos)"
 		kill -TERM "$lane_pid" 2>/dev/null || true
 		wait "$lane_pid" 2>/dev/null || true
 	fi
@@ -103,7 +105,8 @@ services_start
 # ---- tests -------------------------------------------------------------------
 
 tests=()
-export CHAOS_CELLS=$E2E_RUN_DIR/chaos-cells.tsv
+# a lane (below) writes its chaos cells into its parent's file
+export CHAOS_CELLS=${E2E_CHAOS_CELLS:-$E2E_RUN_DIR/chaos-cells.tsv}
 for t in "$E2E"/t[0-9][0-9][0-9][0-9]-*.sh \
 	"$ROOT"/tests/chaos/c[0-9][0-9][0-9][0-9]-*.sh; do
 	[[ -e $t ]] || continue
@@ -121,27 +124,32 @@ for t in "$E2E"/t[0-9][0-9][0-9][0-9]-*.sh \
 done
 ((${#tests[@]})) || die "no test matches: ${*:-(none)}"
 
-# The real Odoo 19 tier (t1NNN) runs in a lane of its own, beside the
-# stand-in's tests (t0NNN), when both are selected and E2E_LANES is 2 (the
-# default): a child run.sh, whose lines are added to the stream once the
-# stand-in's tests are done, before the chaos tests (which restart dockerd,
-# so run alone). E2E_LANES=1 runs everything one after the other.
+# Two lanes (E2E_LANES=2, the default), when stand-in tests are selected:
+# the stand-in's tests (t0NNN) in this process; beside them, a child
+# run.sh runs the real Odoo 19 tier (t1NNN) and then the chaos tests
+# (cNNNN), whose faults are each on a stack of its own. Its lines join the
+# stream once the stand-in's tests are done. A test that disturbs every
+# other (c0800 restarts dockerd) says so with a "# run alone: REASON"
+# line, and runs last, by itself. E2E_LANES=1 runs everything one after
+# the other.
 LANES=${E2E_LANES:-2}
 [[ $LANES == 1 || $LANES == 2 ]] || die "E2E_LANES must be 1 or 2, not '$LANES'"
-lane=() main=() standin=0
+lane=() main=() alone=() standin=0
 for t in "${tests[@]}"; do
 	name=$(basename "$t" .sh)
 	[[ $name == t0* ]] && standin=1
-	if ((LANES == 2)) && [[ $name == t1* ]]; then
+	if ((LANES == 2)) && grep -q '^# run alone:' "$t"; then
+		alone+=("$t")
+	elif ((LANES == 2)) && [[ $name == t1* || $name == c* ]]; then
 		lane+=("$name")
 	else
 		main+=("$t")
 	fi
 done
 if ((${#lane[@]})) && ((!standin)); then	# nothing to run beside
-	main=("${tests[@]}") lane=()
+	main=("${tests[@]}") lane=() alone=()
 fi
-tests=("${main[@]}")
+tests=("${main[@]}" "${alone[@]}")
 
 n=0 passed=0 failed=0 skipped=0
 result() {	# result PASSED DESC
@@ -219,8 +227,9 @@ tier_end() {
 
 lane_pid='' lane_out=$E2E_RUN_DIR/lane.tap
 if ((${#lane[@]})); then
-	say "the real Odoo 19 tier runs beside the stand-in's tests (E2E_LANES=2); its lines follow theirs (live: $lane_out)"
-	E2E_LANES=1 bash "$E2E/run.sh" "${lane[@]}" </dev/null >"$lane_out" 2>&1 &
+	say "the real Odoo 19 tier and the chaos tests run beside the stand-in's tests (E2E_LANES=2); their lines follow (live: $lane_out)"
+	E2E_LANES=1 E2E_CHAOS_CELLS=$CHAOS_CELLS bash "$E2E/run.sh" "${lane[@]}" \
+		</dev/null >"$lane_out" 2>&1 &
 	lane_pid=$!
 fi
 
@@ -228,7 +237,7 @@ fi
 lane_finish() {
 	local line desc
 	[[ -n $lane_pid ]] || return 0
-	say "waiting for the real Odoo 19 tier"
+	say "waiting for the second lane (real Odoo 19, chaos)"
 	wait "$lane_pid" || true
 	lane_pid=''
 	while IFS= read -r line; do
@@ -245,14 +254,19 @@ lane_finish() {
 	done <"$lane_out"
 	desc=$(tail -n 1 "$lane_out")
 	[[ $desc =~ ^[0-9]+\ passed,\ [0-9]+\ failed$ ]] ||
-		result 0 "the real Odoo 19 tier did not finish: $desc"
+		result 0 "the second lane (real Odoo 19, chaos) did not finish: $desc"
 }
 
 for t in "${tests[@]}"; do
 	name=$(basename "$t" .sh)
-	[[ $name != c* ]] || lane_finish
 	if [[ $(tier_of "$name") != "$tier" ]]; then
 		tier_end
+		tier=''
+	fi
+	if ((${#alone[@]})) && [[ $t == "${alone[0]}" ]]; then
+		lane_finish
+	fi
+	if [[ -z $tier ]]; then
 		tier=$(tier_of "$name") tier_start=$SECONDS
 	fi
 	if [[ $name != c* ]] || ((ROUNDS == 1)); then
