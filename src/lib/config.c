@@ -90,6 +90,11 @@ static const struct option_def options[] = {
 	{ "upgrade_timeout", OPT_LONG, S(upgrade_timeout), 10, 86400, "3600",
 	  "seconds the module upgrade of a release that changes the "
 	  "database may take" },
+	{ "rollback_point", OPT_STRING, S(rollback_point), 0, 0, "clone",
+	  "what a failed upgrade goes back to: clone (a copy of the "
+	  "database made by PostgreSQL and hard links of the filestore, "
+	  "taken in seconds under the maintenance page) or backup (a "
+	  "verified dump taken there)" },
 	{ "build_context", OPT_PATH, S(build_context), 0, 0,
 	  "../../../services/odoo19-central-addons",
 	  "directory holding the Dockerfile and addons/" },
@@ -168,6 +173,7 @@ static const struct {
 } choice_options[] = {
 	{ "alert_webhook_format", "slack|json" },
 	{ "backup_compression", "store|fast|default" },
+	{ "rollback_point", "clone|backup" },
 	{ "secrets_provider", "none|env_file|ssm|command" },
 };
 

@@ -8,6 +8,7 @@
 #include "journal.h"
 #include "log.h"
 #include "proxy.h"
+#include "rbpoint.h"
 #include "stack.h"
 #include "state.h"
 #include "upgrade.h"
@@ -44,6 +45,9 @@ struct deploy {
 	int db_path;		/* it takes the database-changing path */
 	char *modules;		/* what -u gets */
 	char *backup;		/* the complete pre-deploy backup */
+	int clone;		/* the rollback point is a clone */
+	int point;		/* one was (perhaps) begun: drop it after */
+	int pointed;		/* ... and it is complete */
 	int maintenance;	/* the maintenance page went up */
 	int upgrading;		/* the upgrade ran: the database may differ */
 	long long maint_start;	/* clock_ms() when the page went up */
@@ -670,8 +674,13 @@ static int stop_writers(struct deploy *dp, char **cause)
 	return rc;
 }
 
-/* The pre-deploy backup, verified; its path in dp->backup. */
-static int predeploy_backup(struct deploy *dp, char **cause)
+/*
+ * A pre-deploy backup, verified, journaled as phase with its path in *zip:
+ * the rollback point itself ("backup", Odoo stopped), or the copy for
+ * disaster recovery that a clone point keeps ("dr-backup", Odoo serving).
+ */
+static int predeploy_backup(struct deploy *dp, const char *phase, char **zip,
+			    char **cause)
 {
 	struct backup_opts bo = { .env = dp->env,
 				  .trigger = TRIGGER_PRE_DEPLOY };
@@ -683,23 +692,73 @@ static int predeploy_backup(struct deploy *dp, char **cause)
 		return -1;
 	rc = backup_create(dp->d, &bo, &res, cause);
 	if (rc == 0) {
-		dp->backup = xstrdup(res.zip);
+		*zip = xstrdup(res.zip);
 		backup_result_release(&res);
-		rc = journal(dp, "backup", dp->backup, cause);
+		rc = journal(dp, phase, *zip, cause);
 	}
 	if (rc == 0)	/* backup_verify says "verify <zip>" itself */
-		rc = backup_verify(dp->d, dp->env, dp->backup, &verdict, cause);
+		rc = backup_verify(dp->d, dp->env, *zip, &verdict, cause);
 	if (rc == 0 && !json_is_true(json_object_get(verdict, "ok"))) {
 		const char *detail = json_string_value(json_object_get(verdict,
 								"detail"));
 
 		*cause = xasprintf("the pre-deploy backup %s does not verify: "
-				   "%s", dp->backup, detail ? detail : "?");
+				   "%s", *zip, detail ? detail : "?");
 		rc = -1;
 	}
 	json_decref(verdict);
 	backup_unlock(lock);
 	return rc < 0 ? -1 : 0;
+}
+
+/*
+ * The rollback point, with Odoo's writers stopped: a clone (rbpoint.h),
+ * or, with rollback_point = backup or when the clone fails, a verified
+ * backup.
+ */
+static int rollback_point(struct deploy *dp, char **cause)
+{
+	char *name = rbpoint_name(dp->env), *why = NULL;
+	int rc = 0;
+
+	if (dp->clone) {
+		log_phase("rollback point: a copy of database '%s' and hard "
+			  "links of its filestore", dp->env->db_name);
+		rc = journal(dp, "point", name, cause);
+		dp->point = rc == 0;
+		if (rc == 0 && rbpoint_take(dp->d, dp->env, &why) == 0) {
+			rc = journal(dp, "pointed", name, cause);
+			dp->pointed = rc == 0;
+			free(name);
+			return rc;
+		}
+		if (rc == 0 && interrupted(cause))
+			rc = -1;
+		if (rc == 0)
+			log_warn("the rollback point could not be cloned (%s): "
+				 "taking a verified backup instead", why);
+		free(why);
+	}
+	free(name);
+	if (rc == 0)
+		rc = predeploy_backup(dp, "backup", &dp->backup, cause);
+	return rc;
+}
+
+/* Drops the clone point once nothing needs it (or a killed run's). */
+static void drop_point(struct deploy *dp, const char *what)
+{
+	char *why = NULL;
+	int found = 0;
+
+	if (rbpoint_drop(dp->d, dp->env, &found, &why) < 0) {
+		log_warn("cannot drop the rollback point: %s (the next deploy "
+			 "or 'odooctl recover %s' tries again)", why,
+			 dp->env->name);
+		free(why);
+	} else if (found) {
+		log_info("%s", what);
+	}
 }
 
 static char *upgrade_log_path(struct deploy *dp)
@@ -719,9 +778,17 @@ static char *upgrade_log_path(struct deploy *dp)
  */
 static int phase_db(struct deploy *dp, char **cause)
 {
-	char *logs, *path;
+	char *logs, *path, *dr = NULL;
 	int rc;
 
+	if (dp->clone) {	/* the copy kept for disaster recovery */
+		log_info("a backup for disaster recovery, while the running "
+			 "release serves");
+		rc = predeploy_backup(dp, "dr-backup", &dr, cause);
+		free(dr);
+		if (rc < 0 || interrupted(cause))
+			return -1;
+	}
 	log_phase("maintenance: the proxy serves the maintenance page (503, "
 		  "Retry-After)");
 	if (journal(dp, "maintenance", dp->prev.container, cause) < 0)
@@ -739,7 +806,7 @@ static int phase_db(struct deploy *dp, char **cause)
 	if (journal(dp, "writers", NULL, cause) < 0 ||
 	    stop_writers(dp, cause) < 0 || interrupted(cause))
 		return -1;
-	if (predeploy_backup(dp, cause) < 0 || interrupted(cause))
+	if (rollback_point(dp, cause) < 0 || interrupted(cause))
 		return -1;
 	log_phase("upgrade: odoo -u %s", dp->modules);
 	if (journal(dp, "upgrade", dp->modules, cause) < 0)
@@ -763,8 +830,9 @@ static int phase_db(struct deploy *dp, char **cause)
 
 /*
  * After a failed upgrade (or one that may have run): nothing of the new
- * release may run, then the pre-deploy backup goes back, database and
- * filestore. The caller brings the last good release back after.
+ * release may run, then the rollback point goes back, database and
+ * filestore: the clone by renames, or the pre-deploy backup by a restore.
+ * The caller brings the last good release back after.
  */
 static int restore_db(struct deploy *dp, const char *digest, char **cause)
 {
@@ -784,15 +852,21 @@ static int restore_db(struct deploy *dp, const char *digest, char **cause)
 		free(why);
 		return -1;
 	}
-	if (!dp->backup) {
+	if (dp->pointed) {
+		log_phase("swap back the rollback point: database '%s' and its "
+			  "filestore", dp->env->db_name);
+		rc = rbpoint_swap_back(dp->d, dp->env, cause);
+	} else if (!dp->backup) {
 		*cause = xstrdup("the journal names no pre-deploy backup");
 		return -1;
+	} else {
+		log_phase("restore the database and filestore from %s",
+			  dp->backup);
+		rc = backup_restore(dp->d, &ro, cause);
 	}
-	log_phase("restore the database and filestore from %s", dp->backup);
-	rc = backup_restore(dp->d, &ro, cause);
 	if (rc < 0)
 		return -1;
-	journal(dp, "restored", dp->backup, NULL);
+	journal(dp, "restored", dp->pointed ? "point" : dp->backup, NULL);
 	record(dp, digest, "restored");
 	dp->upgrading = 0;
 	return 0;
@@ -871,17 +945,26 @@ static void fail_first(struct deploy *dp)
 static enum odooctl_exit fail(struct deploy *dp, char *reason, char **cause)
 {
 	char *why = NULL;
+	int upgraded = dp->upgrading;	/* restore_db resets it */
 
 	log_progress_done();
 	if (dp->upgrading && restore_db(dp, dp->rel->digest, &why) < 0) {
 		keep_maintenance(dp);
 		record(dp, dp->rel->digest, "failed");
-		*cause = xasprintf("%s; restoring the pre-deploy backup failed "
-				   "too: %s. The maintenance page stays up. Put "
-				   "the backup back with 'odooctl restore %s %s "
-				   "--force', then run 'odooctl recover %s'",
-				   reason, why, dp->backup ? dp->backup : "?",
-				   dp->env->name, dp->env->name);
+		if (dp->pointed)
+			*cause = xasprintf("%s; swapping back the rollback point "
+					   "failed too: %s. The maintenance page "
+					   "stays up. Run 'odooctl recover %s' "
+					   "once PostgreSQL answers", reason, why,
+					   dp->env->name);
+		else
+			*cause = xasprintf("%s; restoring the pre-deploy backup "
+					   "failed too: %s. The maintenance page "
+					   "stays up. Put the backup back with "
+					   "'odooctl restore %s %s --force', then "
+					   "run 'odooctl recover %s'", reason,
+					   why, dp->backup ? dp->backup : "?",
+					   dp->env->name, dp->env->name);
 		free(why);
 	} else if (!dp->last_good && !dp->prev_running) {
 		fail_first(dp);
@@ -893,7 +976,12 @@ static enum odooctl_exit fail(struct deploy *dp, char *reason, char **cause)
 		record(dp, dp->rel->digest, "rolled_back");
 		end_journal(dp);
 		log_window(dp);
-		*cause = xasprintf("%s; rolled back%s", reason, dp->backup ?
+		if (dp->point)
+			drop_point(dp, "rollback point dropped");
+		*cause = xasprintf("%s; rolled back%s", reason,
+				   !upgraded ? "" : dp->pointed ?
+				   " (database and filestore swapped back to "
+				   "the rollback point)" : dp->backup ?
 				   " (database and filestore restored from "
 				   "the pre-deploy backup)" : "");
 	} else {
@@ -982,14 +1070,30 @@ static int begin(struct deploy *dp, char **cause)
 
 /*
  * The gate of a database-changing release, which needs the pulled image's
- * labels: room for the pre-deploy backup. Nothing has changed yet.
+ * labels: room for the pre-deploy backup, and for the clone that is the
+ * rollback point (without it, the point is a backup). Nothing has changed
+ * yet.
  */
 static int gate_backup(struct deploy *dp, char **cause)
 {
-	char *why = NULL;
+	char *why = NULL, *note = NULL;
 	int rc = backup_check_space(dp->d, dp->env, &why);
 
 	log_progress_done();
+	dp->clone = !strcmp(dp->env->rollback_point, "clone");
+	if (rc == 0 && dp->clone &&
+	    rbpoint_room(dp->d, dp->env, &note, &why) < 0) {
+		log_warn("gate rollback_point: %s: the rollback point will be "
+			 "a verified backup taken under the maintenance page",
+			 why);
+		free(why);
+		why = NULL;
+		dp->clone = 0;
+	} else if (rc == 0 && dp->clone) {
+		log_info("gate %-9s ok (a clone%s%s)", "point",
+			 note ? "; " : "", note ? note : "");
+	}
+	free(note);
 	if (rc == 0) {
 		log_info("gate %-9s ok", "backup");
 		return 0;
@@ -1111,6 +1215,9 @@ static enum odooctl_exit pipeline(struct deploy *dp, char **cause)
 	}
 	write_last_deploy(dp, status_word(dp));
 	log_window(dp);
+	if (dp->point)
+		drop_point(dp, "rollback point dropped: the release is "
+			   "committed and healthy");
 	log_phase("%s: %s serves %s", dp->kind == DEPLOY_ROLLBACK ?
 		  "rolled back" : "deployed", dp->candidate, dp->rel->digest);
 	return EXIT_OK;
@@ -1273,6 +1380,9 @@ static enum odooctl_exit recover(struct deploy *dp, struct journal *j,
 			  j->kind, j->digest);
 		if (roll_forward(dp, j, cause) < 0)
 			return EXIT_FAILED;
+		if (j->point)
+			drop_point(dp, "rollback point dropped: the release "
+				   "had committed");
 		return recovered(dp, j->digest, cause);
 	}
 	dp->candidate = j->candidate ? xstrdup(j->candidate) : NULL;
@@ -1282,6 +1392,7 @@ static enum odooctl_exit recover(struct deploy *dp, struct journal *j,
 		log_phase("recover: the upgrade of %s may have changed the "
 			  "database", j->digest);
 		dp->backup = j->backup ? xstrdup(j->backup) : NULL;
+		dp->pointed = j->pointed;
 		if (restore_db(dp, j->digest, &why) < 0) {
 			*cause = xasprintf("recover failed: %s (the maintenance "
 					   "page stays up)", why);
@@ -1316,6 +1427,9 @@ static enum odooctl_exit recover(struct deploy *dp, struct journal *j,
 		free(why);
 		return EXIT_FAILED;
 	}
+	if (j->point)
+		drop_point(dp, "rollback point of the interrupted deploy "
+			   "dropped");
 	return recovered(dp, j->digest ? j->digest : dp->last_good, cause);
 }
 

@@ -217,6 +217,48 @@ int filestore_replace(struct filestore *fs, const char *from, const char *to,
 	return rc;
 }
 
+/*
+ * A tree of new directories and hard links, owned as the original (or,
+ * without one, an empty directory owned as filestore/): made under a
+ * temporary name, renamed when complete.
+ */
+int filestore_snapshot(struct filestore *fs, const char *from,
+		       const char *to, char **cause)
+{
+	struct buf out;
+	int rc;
+
+	buf_init(&out, 1 << 16);
+	rc = helper(fs, "set -e; if [ ! -d " BACKUP_FILESTORE " ]; then "
+		    "mkdir " BACKUP_FILESTORE "; chown \"$(stat -c %u:%g "
+		    BACKUP_DATA_DIR ")\" " BACKUP_FILESTORE "; fi; "
+		    "cd " BACKUP_FILESTORE "; rm -rf -- \"$2\" \"$2.part\"; "
+		    "if [ -d \"$1\" ]; then cp -al -- \"$1\" \"$2.part\"; "
+		    "else mkdir -- \"$2.part\"; "
+		    "chown \"$(stat -c %u:%g .)\" \"$2.part\"; fi; "
+		    "mv -- \"$2.part\" \"$2\"", from, to, &out, cause);
+	buf_release(&out);
+	return rc;
+}
+
+int filestore_swap_back(struct filestore *fs, const char *from,
+			const char *to, int *done, char **cause)
+{
+	struct buf out;
+	int rc;
+
+	buf_init(&out, 1 << 16);
+	rc = helper(fs, "set -e; cd " BACKUP_FILESTORE " 2>/dev/null || "
+		    "{ echo gone; exit 0; }; [ -d \"$1\" ] || "
+		    "{ echo gone; exit 0; }; rm -rf -- \"$2.odooctl-old\"; "
+		    "if [ -e \"$2\" ]; then mv -- \"$2\" \"$2.odooctl-old\"; fi; "
+		    "mv -- \"$1\" \"$2\"; rm -rf -- \"$2.odooctl-old\"; "
+		    "echo swapped", from, to, &out, cause);
+	*done = rc == 0 && out.data && !strncmp(out.data, "swapped", 7);
+	buf_release(&out);
+	return rc;
+}
+
 la_ssize_t filestore_archive_read(struct archive *a, void *arg,
 				  const void **p)
 {

@@ -56,6 +56,20 @@ int filestore_remove(struct filestore *fs, const char *db, char **cause);
  */
 int filestore_replace(struct filestore *fs, const char *from, const char *to,
 		      char **cause);
+/*
+ * filestore/<to>: a snapshot of filestore/<from> made of hard links (an
+ * empty directory when <from> has none). Odoo writes each file once and
+ * never in place, so the snapshot keeps the content it had, whatever is
+ * done to <from> after.
+ */
+int filestore_snapshot(struct filestore *fs, const char *from,
+		       const char *to, char **cause);
+/*
+ * Puts snapshot <from> in the place of <to> by renames; *done = 0 when
+ * <from> is gone (swapped back already, by a run that was killed after).
+ */
+int filestore_swap_back(struct filestore *fs, const char *from,
+			const char *to, int *done, char **cause);
 /* The owner of /var/lib/odoo: what Odoo runs as, for restored files. */
 int filestore_owner(struct filestore *fs, long *uid, long *gid,
 		    char **cause);

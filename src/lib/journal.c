@@ -101,6 +101,10 @@ static void parse_phase(struct journal *j, char *line)
 		free(j->backup);
 		j->backup = xstrdup(arg);
 	}
+	if (!strcmp(name, "point"))
+		j->point = 1;
+	if (!strcmp(name, "pointed"))
+		j->pointed = 1;
 	if (!strcmp(name, "upgrade"))
 		j->upgrading = 1;
 	if (!strcmp(name, "restored"))

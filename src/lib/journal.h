@@ -24,6 +24,8 @@ struct journal {
 	/* a release that changes the database: */
 	int maintenance;	/* the maintenance page went up */
 	char *backup;		/* the complete pre-deploy backup */
+	int point;		/* a clone rollback point was (perhaps) begun */
+	int pointed;		/* ... and is complete */
 	int upgrading;		/* the module upgrade (perhaps) ran */
 	int restored;		/* the backup was put back */
 };

@@ -286,3 +286,60 @@ int pgx_db_rename(struct pgx *px, const char *const pairs[], char **cause)
 	buf_release(&off);
 	return rc;
 }
+
+/*
+ * The owner of from, and its sessions closed just before the copy: a
+ * template must have none. A session that comes back between the two
+ * (a monitor's probe) makes PostgreSQL refuse; a few tries.
+ */
+int pgx_db_clone(struct pgx *px, const char *from, const char *to,
+		 const char *strategy, char **cause)
+{
+	char *lit = pgx_literal(from), *src = pgx_ident(from);
+	char *dst = pgx_ident(to), *off = sessions_off(lit), *sql = NULL;
+	char *owner_sql = xasprintf("SELECT quote_ident(pg_get_userbyid("
+				    "datdba)) FROM pg_database WHERE datname "
+				    "= %s", lit);
+	struct buf owner;
+	long long version = 0;
+	int rc;
+
+	buf_init(&owner, 1 << 10);
+	rc = pgx_query(px, "postgres", owner_sql, &owner, cause);
+	if (rc == 0 && !*strtrim(owner.data ? owner.data : "")) {
+		*cause = xasprintf("database '%s' does not exist", from);
+		rc = -1;
+	}
+	if (rc == 0)
+		rc = pgx_query_ll(px, "postgres", "SHOW server_version_num",
+				  &version, cause);
+	if (rc == 0)	/* STRATEGY is PostgreSQL 15's; older ones copy files */
+		sql = xasprintf("CREATE DATABASE %s TEMPLATE %s OWNER %s%s%s;",
+				dst, src, strtrim(owner.data),
+				version >= 150000 ? " STRATEGY " : "",
+				version >= 150000 ? strategy : "");
+	for (int tries = 0; rc == 0; tries++) {
+		char *why = NULL;
+
+		if (pgx_exec(px, "postgres", off, NULL, NULL, cause) < 0) {
+			rc = -1;
+			break;
+		}
+		if (pgx_exec(px, "postgres", sql, NULL, NULL, &why) == 0)
+			break;
+		if (tries < 4 && strstr(why, "being accessed by other users")) {
+			free(why);
+			continue;
+		}
+		*cause = why;
+		rc = -1;
+	}
+	buf_release(&owner);
+	free(sql);
+	free(owner_sql);
+	free(off);
+	free(dst);
+	free(src);
+	free(lit);
+	return rc;
+}

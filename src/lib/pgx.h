@@ -77,5 +77,12 @@ int pgx_db_drop(struct pgx *px, const char *name, char **cause);
  * so a swap (a -> old, b -> a) is all or nothing.
  */
 int pgx_db_rename(struct pgx *px, const char *const pairs[], char **cause);
+/*
+ * CREATE DATABASE to TEMPLATE from (STRATEGY strategy, FILE_COPY or
+ * WAL_LOG, on PostgreSQL 15 and later) owned by from's owner, every other
+ * session of from closed first: a copy of a database nothing writes to.
+ */
+int pgx_db_clone(struct pgx *px, const char *from, const char *to,
+		 const char *strategy, char **cause);
 
 #endif

@@ -1,14 +1,18 @@
 #!/usr/bin/env bash
 # Releases that change the database. A release whose addon checksums equal
 # the running one's is code-only: no backup, no maintenance page. One that
-# changes an addon takes the database-changing path: maintenance page (503
-# with Retry-After), writers stopped, a verified pre-deploy backup, then
-# `odoo -u <only the changed addons>` in a one-off container, then the new
-# release. An upgrade that fails halfway, after writing to the schema and
-# the filestore (by its exit status, or only by its output), is undone: the
-# database and the filestore are exactly what they were before the deploy,
-# the old release serves, history says rolled_back. With no room for the
-# pre-deploy backup, such a release is refused at the gate.
+# changes an addon takes the database-changing path: a verified backup
+# while the old release serves, then the maintenance page (503 with
+# Retry-After), writers stopped, the rollback point (a clone of the
+# database and hard links of its filestore; or, with rollback_point =
+# backup, a verified backup taken there), then `odoo -u <only the changed
+# addons>` in a one-off container, then the new release; the point is
+# dropped. An upgrade that fails halfway, after writing to the schema and
+# the filestore (by its exit status, or only by its output), is undone by
+# swapping the point back (or restoring the backup): the database and the
+# filestore are exactly what they were before the deploy, the old release
+# serves, history says rolled_back. With no room for the pre-deploy backup,
+# such a release is refused at the gate.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/deploy.sh"
 . "$(dirname "$0")/backup.sh"
@@ -88,6 +92,17 @@ is "$(fs_tree central | grep -c '\.upgraded ' || true)" 1 \
 like "$(fs_tree central)" "standin/vendor_ops\.upgraded" "vendor_ops's"
 is "$(statuses_since "$n")" "started maintenance upgraded success" \
 	"history: started, maintenance, upgraded, success"
+like "$out" "rollback point 'odooctl_point_central': database copied in [0-9.]+ s, filestore linked in [0-9.]+ s" \
+	"the rollback point is a clone, with its times"
+is "$(grep -oE '^==> (backup of|maintenance|rollback point)' <<<"$out" |
+	sed 's/^==> //' | tr '\n' '|')" "backup of|maintenance|rollback point|" \
+	"the backup is taken while B's predecessor serves, the point under the page"
+like "$out" "rollback point dropped: the release is committed and healthy" \
+	"the point is dropped once B is committed and healthy"
+is "$(pg_sql postgres "SELECT count(*) FROM pg_database WHERE datname LIKE 'odooctl_%'")" 0 \
+	"no database of odooctl is left"
+is "$("$DOCKER" exec "$ODOO" ls /var/lib/odoo/filestore)" central \
+	"nor a filestore folder"
 like "$(grep -c '^503 60' "$STACK_DIR/codes" || true)" '^[1-9][0-9]*$' \
 	"clients got 503 with Retry-After: 60 during the maintenance"
 is "$(grep -Evc '^(200|503 60) ?$' "$STACK_DIR/codes" || true)" 0 \
@@ -110,6 +125,11 @@ is "$("$DOCKER" ps -aq --filter "name=$STACK_PROJECT-upgrade" | wc -l)" 0 \
 
 # ---- an upgrade that fails halfway: the database goes back -------------------
 for fault in upgrade_fail upgrade_error_exit0; do
+	# the first goes back to a clone, the second to a backup
+	point=clone
+	[[ $fault == upgrade_fail ]] || point=backup
+	sed -i "/^rollback_point = /d; s|^\[e2e\]|[e2e]\nrollback_point = $point|" \
+		"$ODOOCTL_CONFIG"
 	OCR3="ALTER TABLE res_partner ADD COLUMN c_col int;
 UPDATE res_partner SET name = 'broken';
 CREATE TABLE ocr_v3 (id int);"
@@ -127,8 +147,17 @@ CREATE TABLE ocr_v3 (id int);"
 	*) why='the upgrade exited 0 but its output says it failed: ERROR' ;;
 	esac
 	like "$out" "$why" "$fault: the error says why" || diag "$out"
-	like "$out" "database and filestore restored from the pre-deploy backup" \
-		"$fault: and that the database was restored"
+	if [[ $point == clone ]]; then
+		like "$out" "database and filestore swapped back to the rollback point" \
+			"$fault: and that the database was swapped back (rollback_point = clone)"
+		like "$out" "swapped back: filestore renamed, database renamed" \
+			"$fault: by renames"
+	else
+		like "$out" "database and filestore restored from the pre-deploy backup" \
+			"$fault: and that the database was restored (rollback_point = backup)"
+		is "$(grep -cE '^==> (backup of|verify /)' <<<"$out")" 2 \
+			"$fault: one backup, taken under the maintenance page"
+	fi
 	is "$(db_dump central | sha256sum)" "$dump_before" \
 		"$fault: the database is exactly what it was (pg_dump)"
 	ODOO=$(current_id)
@@ -145,7 +174,12 @@ CREATE TABLE ocr_v3 (id int);"
 	is "$("$DOCKER" ps -aq --filter "name=$STACK_PROJECT-upgrade" | wc -l)" 0 \
 		"$fault: nor the upgrade container"
 	ok "$fault: no journal left" test ! -e "$STACK_DIR/state/journal"
+	is "$(pg_sql postgres "SELECT count(*) FROM pg_database WHERE datname LIKE 'odooctl_%'")" 0 \
+		"$fault: no database of odooctl is left"
+	is "$("$DOCKER" exec "$ODOO" ls /var/lib/odoo/filestore)" central \
+		"$fault: nor a filestore folder"
 done
+sed -i "/^rollback_point = /d" "$ODOOCTL_CONFIG"
 
 # ---- no room for the pre-deploy backup: refused at the gate ------------------
 full=$STACK_DIR/full
