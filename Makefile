@@ -150,7 +150,21 @@ check:
 demo: all
 	bash tools/demo.sh
 
+# odooctl lint's knowledge of Odoo 19 (its modules, asset bundles and asset
+# files), src/lib/odoo19_data.c, is generated from the Odoo 19 source
+# tarball by tools/gen-odoo19-data.py and committed: `make odoo19-data`
+# writes it again, `make check-odoo19-data` fails when it differs (so does
+# tests/e2e/t0505).
+ODOO19_TARBALL ?= ../shared/odoo19/odoo-19.0-min.tar.xz
+odoo19-data:
+	python3 tools/gen-odoo19-data.py $(ODOO19_TARBALL) src/lib/odoo19_data.c
+
+check-odoo19-data:
+	@mkdir -p $(B)
+	python3 tools/gen-odoo19-data.py $(ODOO19_TARBALL) $(B)/odoo19_data.c
+	cmp src/lib/odoo19_data.c $(B)/odoo19_data.c
+
 clean:
 	rm -rf build
 
-.PHONY: all unit fuzz check demo clean
+.PHONY: all unit fuzz check demo clean odoo19-data check-odoo19-data
