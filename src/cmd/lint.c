@@ -1,4 +1,7 @@
-/* odooctl lint [PATH...] [--json] [--env ENV] [--no-python] | --dump FILE */
+/*
+ * odooctl lint [PATH...] [--json] [--env ENV] [--severity LEVEL]
+ *              [--no-python] [--no-files] | --dump FILE
+ */
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +17,9 @@
 struct lint_opts {
 	int json;
 	int no_python;
+	int no_files;
+	const char *severity_arg;
+	int severity;		/* the least severe finding that fails */
 	const char *env;
 	const char *dump;
 };
@@ -28,6 +34,12 @@ static int on_opt(int opt, const char *arg, void *ctx)
 		return 0;
 	case 'P':
 		o->no_python = 1;
+		return 0;
+	case 'F':
+		o->no_files = 1;
+		return 0;
+	case 's':
+		o->severity_arg = arg;
 		return 0;
 	case 'e':
 		o->env = arg;
@@ -66,15 +78,24 @@ static int dump(const char *path)
 	return EXIT_OK;
 }
 
-static void print_json(const struct lint_report *r)
+/* Notes are shown only when they fail: --severity note. */
+static int shown(const struct lint_finding *f, int severity)
+{
+	return f->severity != LINT_NOTE || severity == LINT_NOTE;
+}
+
+static void print_json(const struct lint_report *r, int severity)
 {
 	json_t *all = json_array(), *top;
 
 	for (size_t i = 0; i < r->n; i++)
-		json_array_append_new(all, json_pack(
-			"{s:s,s:i,s:i,s:s,s:s}", "file", r->v[i].file,
-			"line", r->v[i].line, "col", r->v[i].col,
-			"rule", r->v[i].rule, "message", r->v[i].message));
+		if (shown(&r->v[i], severity))
+			json_array_append_new(all, json_pack(
+				"{s:s,s:i,s:i,s:s,s:s,s:s}", "file",
+				r->v[i].file, "line", r->v[i].line, "col",
+				r->v[i].col, "severity",
+				lint_severity_name(r->v[i].severity), "rule",
+				r->v[i].rule, "message", r->v[i].message));
 	top = json_pack("{s:I,s:o,s:o}", "addons", (json_int_t)r->addons,
 			"python_files", r->py_files < 0 ? json_null() :
 			json_integer(r->py_files), "findings", all);
@@ -83,20 +104,30 @@ static void print_json(const struct lint_report *r)
 	json_decref(top);
 }
 
-static void print_report(const struct lint_report *r, int json)
+static void print_report(const struct lint_report *r, int json, int severity)
 {
+	size_t errors = lint_report_count(r, LINT_ERROR);
+	size_t warnings = lint_report_count(r, LINT_WARNING) - errors;
+	size_t notes = r->n - errors - warnings;
+
 	if (json)
-		print_json(r);
+		print_json(r, severity);
 	for (size_t i = 0; !json && i < r->n; i++)
-		printf("%s:%d:%d: %s: %s\n", r->v[i].file, r->v[i].line,
-		       r->v[i].col, r->v[i].rule, r->v[i].message);
+		if (shown(&r->v[i], severity))
+			printf("%s:%d:%d: %s: %s: %s\n", r->v[i].file,
+			       r->v[i].line, r->v[i].col,
+			       lint_severity_name(r->v[i].severity),
+			       r->v[i].rule, r->v[i].message);
 	if (r->py_files == -1)
 		log_warn("python3 not found: the addons' Python files were "
 			 "not compiled");
-	log_info("%zu addon%s, %ld Python file%s compiled, %zu finding%s",
-		 r->addons, r->addons == 1 ? "" : "s",
-		 r->py_files > 0 ? r->py_files : 0, r->py_files == 1 ? "" : "s",
-		 r->n, r->n == 1 ? "" : "s");
+	log_info("%zu addon%s, %ld Python file%s compiled, %zu error%s, "
+		 "%zu warning%s, %zu note%s%s", r->addons,
+		 r->addons == 1 ? "" : "s", r->py_files > 0 ? r->py_files : 0,
+		 r->py_files == 1 ? "" : "s", errors, errors == 1 ? "" : "s",
+		 warnings, warnings == 1 ? "" : "s", notes,
+		 notes == 1 ? "" : "s", notes && severity != LINT_NOTE ?
+		 " (not shown: --severity note)" : "");
 }
 
 /* The addons of the configured build context, when no PATH is given. */
@@ -123,7 +154,8 @@ static int run_lint(const char *const *paths, size_t n,
 	int rc;
 
 	lint_report_init(&r);
-	rc = lint_paths(paths, n, !o->no_python, &r, &why);
+	rc = lint_paths(paths, n, (o->no_python ? 0 : LINT_PYTHON) |
+			(o->no_files ? 0 : LINT_FILES), &r, &why);
 	if (rc < 0) {
 		log_error("%s", why);
 		free(why);
@@ -131,8 +163,8 @@ static int run_lint(const char *const *paths, size_t n,
 		return rc == -1 ? EXIT_USAGE : EXIT_FAILED;
 	}
 	lint_report_sort(&r);
-	print_report(&r, o->json);
-	rc = r.n ? EXIT_FAILED : EXIT_OK;
+	print_report(&r, o->json, o->severity);
+	rc = lint_report_count(&r, o->severity) ? EXIT_FAILED : EXIT_OK;
 	lint_report_release(&r);
 	return rc;
 }
@@ -142,10 +174,12 @@ static int exec_lint(int argc, char **argv, struct global *g)
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, 'j' },
 		{ "env", required_argument, NULL, 'e' },
+		{ "severity", required_argument, NULL, 's' },
 		{ "no-python", no_argument, NULL, 'P' },
+		{ "no-files", no_argument, NULL, 'F' },
 		{ "dump", required_argument, NULL, 'D' },
 		{ NULL, 0, NULL, 0 } };
-	struct lint_opts o = { 0 };
+	struct lint_opts o = { .severity = LINT_WARNING };
 	char *path;
 	int done, rc;
 
@@ -153,6 +187,12 @@ static int exec_lint(int argc, char **argv, struct global *g)
 		return EXIT_USAGE;
 	if (done)
 		return EXIT_OK;
+	if (o.severity_arg &&
+	    (o.severity = lint_severity_parse(o.severity_arg)) < 0) {
+		log_error("lint: unknown severity '%s' (error, warning or "
+			  "note)", o.severity_arg);
+		return EXIT_USAGE;
+	}
 	if (o.dump && optind < argc) {
 		cmd_usage_error(&cmd_lint);
 		return EXIT_USAGE;
@@ -172,32 +212,54 @@ static int exec_lint(int argc, char **argv, struct global *g)
 
 const struct command cmd_lint = {
 	.name = "lint",
-	.usage = "[PATH...] [--json] [--env ENV] [--no-python] | --dump FILE",
-	.summary = "Check the addons' manifests against Odoo 19's rules.",
+	.usage = "[PATH...] [--json] [--env ENV] [--severity LEVEL] "
+		 "[--no-python] [--no-files] | --dump FILE",
+	.summary = "Check the addons' manifests against what Odoo 19 does.",
 	.help =
 	"PATH is an addons directory or one addon's directory; without one,\n"
 	"the addons of the environment's build_context. Every manifest is\n"
-	"parsed as Odoo parses it (a Python literal, without Python), then:\n"
-	"  syntax, manifest-type  it parses, and is a dict with str keys\n"
-	"  name, author, license  present; license one Odoo 19 accepts\n"
-	"  version                19.0.x.y.z, or x.y / x.y.z (prefixed)\n"
-	"  depends                module names, each on the addons path or\n"
-	"                         a module of Odoo 19; depends-cycle: none\n"
-	"  auto_install           True, False or a subset of depends\n"
-	"  data-file              data and demo files exist (.xml .csv .sql)\n"
-	"  external-dependencies  {'python': [...], 'bin': [...]}\n"
-	"  type                   known keys have the type Odoo expects\n"
-	"  deprecated-key         description, active, init_xml, qweb ...\n"
-	"  addon-name             the directory's name is a module name\n"
-	"  python-syntax          the .py files compile (python3 -m\n"
-	"                         py_compile, when python3 is installed)\n"
-	"One line per finding, sorted: FILE:LINE:COL: RULE: MESSAGE.\n\n"
+	"parsed as Odoo parses it (a Python literal, without Python), then\n"
+	"held to what Odoo 19 does with it. A finding's severity is Odoo's:\n"
+	"error: it refuses or skips the addon (or what it names); warning:\n"
+	"it logs a warning; note: it does nothing, yet it is a known trap.\n"
+	"  syntax, manifest-type  E  a literal dict (or list of pairs)\n"
+	"  addon-name             E  the directory's name is a module name\n"
+	"  version                E  19.0.x.y.z, or x.y / x.y.z (prefixed)\n"
+	"  depends                E  module names, each on the addons path\n"
+	"                            or a module of Odoo 19\n"
+	"  depends-cycle          E  no dependency cycle\n"
+	"  auto_install           E  True, False or a subset of depends\n"
+	"  license                E  one Odoo 19 accepts; W when unset\n"
+	"  author                 W  set\n"
+	"  data-file              E  data files exist (.xml .csv .sql .js);\n"
+	"                            W for demo files\n"
+	"  external-dependencies  E  python: PEP 508 names, bin: names\n"
+	"  type                   E  category, description, contributors,\n"
+	"                            countries, icon, hooks, sequence\n"
+	"  assets                 E  a dict of bundles of paths and\n"
+	"                            directives; a file that is not there;\n"
+	"                            W a glob matching nothing; N an\n"
+	"                            include of an unknown bundle\n"
+	"  deprecated-key         W  init_xml\n"
+	"  ignored-key            N  update_xml, demo_xml, qweb, js, css,\n"
+	"                            active\n"
+	"  name                   N  set\n"
+	"  python-syntax          E  the .py files compile (python3 -m\n"
+	"                            py_compile, when python3 is installed)\n"
+	"Each rule's line of Odoo 19: doc/lint.md. One line per finding,\n"
+	"sorted: FILE:LINE:COL: SEVERITY: RULE: MESSAGE.\n\n"
 	"Options:\n"
-	"  -j, --json         machine-readable output\n"
-	"  -e, --env ENV      the environment whose build_context to lint\n"
-	"  -P, --no-python    do not compile the Python files\n"
-	"  -D, --dump FILE    print FILE's literal as canonical JSON (what\n"
-	"                     the corpus test compares with Python)\n\n"
-	"Exit status: 0 nothing found, 1 findings, 2 usage error.\n",
+	"  -j, --json            machine-readable output\n"
+	"  -e, --env ENV         the environment whose build_context to lint\n"
+	"  -s, --severity LEVEL  error, warning (default) or note: findings\n"
+	"                        of LEVEL or above fail (exit 1); warnings\n"
+	"                        are shown at any level, notes only at note\n"
+	"  -P, --no-python       do not compile the Python files\n"
+	"  -F, --no-files        do not look for the data, demo and asset\n"
+	"                        files manifests name (a tree of manifests\n"
+	"                        only, such as Odoo's in shared/odoo19)\n"
+	"  -D, --dump FILE       print FILE's literal as canonical JSON (what\n"
+	"                        the corpus test compares with Python)\n\n"
+	"Exit status: 0 no finding of LEVEL or above, 1 some, 2 usage error.\n",
 	.exec = exec_lint,
 };

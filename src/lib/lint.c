@@ -11,7 +11,9 @@
 #include <pthread.h>
 #include <unistd.h>
 
+#include "lint_assets.h"
 #include "manifest.h"
+#include "odoo19.h"
 #include "pycompile.h"
 #include "util.h"
 
@@ -33,8 +35,9 @@ void lint_report_release(struct lint_report *r)
 	lint_report_init(r);
 }
 
-void lint_add(struct lint_report *r, const char *file, int line, int col,
-	      const char *rule, const char *fmt, ...)
+void lint_add(struct lint_report *r, enum lint_severity severity,
+	      const char *file, int line, int col, const char *rule,
+	      const char *fmt, ...)
 {
 	struct lint_finding *f;
 	va_list ap;
@@ -47,6 +50,7 @@ void lint_add(struct lint_report *r, const char *file, int line, int col,
 	f->file = xstrdup(file);
 	f->line = line;
 	f->col = col;
+	f->severity = severity;
 	f->rule = xstrdup(rule);
 	va_start(ap, fmt);
 	f->message = xvasprintf(fmt, ap);
@@ -55,6 +59,33 @@ void lint_add(struct lint_report *r, const char *file, int line, int col,
 	for (char *s = f->message; *s; s++)
 		if (*s == '\n' || *s == '\r' || *s == '\t')
 			*s = ' ';
+}
+
+static const char *const severity_names[] = {
+	[LINT_NOTE] = "note", [LINT_WARNING] = "warning",
+	[LINT_ERROR] = "error",
+};
+
+const char *lint_severity_name(enum lint_severity s)
+{
+	return severity_names[s];
+}
+
+int lint_severity_parse(const char *s)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(severity_names); i++)
+		if (!strcmp(s, severity_names[i]))
+			return (int)i;
+	return -1;
+}
+
+size_t lint_report_count(const struct lint_report *r, enum lint_severity s)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < r->n; i++)
+		n += r->v[i].severity >= s;
+	return n;
 }
 
 static int cmp_finding(const void *a, const void *b)
@@ -80,6 +111,7 @@ void lint_report_sort(struct lint_report *r)
 /* ---- finding the addons ------------------------------------------------- */
 
 struct addons {
+	unsigned flags;		/* lint_paths' */
 	struct manifest *m;	/* linted */
 	size_t n, cap;
 	char **known;		/* every addon name seen */
@@ -172,7 +204,7 @@ static void reserve(struct addons *a, size_t more)
 static int lint_one(struct addons *a, const char *dir, struct lint_report *r)
 {
 	reserve(a, 1);
-	if (manifest_lint(&a->m[a->n], dir, r) < 0)
+	if (manifest_lint(&a->m[a->n], dir, a->flags, r) < 0)
 		return 0;
 	know(a, a->m[a->n].name);
 	a->n++;
@@ -192,6 +224,7 @@ static int lint_one(struct addons *a, const char *dir, struct lint_report *r)
 #define LINT_CHUNK	64
 
 struct batch {
+	unsigned flags;
 	const char *dir;
 	char **names;
 	size_t n;
@@ -212,7 +245,8 @@ static void *lint_batch(void *arg)
 		for (; i < end; i++) {
 			char *sub = xasprintf("%s/%s", b->dir, b->names[i]);
 
-			b->is[i] = manifest_lint(&b->m[i], sub, &b->r) == 0;
+			b->is[i] = manifest_lint(&b->m[i], sub, b->flags,
+						 &b->r) == 0;
 			free(sub);
 		}
 	}
@@ -254,8 +288,9 @@ static int lint_dir(struct addons *a, const char *dir, char **names, size_t n,
 	atomic_size_t next = 0;
 
 	for (int t = 0; t < nt; t++) {
-		b[t] = (struct batch){ .dir = dir, .names = names, .n = n,
-				       .next = &next, .m = m, .is = is };
+		b[t] = (struct batch){ .flags = a->flags, .dir = dir,
+				       .names = names, .n = n, .next = &next,
+				       .m = m, .is = is };
 		own[t] = t > 0 &&
 			 pthread_create(&tid[t], NULL, lint_batch, &b[t]) == 0;
 	}
@@ -411,12 +446,16 @@ static void check_depends(const struct addons *a, struct lint_report *r)
 		const struct manifest *m = &a->m[i];
 
 		for (size_t j = 0; j < m->ndeps; j++)
-			if (!manifest_core_module(m->deps[j].name) &&
+			if (!odoo19_module(m->deps[j].name) &&
 			    names_find(&known, m->deps[j].name) < 0)
-				lint_add(r, m->path, m->deps[j].line,
-					 m->deps[j].col, "depends", "'%s' is "
-					 "neither on the addons path nor a "
-					 "module of Odoo 19", m->deps[j].name);
+				lint_add(r, LINT_ERROR, m->path,
+					 m->deps[j].line, m->deps[j].col,
+					 "depends", "'%s' is neither on the "
+					 "addons path nor a module of Odoo 19: "
+					 "Odoo 19 skips this module "
+					 "(module_graph.py:262) and refuses to "
+					 "install it (ir_module.py:380)",
+					 m->deps[j].name);
 	}
 	names_release(&known);
 }
@@ -447,9 +486,9 @@ static void report_cycle(struct graph *g, size_t from, size_t to,
 	for (k = k ? k - 1 : 0; k < g->depth; k++)
 		buf_printf(&b, "%s -> ", g->a->m[g->stack[k]].name);
 	buf_printf(&b, "%s", g->a->m[to].name);
-	lint_add(g->r, g->a->m[from].path, at->line, at->col, "depends-cycle",
-		 "dependency cycle: %s: Odoo 19 cannot install these modules",
-		 b.data);
+	lint_add(g->r, LINT_ERROR, g->a->m[from].path, at->line, at->col,
+		 "depends-cycle", "dependency cycle: %s: Odoo 19 skips these "
+		 "modules (module_graph.py:272)", b.data);
 	buf_release(&b);
 }
 
@@ -499,10 +538,10 @@ static void addons_release(struct addons *a)
 	free(a->known);
 }
 
-int lint_paths(const char *const *paths, size_t n, int python,
+int lint_paths(const char *const *paths, size_t n, unsigned flags,
 	       struct lint_report *r, char **cause)
 {
-	struct addons a = { 0 };
+	struct addons a = { .flags = flags };
 	const char **dirs;
 	int rc = 0;
 
@@ -511,11 +550,12 @@ int lint_paths(const char *const *paths, size_t n, int python,
 	if (rc == 0) {
 		check_depends(&a, r);
 		check_cycles(&a, r);
+		lint_assets(a.m, a.n, flags, r);
 		r->addons = a.n;
 		dirs = xcalloc(a.n, sizeof(*dirs));
 		for (size_t i = 0; i < a.n; i++)
 			dirs[i] = a.m[i].dir;
-		r->py_files = python ?
+		r->py_files = flags & LINT_PYTHON ?
 			      pycompile_addons(dirs, a.n, r, cause) : 0;
 		rc = r->py_files < -1 ? -2 : 0;
 		free(dirs);

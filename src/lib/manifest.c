@@ -15,67 +15,81 @@
 
 #define K(kind) (1u << (kind))
 
-/* ir.module.module's license selection in Odoo 19. */
+/* ir.module.module's license selection in Odoo 19 (ir_module.py:296). */
 static const char *const licenses[] = {
 	"GPL-2", "GPL-2 or any later version", "GPL-3",
 	"GPL-3 or any later version", "AGPL-3", "LGPL-3",
 	"Other OSI approved licence", "OEEL-1", "OPL-1", "Other proprietary",
 };
 
-/* Keys whose type Odoo 19 relies on (name, author, license, version,
- * depends and the file lists have rules of their own). */
+/*
+ * Keys whose type Odoo 19 relies on when they are set (truthy): anything
+ * else raises where it reads them. A str is taken where Python iterates
+ * one (contributors, countries).
+ */
 static const struct {
 	const char *key;
 	unsigned kinds;
-	const char *what;
+	const char *what, *where;
 } key_types[] = {
-	{ "summary", K(PYVAL_STR), "a str" },
-	{ "category", K(PYVAL_STR), "a str" },
-	{ "website", K(PYVAL_STR), "a str" },
-	{ "maintainer", K(PYVAL_STR), "a str" },
-	{ "support", K(PYVAL_STR), "a str" },
-	{ "live_test_url", K(PYVAL_STR), "a str" },
-	{ "currency", K(PYVAL_STR), "a str" },
-	{ "icon", K(PYVAL_STR), "a str" },
-	{ "pre_init_hook", K(PYVAL_STR), "a str (a function name)" },
-	{ "post_init_hook", K(PYVAL_STR), "a str (a function name)" },
-	{ "uninstall_hook", K(PYVAL_STR), "a str (a function name)" },
-	{ "post_load", K(PYVAL_STR) | K(PYVAL_NONE),
-	  "a str (a function name)" },
-	{ "installable", K(PYVAL_BOOL), "True or False" },
-	{ "application", K(PYVAL_BOOL), "True or False" },
-	{ "bootstrap", K(PYVAL_BOOL), "True or False" },
-	{ "web", K(PYVAL_BOOL), "True or False" },
-	{ "sequence", K(PYVAL_INT), "an int" },
-	{ "price", K(PYVAL_INT) | K(PYVAL_FLOAT), "a number" },
-	{ "images", K(PYVAL_LIST) | K(PYVAL_TUPLE), "a list" },
-	{ "countries", K(PYVAL_LIST) | K(PYVAL_TUPLE), "a list" },
-	{ "cloc_exclude", K(PYVAL_LIST) | K(PYVAL_TUPLE), "a list" },
-	{ "assets", K(PYVAL_DICT), "a dict of bundles" },
+	{ "category", K(PYVAL_STR), "a str",
+	  "ir_module.py:856 splits it on '/'" },
+	{ "description", K(PYVAL_STR), "a str",
+	  "ir_module.py:737 dedents it" },
+	{ "contributors", K(PYVAL_LIST) | K(PYVAL_TUPLE) | K(PYVAL_SET) |
+	  K(PYVAL_STR), "a list of str", "ir_module.py:741 joins it" },
+	{ "countries", K(PYVAL_LIST) | K(PYVAL_TUPLE) | K(PYVAL_STR),
+	  "a list of country codes", "ir_module.py:826 upper-cases each" },
+	{ "icon", K(PYVAL_STR), "a str (a path)",
+	  "module.py:388 strips its '/'" },
+	{ "post_load", K(PYVAL_STR), "a str (a function name)",
+	  "module.py:512 looks it up with getattr" },
+	{ "pre_init_hook", K(PYVAL_STR), "a str (a function name)",
+	  "loading.py:177 looks it up with getattr" },
+	{ "post_init_hook", K(PYVAL_STR), "a str (a function name)",
+	  "loading.py:235 looks it up with getattr" },
+	{ "uninstall_hook", K(PYVAL_STR), "a str (a function name)",
+	  "loading.py:536 looks it up with getattr" },
+	{ "sequence", K(PYVAL_INT) | K(PYVAL_BOOL) | K(PYVAL_FLOAT) |
+	  K(PYVAL_STR), "an int", "ir_asset.py:300 calls int() on it" },
 };
 
+/* Keys Odoo 19 no longer reads, though older versions loaded files with
+ * them: notes (a known trap, nothing Odoo says). */
 static const struct {
 	const char *key;
 	const char *why;
-} deprecated[] = {
-	{ "description", "put the description in README.rst, which Odoo 19 "
-	  "shows when 'description' is absent" },
-	{ "active", "ignored since Odoo 8: use 'auto_install'" },
-	{ "init_xml", "a pre-Odoo 8 key: list the files in 'data'" },
-	{ "update_xml", "a pre-Odoo 8 key: list the files in 'data'" },
-	{ "demo_xml", "a pre-Odoo 8 key: list the files in 'demo'" },
-	{ "qweb", "ignored since Odoo 14: list the templates in 'assets'" },
-	{ "js", "ignored since Odoo 14: list the files in 'assets'" },
-	{ "css", "ignored since Odoo 14: list the files in 'assets'" },
-	{ "test", "ignored since Odoo 12: tests live in the tests/ package" },
+} ignored[] = {
+	{ "update_xml", "Odoo 19 loads no file from it (loading.py:47 reads "
+	  "'init_xml', 'data' and 'demo'): list the files in 'data'" },
+	{ "demo_xml", "Odoo 19 loads no file from it (loading.py:47 reads "
+	  "'init_xml', 'data' and 'demo'): list the files in 'demo'" },
+	{ "qweb", "Odoo 19 reads templates from 'assets' only "
+	  "(ir_asset.py:189)" },
+	{ "js", "Odoo 19 reads asset files from 'assets' only "
+	  "(ir_asset.py:189)" },
+	{ "css", "Odoo 19 reads asset files from 'assets' only "
+	  "(ir_asset.py:189)" },
+	{ "active", "Odoo 19 installs automatically from 'auto_install' only "
+	  "(ir_module.py:746)" },
 };
 
-static const char *const file_keys[] = {
-	"data", "demo", "init_xml", "update_xml", "demo_xml",
+/* The file lists Odoo 19 loads (loading.py:47) and how bad a missing
+ * file is: data aborts the install, demo is logged and skipped. */
+static const struct {
+	const char *key;
+	enum lint_severity severity;
+	const char *effect;
+} file_keys[] = {
+	{ "data", LINT_ERROR, "Odoo 19 cannot install the module" },
+	{ "init_xml", LINT_ERROR, "Odoo 19 cannot install the module" },
+	{ "demo", LINT_WARNING, "Odoo 19 logs a warning and installs "
+	  "without demo data" },
 };
 
 void manifest_add(const struct manifest *m, struct lint_report *r,
-		  const struct pyval *v, const char *rule, const char *fmt, ...)
+		  enum lint_severity severity, const struct pyval *v,
+		  const char *rule, const char *fmt, ...)
 {
 	const struct pyval *at = v ? v : m->root;
 	va_list ap;
@@ -84,19 +98,22 @@ void manifest_add(const struct manifest *m, struct lint_report *r,
 	va_start(ap, fmt);
 	msg = xvasprintf(fmt, ap);
 	va_end(ap);
-	lint_add(r, m->path, at ? at->line : 1, at ? at->col : 1, rule, "%s",
-		 msg);
+	lint_add(r, severity, m->path, at ? at->line : 1, at ? at->col : 1,
+		 rule, "%s", msg);
 	free(msg);
 }
 
 /*
  * The index of key (len bytes) among the manifest's dict keys, or -1.
  * get() and its callers pass mostly literal keys: their length costs
- * nothing then, and a manifest is asked for about 50 keys.
+ * nothing then, and a manifest is asked for about 50 keys. The last of
+ * equal keys wins, as in dict.update() of a list of pairs (a dict literal
+ * has them merged already).
  */
 static long find_n(const struct manifest *m, const char *key, size_t len)
 {
 	const struct pyval *d = m->root;
+	long found = -1;
 
 	for (size_t i = 0; d && d->kind == PYVAL_DICT && i < d->u.dict.n;
 	     i++) {
@@ -104,9 +121,9 @@ static long find_n(const struct manifest *m, const char *key, size_t len)
 
 		if (k->kind == PYVAL_STR && k->u.s.len == len &&
 		    !memcmp(k->u.s.s, key, len))
-			return (long)i;
+			found = (long)i;
 	}
-	return -1;
+	return found;
 }
 
 static const struct pyval *get_n(const struct manifest *m, const char *key,
@@ -119,16 +136,73 @@ static const struct pyval *get_n(const struct manifest *m, const char *key,
 
 #define get(m, key) get_n((m), (key), strlen(key))
 
-/* A str that holds no NUL, so C can use it as a string. */
-static const char *text(const struct pyval *v)
+const struct pyval *manifest_get(const struct manifest *m, const char *key)
+{
+	return get(m, key);
+}
+
+const char *manifest_text(const struct pyval *v)
 {
 	if (!v || v->kind != PYVAL_STR || strlen(v->u.s.s) != v->u.s.len)
 		return NULL;
 	return v->u.s.s;
 }
 
-/* How a finding names v: 'its text' for a str, else "a <type>". */
-static const char *quoted(const struct pyval *v, char *buf, size_t size)
+#define text manifest_text
+
+int manifest_truthy(const struct pyval *v)
+{
+	switch (v->kind) {
+	case PYVAL_NONE:
+		return 0;
+	case PYVAL_BOOL:
+		return v->u.b;
+	case PYVAL_INT:
+		return v->u.i.v != 0 || v->u.i.big;
+	case PYVAL_FLOAT:
+		return v->u.f != 0;
+	case PYVAL_COMPLEX:
+		return v->u.c.re != 0 || v->u.c.im != 0;
+	case PYVAL_STR:
+	case PYVAL_BYTES:
+		return v->u.s.len > 0;
+	case PYVAL_ELLIPSIS:
+		return 1;
+	case PYVAL_TUPLE:
+	case PYVAL_LIST:
+	case PYVAL_SET:
+		return v->u.seq.n > 0;
+	case PYVAL_DICT:
+		return v->u.dict.n > 0;
+	}
+	return 1;
+}
+
+struct pyval *const *manifest_items(const struct pyval *v, size_t *n)
+{
+	*n = 0;
+	if (!v)
+		return NULL;
+	if (v->kind == PYVAL_DICT) {
+		*n = v->u.dict.n;
+		return v->u.dict.k;
+	}
+	if (v->kind != PYVAL_LIST && v->kind != PYVAL_TUPLE &&
+	    v->kind != PYVAL_SET)
+		return NULL;
+	*n = v->u.seq.n;
+	return v->u.seq.v;
+}
+
+/* The value of key when set (truthy), else NULL: what Odoo acts on. */
+static const struct pyval *get_set(const struct manifest *m, const char *key)
+{
+	const struct pyval *v = get(m, key);
+
+	return v && manifest_truthy(v) ? v : NULL;
+}
+
+const char *manifest_quoted(const struct pyval *v, char *buf, size_t size)
 {
 	if (text(v))
 		snprintf(buf, size, "'%.60s'", v->u.s.s);
@@ -136,6 +210,8 @@ static const char *quoted(const struct pyval *v, char *buf, size_t size)
 		snprintf(buf, size, "a %s", pyval_kind_name(v->kind));
 	return buf;
 }
+
+#define quoted manifest_quoted
 
 static int is_seq(const struct pyval *v)
 {
@@ -217,6 +293,91 @@ static const char *read_manifest(const char *path, char *buf, size_t size,
 	return *heap;
 }
 
+/* Whether dict() takes v as a key: hashable. */
+static int hashable(const struct pyval *v)
+{
+	if (v->kind == PYVAL_LIST || v->kind == PYVAL_SET ||
+	    v->kind == PYVAL_DICT)
+		return 0;
+	for (size_t i = 0; v->kind == PYVAL_TUPLE && i < v->u.seq.n; i++)
+		if (!hashable(v->u.seq.v[i]))
+			return 0;
+	return 1;
+}
+
+/* A str of two code points (UTF-8): dict.update() takes it as a pair. */
+static int two_chars(const struct pyval *v)
+{
+	size_t n = 0;
+
+	if (v->kind != PYVAL_STR)
+		return 0;
+	for (size_t i = 0; i < v->u.s.len; i++)
+		n += ((unsigned char)v->u.s.s[i] & 0xc0) != 0x80;
+	return n == 2;
+}
+
+/* Why dict.update() refuses member v of a list of pairs, or NULL. */
+static const char *pair_problem(const struct pyval *v)
+{
+	if (v->kind == PYVAL_BYTES && v->u.s.len == 2)
+		return NULL;
+	if (v->kind == PYVAL_STR)
+		return two_chars(v) ? NULL : "a str that is not 2 characters";
+	if (!is_seq(v) && v->kind != PYVAL_SET && v->kind != PYVAL_DICT)
+		return "not a (key, value) pair";
+	if (v->u.seq.n != 2 && v->kind != PYVAL_DICT)
+		return "a sequence that is not 2 long";
+	if (v->kind == PYVAL_DICT && v->u.dict.n != 2)
+		return "a dict that is not 2 long";
+	if (v->kind == PYVAL_SET || v->kind == PYVAL_DICT)
+		return NULL;	/* hashable members or keys */
+	return hashable(v->u.seq.v[0]) ? NULL : "a pair whose key is "
+	       "unhashable";
+}
+
+/*
+ * A manifest that is not a dict: Odoo 19 does dict.update() with it
+ * (module.py:421), which takes a list, tuple or set of (key, value)
+ * pairs. Those make the dict that is linted (m->pairs, its tuples' keys
+ * and values); anything else, Odoo refuses.
+ */
+static void load_pairs(struct manifest *m, const struct pyval *root,
+		       struct lint_report *r)
+{
+	struct pyval *d;
+	const char *why = NULL;
+	size_t n = 0, i;
+
+	if (!is_seq(root) && root->kind != PYVAL_SET)
+		why = "not a dict";
+	for (i = 0; !why && i < root->u.seq.n; i++)
+		why = pair_problem(root->u.seq.v[i]);
+	if (why) {
+		lint_add(r, LINT_ERROR, m->path, root->line, root->col,
+			 "manifest-type", "the manifest is a %s%s%s: Odoo 19 "
+			 "cannot make a dict of it (module.py:421)",
+			 pyval_kind_name(root->kind), i ? " holding " : "",
+			 i ? why : "");
+		return;
+	}
+	d = m->pairs = xcalloc(1, sizeof(*d));
+	*d = (struct pyval){ .kind = PYVAL_DICT, .line = root->line,
+			     .col = root->col };
+	d->u.dict.k = xcalloc(root->u.seq.n + 1, sizeof(*d->u.dict.k));
+	d->u.dict.v = xcalloc(root->u.seq.n + 1, sizeof(*d->u.dict.v));
+	for (i = 0; i < root->u.seq.n; i++) {
+		const struct pyval *p = root->u.seq.v[i];
+
+		if (!is_seq(p))
+			continue;	/* its key is no str: never read */
+		d->u.dict.k[n] = p->u.seq.v[0];
+		d->u.dict.v[n++] = p->u.seq.v[1];
+	}
+	d->u.dict.n = n;
+	m->root = d;
+}
+
 static int load(struct manifest *m, const char *dir, struct lint_report *r)
 {
 	struct pyliteral_error err;
@@ -238,25 +399,34 @@ static int load(struct manifest *m, const char *dir, struct lint_report *r)
 	m->dir = xstrdup(dir);
 	m->name = addon_name(dir);
 	if (!src) {
-		lint_add(r, m->path, 1, 1, "syntax", "%s", why);
+		lint_add(r, LINT_ERROR, m->path, 1, 1, "syntax", "%s", why);
 		free(why);
 		return 0;
 	}
 	m->doc = pyliteral_parse(src, len, &err);
 	free(heap);
 	if (!m->doc) {
-		lint_add(r, m->path, err.line, err.col, "syntax", "%s",
+		lint_add(r, LINT_ERROR, m->path, err.line, err.col, "syntax",
+			 "%s: Odoo 19 does not see this addon (module.py:307)",
 			 err.msg);
 		return 0;
 	}
 	root = pyliteral_root(m->doc);
-	if (root->kind != PYVAL_DICT)
-		lint_add(r, m->path, root->line, root->col, "manifest-type",
-			 "the manifest is a %s: Odoo 19 needs a dict",
-			 pyval_kind_name(root->kind));
-	else
+	if (root->kind == PYVAL_DICT)
 		m->root = root;
+	else
+		load_pairs(m, root, r);
 	return 0;
+}
+
+static void release_pairs(struct manifest *m)
+{
+	if (m->pairs) {
+		free(m->pairs->u.dict.k);
+		free(m->pairs->u.dict.v);
+	}
+	free(m->pairs);
+	m->pairs = NULL;
 }
 
 void manifest_release(struct manifest *m)
@@ -264,7 +434,12 @@ void manifest_release(struct manifest *m)
 	for (size_t i = 0; i < m->ndeps; i++)
 		free(m->deps[i].name);
 	free(m->deps);
+	for (size_t i = 0; i < m->nxml; i++)
+		free(m->xml[i]);
+	free(m->xml);
+	manifest_assets_release(m);
 	pyliteral_free(m->doc);
+	release_pairs(m);
 	free(m->name);
 	free(m->dir);
 	free(m->path);
@@ -273,66 +448,106 @@ void manifest_release(struct manifest *m)
 
 /* ---- rules -------------------------------------------------------------- */
 
-static void rule_keys(const struct manifest *m, struct lint_report *r)
+static void rule_types(const struct manifest *m, struct lint_report *r)
 {
-	for (size_t i = 0; i < m->root->u.dict.n; i++) {
-		const struct pyval *k = m->root->u.dict.k[i];
-
-		if (k->kind != PYVAL_STR)
-			manifest_add(m, r, k, "manifest-type", "a key is a "
-				     "%s: manifest keys are strings",
-				     pyval_kind_name(k->kind));
-	}
 	for (size_t i = 0; i < ARRAY_SIZE(key_types); i++) {
-		const struct pyval *v = get(m, key_types[i].key);
+		const struct pyval *v = get_set(m, key_types[i].key);
+		struct pyval *const *items;
+		size_t n;
 
-		if (v && !(key_types[i].kinds & K(v->kind)))
-			manifest_add(m, r, v, "type", "'%s' is a %s: Odoo 19 "
-				     "expects %s", key_types[i].key,
-				     pyval_kind_name(v->kind),
-				     key_types[i].what);
+		if (v && !(key_types[i].kinds & K(v->kind))) {
+			manifest_add(m, r, LINT_ERROR, v, "type", "'%s' is a "
+				     "%s: Odoo 19 needs %s (%s)",
+				     key_types[i].key, pyval_kind_name(v->kind),
+				     key_types[i].what, key_types[i].where);
+			continue;
+		}
+		items = v && v->kind != PYVAL_STR ? manifest_items(v, &n) :
+			NULL;
+		for (size_t j = 0; items && j < n; j++)
+			if (items[j]->kind != PYVAL_STR)
+				manifest_add(m, r, LINT_ERROR, items[j],
+					     "type", "an entry of '%s' is a "
+					     "%s: Odoo 19 needs a str (%s)",
+					     key_types[i].key,
+					     pyval_kind_name(items[j]->kind),
+					     key_types[i].where);
 	}
 	if (!manifest_valid_name(m->name, strlen(m->name)))
-		manifest_add(m, r, NULL, "addon-name", "'%s' is not a module "
-			     "name (letters, digits and '_'): Odoo 19 ignores "
-			     "this addon", m->name);
+		manifest_add(m, r, LINT_ERROR, NULL, "addon-name", "'%s' is "
+			     "not a module name (letters, digits and '_'): "
+			     "Odoo 19 refuses this addon (module.py:183)",
+			     m->name);
 }
 
-/* name, author and license: required, non-empty strings. */
-static void rule_required(const struct manifest *m, struct lint_report *r,
-			  const char *key, const char *missing)
+/* int() of a str: blanks, a sign, digits with single '_' between them. */
+static int python_int(const char *s, size_t len)
 {
-	const struct pyval *v = get(m, key);
+	size_t i = 0, end = len, digits = 0;
+
+	while (i < end && strchr(" \t\n\v\f\r", s[i]))
+		i++;
+	while (end > i && strchr(" \t\n\v\f\r", s[end - 1]))
+		end--;
+	i += i < end && (s[i] == '+' || s[i] == '-');
+	for (; i < end; i++, digits++)
+		if (!(s[i] >= '0' && s[i] <= '9') &&
+		    !(s[i] == '_' && digits && i + 1 < end &&
+		      s[i + 1] >= '0' && s[i + 1] <= '9'))
+			return 0;
+	return digits > 0;
+}
+
+static void rule_sequence(const struct manifest *m, struct lint_report *r)
+{
+	const struct pyval *v = get(m, "sequence");
 	const char *s = text(v);
 
-	if (!v)
-		manifest_add(m, r, NULL, key, "no '%s': %s", key, missing);
-	else if (v->kind != PYVAL_STR)
-		manifest_add(m, r, v, key, "'%s' is a %s: write a str", key,
-			     pyval_kind_name(v->kind));
-	else if (!s || !s[strspn(s, " \t\n")])
-		manifest_add(m, r, v, key, "'%s' is empty: %s", key, missing);
+	if (s && !python_int(s, strlen(s)))
+		manifest_add(m, r, LINT_ERROR, v, "type", "'sequence' is "
+			     "'%.40s': Odoo 19 needs an int (ir_asset.py:300 "
+			     "calls int() on it)", s);
+}
+
+/* name, author, license: Odoo 19 wants them set (truthy). */
+static int unset(const struct manifest *m, struct lint_report *r,
+		 enum lint_severity severity, const char *key,
+		 const char *what)
+{
+	const struct pyval *v = get(m, key);
+
+	if (v && manifest_truthy(v))
+		return 0;
+	manifest_add(m, r, severity, v, key, "%s '%s': %s", v ? "an empty" :
+		     "no", key, what);
+	return 1;
 }
 
 static void rule_license(const struct manifest *m, struct lint_report *r)
 {
 	const struct pyval *v = get(m, "license");
 	const char *s = text(v);
+	char name[80];
 
-	rule_required(m, r, "license", "Odoo 19 assumes LGPL-3 and logs a "
-		      "warning");
-	if (!s || !s[strspn(s, " \t\n")])
+	if (unset(m, r, LINT_WARNING, "license", "Odoo 19 logs a warning and "
+		  "takes LGPL-3 (module.py:433)"))
 		return;
-	for (size_t i = 0; i < ARRAY_SIZE(licenses); i++)
+	for (size_t i = 0; s && i < ARRAY_SIZE(licenses); i++)
 		if (!strcmp(s, licenses[i]))
 			return;
-	manifest_add(m, r, v, "license", "'%.60s' is not a license Odoo 19 "
-		     "accepts (GPL-2, GPL-2 or any later version, GPL-3, "
-		     "GPL-3 or any later version, AGPL-3, LGPL-3, Other OSI "
-		     "approved licence, OEEL-1, OPL-1, Other proprietary)", s);
+	manifest_add(m, r, LINT_ERROR, v, "license", "%s is not a license Odoo "
+		     "19 accepts, and its list of modules cannot be updated "
+		     "(ir_module.py:296: GPL-2, GPL-2 or any later version, "
+		     "GPL-3, GPL-3 or any later version, AGPL-3, LGPL-3, "
+		     "Other OSI approved licence, OEEL-1, OPL-1, Other "
+		     "proprietary)", quoted(v, name, sizeof(name)));
 }
 
-/* Odoo 19's adapt_version() and check_version(). */
+/*
+ * Odoo 19's adapt_version() and check_version() (module.py:549-578) on
+ * str(version). A part that holds a non-ASCII byte may be a digit Python
+ * reads: not judged.
+ */
 static const char *version_problem(const char *s)
 {
 	size_t parts = 1;
@@ -341,108 +556,147 @@ static const char *version_problem(const char *s)
 		parts += *p == '.';
 	if (parts < 2 || parts > 5)
 		return "has not 2 to 5 parts: Odoo 19 refuses to load the "
-		       "module";
+		       "module (module.py:463)";
 	for (const char *p = s; *p; p += *p == '.') {
-		size_t n = strspn(p, "0123456789");
+		size_t n = strcspn(p, ".");
+		int ascii = 1;
 
-		if (n == 0 || (p[n] && p[n] != '.'))
+		for (size_t i = 0; i < n; i++)
+			ascii &= (unsigned char)p[i] < 0x80;
+		if (ascii && !python_int(p, n))
 			return "holds a part that is not a number: Odoo 19 "
-			       "refuses to load the module";
+			       "refuses to load the module (module.py:463)";
 		p += n;
 	}
 	if (parts <= 3 && !str_starts_with(s, ODOO_SERIES))
 		return NULL;	/* x.y, x.y.z: Odoo prefixes 19.0. */
 	if (!str_starts_with(s, ODOO_SERIES "."))
 		return "is not of the " ODOO_SERIES " series: Odoo 19 marks "
-		       "the module uninstallable";
+		       "the module uninstallable (module.py:464)";
 	return NULL;
 }
 
 static void rule_version(const struct manifest *m, struct lint_report *r)
 {
-	const struct pyval *v = get(m, "version");
-	const char *s = text(v), *why;
+	const struct pyval *v = get(m, "version"), *inst;
+	char *num = NULL;
+	const char *s, *why;
 
-	if (!v)
-		return;		/* Odoo uses 1.0 */
-	if (v->kind != PYVAL_STR) {
-		manifest_add(m, r, v, "version", "'version' is a %s: write a "
-			     "str such as '" ODOO_SERIES ".1.0.0'",
-			     pyval_kind_name(v->kind));
+	inst = get(m, "installable");
+	if (!v || (inst && !manifest_truthy(inst)))
+		return;		/* Odoo uses 1.0; or checks nothing */
+	if (v->kind == PYVAL_INT || v->kind == PYVAL_FLOAT)
+		num = pyval_canonical_json(v);	/* Python's str() */
+	s = num ? num : text(v);
+	if (!s) {
+		manifest_add(m, r, LINT_ERROR, v, "version", "'version' is a "
+			     "%s: Odoo 19 refuses to load the module "
+			     "(module.py:463; write a str such as '"
+			     ODOO_SERIES ".1.0.0')", pyval_kind_name(v->kind));
 		return;
 	}
-	why = s ? version_problem(s) : "holds a NUL character";
+	why = version_problem(s);
 	if (why)
-		manifest_add(m, r, v, "version", "version '%.40s' %s (write "
-			     ODOO_SERIES ".x.y.z, or x.y.z which Odoo "
-			     "prefixes)", s ? s : "", why);
+		manifest_add(m, r, LINT_ERROR, v, "version", "version '%.40s' "
+			     "%s (write " ODOO_SERIES ".x.y.z, or x.y.z which "
+			     "Odoo prefixes)", s, why);
+	free(num);
 }
 
-/* Its 'depends' when well-formed (a list or tuple), else NULL. */
-static const struct pyval *manifest_depends(const struct manifest *m)
+/* 'depends' when Odoo iterates module names in it, else NULL. */
+static struct pyval *const *depends_items(const struct manifest *m,
+					  size_t *n)
 {
-	const struct pyval *v = m->root ? get(m, "depends") : NULL;
+	const struct pyval *v = m->root ? get_set(m, "depends") : NULL;
 
-	return is_seq(v) ? v : NULL;
+	*n = 0;
+	return v ? manifest_items(v, n) : NULL;
 }
 
 static void rule_depends(const struct manifest *m, struct lint_report *r)
 {
-	const struct pyval *v = get(m, "depends");
+	const struct pyval *v = get_set(m, "depends");
+	struct pyval *const *deps;
+	size_t n;
 
-	if (v && !is_seq(v)) {
-		manifest_add(m, r, v, "depends", "'depends' is a %s: write a "
-			     "list of module names", pyval_kind_name(v->kind));
+	if (!v)
+		return;		/* Odoo takes ['base'] (module.py:439) */
+	deps = manifest_items(v, &n);
+	if (!deps) {
+		manifest_add(m, r, LINT_ERROR, v, "depends", "'depends' is a "
+			     "%s: write a list of module names (%s)",
+			     pyval_kind_name(v->kind), v->kind == PYVAL_STR ?
+			     "Odoo 19 takes each character for a module, "
+			     "finds none and skips this one: "
+			     "module_graph.py:262" : "Odoo 19 refuses to load "
+			     "the module: module.py:442");
 		return;
 	}
-	for (size_t i = 0; v && i < v->u.seq.n; i++) {
-		const struct pyval *d = v->u.seq.v[i];
+	for (size_t i = 0; i < n; i++) {
+		const struct pyval *d = deps[i];
 
 		if (d->kind != PYVAL_STR)
-			manifest_add(m, r, d, "depends", "a dependency is a "
-				     "%s: write the module's name",
+			manifest_add(m, r, LINT_ERROR, d, "depends", "a "
+				     "dependency is a %s: Odoo 19 finds no "
+				     "such module and skips this one "
+				     "(module_graph.py:262)",
 				     pyval_kind_name(d->kind));
 		else if (!manifest_valid_name(d->u.s.s, d->u.s.len))
-			manifest_add(m, r, d, "depends", "'%.60s' is not a "
-				     "module name", d->u.s.s);
+			manifest_add(m, r, LINT_ERROR, d, "depends", "'%.60s' "
+				     "is not a module name: Odoo 19 finds no "
+				     "such module and skips this one "
+				     "(module_graph.py:262)", d->u.s.s);
 	}
 }
 
+/* Whether name is in 'depends' as Odoo 19 sets it (module.py:435-439). */
 static int depends_on(const struct manifest *m, const struct pyval *name)
 {
-	const struct pyval *deps = manifest_depends(m);
+	struct pyval *const *deps;
+	size_t n;
 
-	for (size_t i = 0; deps && i < deps->u.seq.n; i++)
-		if (deps->u.seq.v[i]->kind == PYVAL_STR &&
-		    deps->u.seq.v[i]->u.s.len == name->u.s.len &&
-		    !memcmp(deps->u.seq.v[i]->u.s.s, name->u.s.s,
-			    name->u.s.len))
+	if (!get_set(m, "depends"))
+		return strcmp(m->name, "base") &&
+		       pyval_is_str(name, "base");
+	deps = depends_items(m, &n);
+	for (size_t i = 0; i < n; i++)
+		if (deps[i]->kind == PYVAL_STR &&
+		    deps[i]->u.s.len == name->u.s.len &&
+		    !memcmp(deps[i]->u.s.s, name->u.s.s, name->u.s.len))
 			return 1;
 	return 0;
 }
 
 static void rule_auto_install(const struct manifest *m, struct lint_report *r)
 {
-	const struct pyval *v = get(m, "auto_install");
+	const struct pyval *v = get(m, "auto_install"), *dv;
+	struct pyval *const *items;
+	size_t n;
 
-	if (!v || v->kind == PYVAL_BOOL)
+	if (!v)
 		return;
-	if (!is_seq(v) && v->kind != PYVAL_SET) {
-		manifest_add(m, r, v, "auto_install", "'auto_install' is a %s: "
-			     "write True, False or a list of dependencies",
+	if (v->kind == PYVAL_STR || v->kind == PYVAL_BYTES) {
+		manifest_add(m, r, LINT_ERROR, v, "auto_install",
+			     "'auto_install' is a %s: Odoo 19 takes each "
+			     "character for a dependency and refuses to load "
+			     "the module (module.py:452; write True or a "
+			     "list)",
 			     pyval_kind_name(v->kind));
 		return;
 	}
-	if (get(m, "depends") && !manifest_depends(m))
-		return;		/* the depends rule said why */
-	for (size_t i = 0; i < v->u.seq.n; i++) {
-		const struct pyval *d = v->u.seq.v[i];
+	items = manifest_items(v, &n);
+	dv = get_set(m, "depends");
+	if (!items || (dv && !manifest_items(dv, &(size_t){ 0 })))
+		return;	/* True, False; or the depends rule said why */
+	for (size_t i = 0; i < n; i++) {
+		const struct pyval *d = items[i];
 		char name[80];
 
 		if (d->kind != PYVAL_STR || !depends_on(m, d))
-			manifest_add(m, r, d, "auto_install", "auto_install "
-				     "lists %s, which is not in 'depends': "
-				     "Odoo 19 refuses to load the module",
+			manifest_add(m, r, LINT_ERROR, d, "auto_install",
+				     "auto_install lists %s, which is not in "
+				     "'depends': Odoo 19 refuses to load the "
+				     "module (module.py:452)",
 				     quoted(d, name, sizeof(name)));
 	}
 }
@@ -454,10 +708,6 @@ static const char *path_problem(const char *path)
 		return "is an empty path";
 	if (path[0] == '/')
 		return "is absolute: paths are relative to the addon";
-	if (!strcmp(path, "..") || str_starts_with(path, "../") ||
-	    strstr(path, "/../") || (strlen(path) > 2 &&
-				     !strcmp(path + strlen(path) - 3, "/..")))
-		return "leaves the addon";
 	return NULL;
 }
 
@@ -472,33 +722,38 @@ static const char *file_problem(const struct manifest_files *files,
 		return why;
 	kind = manifest_files_stat(files, path);
 	if (kind < 0)
-		return "does not exist";
+		return "does not exist (convert.py:687)";
 	if (kind > 0)
-		return "is not a file";
+		return "is not a file (convert.py:687)";
 	for (size_t i = 0; ext && i < ARRAY_SIZE(exts); i++)
 		if (!strcasecmp(ext, exts[i]))
 			return NULL;
-	return "is not an .xml, .csv or .sql file: Odoo 19 cannot load it";
+	return "is not an .xml, .csv, .sql or .js file (convert.py:697)";
 }
 
 static void rule_files(const struct manifest *m, struct lint_report *r,
-		       const struct manifest_files *files, const char *key)
+		       const struct manifest_files *files, size_t k)
 {
-	const struct pyval *v = get(m, key);
+	const char *key = file_keys[k].key;
+	const struct pyval *v = get_set(m, key);
 
 	if (v && !is_seq(v)) {
-		manifest_add(m, r, v, "data-file", "'%s' is a %s: write a list "
-			     "of file paths", key, pyval_kind_name(v->kind));
+		manifest_add(m, r, file_keys[k].severity, v, "data-file",
+			     "'%s' is a %s: write a list of file paths (%s)",
+			     key, pyval_kind_name(v->kind),
+			     file_keys[k].effect);
 		return;
 	}
-	for (size_t i = 0; v && i < v->u.seq.n; i++) {
+	for (size_t i = 0; files && v && i < v->u.seq.n; i++) {
 		const struct pyval *f = v->u.seq.v[i];
 		const char *why = text(f) ? file_problem(files, f->u.s.s) :
 				  "is not a str";
 
 		if (why)
-			manifest_add(m, r, f, "data-file", "'%.80s' in '%s' %s",
-				     text(f) ? f->u.s.s : "entry", key, why);
+			manifest_add(m, r, file_keys[k].severity, f,
+				     "data-file", "'%.80s' in '%s' %s: %s",
+				     text(f) ? f->u.s.s : "entry", key, why,
+				     file_keys[k].effect);
 	}
 }
 
@@ -507,7 +762,7 @@ static void plan_files(const struct manifest *m, struct manifest_files *files)
 {
 	manifest_files_init(files, m->dir);
 	for (size_t k = 0; k < ARRAY_SIZE(file_keys); k++) {
-		const struct pyval *v = get(m, file_keys[k]);
+		const struct pyval *v = get(m, file_keys[k].key);
 
 		for (size_t i = 0; is_seq(v) && i < v->u.seq.n; i++) {
 			const char *path = text(v->u.seq.v[i]);
@@ -519,26 +774,34 @@ static void plan_files(const struct manifest *m, struct manifest_files *files)
 	manifest_files_list(files);
 }
 
-/* A PEP 508 requirement's name, then its version or marker if any. */
+/*
+ * A PEP 508 requirement's name, then its extras, version, URL or marker
+ * if any: what packaging's Requirement() parses (module.py:589). Only the
+ * name is checked: what follows it is not judged.
+ */
 static int python_requirement(const char *s)
 {
-	size_t n = 0;
+	size_t n;
 
-	while (s[n] && (strchr("._-", s[n]) || (s[n] >= '0' && s[n] <= '9') ||
-			((s[n] | 0x20) >= 'a' && (s[n] | 0x20) <= 'z')))
-		n++;
+	s += strspn(s, " \t");
+	n = strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		   "0123456789._-");
 	if (n == 0 || strchr("._-", s[0]) || strchr("._-", s[n - 1]))
 		return 0;
-	return !s[n] || strchr(" [(<>=!~;", s[n]);
+	return !s[n] || strchr(" \t[(<>=!~;@", s[n]);
 }
 
 static void external_list(const struct manifest *m, struct lint_report *r,
 			  const char *key, const struct pyval *v)
 {
-	if (!is_seq(v)) {
-		manifest_add(m, r, v, "external-dependencies", "external_"
-			     "dependencies['%s'] is a %s: write a list", key,
-			     pyval_kind_name(v->kind));
+	if (!manifest_truthy(v))
+		return;
+	if (!is_seq(v) && v->kind != PYVAL_SET) {
+		manifest_add(m, r, LINT_ERROR, v, "external-dependencies",
+			     "external_dependencies['%s'] is a %s: write a "
+			     "list (module.py:%s)", key,
+			     pyval_kind_name(v->kind), strcmp(key, "bin") ?
+			     "256 iterates it" : "259 iterates it");
 		return;
 	}
 	for (size_t i = 0; i < v->u.seq.n; i++) {
@@ -546,85 +809,99 @@ static void external_list(const struct manifest *m, struct lint_report *r,
 		const char *s = text(e);
 
 		if (!s || !*s)
-			manifest_add(m, r, e, "external-dependencies", "an "
-				     "entry of external_dependencies['%s'] is "
-				     "%s: write a name", key, s ? "empty" :
+			manifest_add(m, r, LINT_ERROR, e,
+				     "external-dependencies", "an entry of "
+				     "external_dependencies['%s'] is %s: Odoo "
+				     "19 cannot install the module (write a "
+				     "name)", key, s ? "empty" :
 				     pyval_kind_name(e->kind));
 		else if (!strcmp(key, "python") && !python_requirement(s))
-			manifest_add(m, r, e, "external-dependencies",
-				     "'%.60s' is not a Python requirement (a "
-				     "PyPI name, maybe with a version: "
-				     "'lxml>=4.9')", s);
+			manifest_add(m, r, LINT_ERROR, e,
+				     "external-dependencies", "'%.60s' is not "
+				     "a Python requirement (a PyPI name, maybe "
+				     "with a version: 'lxml>=4.9'): Odoo 19 "
+				     "cannot install the module "
+				     "(module.py:592)", s);
 	}
 }
 
+/* Odoo 19 reads 'python', 'bin' and 'apt' (ir_module.py:360); the rest
+ * of the dict it ignores. */
 static void rule_external(const struct manifest *m, struct lint_report *r)
 {
-	const struct pyval *v = get(m, "external_dependencies");
+	const struct pyval *v = get_set(m, "external_dependencies");
 
 	if (!v)
 		return;
 	if (v->kind != PYVAL_DICT) {
-		manifest_add(m, r, v, "external-dependencies", "'external_"
-			     "dependencies' is a %s: write {'python': [...], "
-			     "'bin': [...]}", pyval_kind_name(v->kind));
+		manifest_add(m, r, LINT_ERROR, v, "external-dependencies",
+			     "'external_dependencies' is a %s: Odoo 19 cannot "
+			     "install the module (module.py:256 calls its "
+			     ".get); write {'python': [...], 'bin': [...]}",
+			     pyval_kind_name(v->kind));
 		return;
 	}
 	for (size_t i = 0; i < v->u.dict.n; i++) {
 		const struct pyval *k = v->u.dict.k[i];
-		char name[80];
 
 		if (pyval_is_str(k, "python") || pyval_is_str(k, "bin"))
 			external_list(m, r, k->u.s.s, v->u.dict.v[i]);
-		else
-			manifest_add(m, r, k, "external-dependencies",
-				     "unknown key %s in external_dependencies "
-				     "(Odoo 19 reads 'python' and 'bin')",
-				     quoted(k, name, sizeof(name)));
 	}
 }
 
-static void rule_deprecated(const struct manifest *m, struct lint_report *r)
+static void rule_old_keys(const struct manifest *m, struct lint_report *r)
 {
-	for (size_t j = 0; j < ARRAY_SIZE(deprecated); j++) {
-		long i = find_n(m, deprecated[j].key,
-				strlen(deprecated[j].key));
+	long i = find_n(m, "init_xml", 8);
 
-		if (i >= 0)
-			manifest_add(m, r, m->root->u.dict.k[i],
-				     "deprecated-key", "'%s' is deprecated: %s",
-				     deprecated[j].key, deprecated[j].why);
+	if (i >= 0 && manifest_truthy(m->root->u.dict.v[i]))
+		manifest_add(m, r, LINT_WARNING, m->root->u.dict.k[i],
+			     "deprecated-key", "'init_xml' is deprecated: Odoo "
+			     "19 logs a warning (loading.py:52); list the "
+			     "files in 'data'");
+	for (size_t j = 0; j < ARRAY_SIZE(ignored); j++) {
+		i = find_n(m, ignored[j].key, strlen(ignored[j].key));
+		if (i >= 0 && manifest_truthy(m->root->u.dict.v[i]))
+			manifest_add(m, r, LINT_NOTE, m->root->u.dict.k[i],
+				     "ignored-key", "'%s' is ignored: %s",
+				     ignored[j].key, ignored[j].why);
 	}
 }
 
-static void check(const struct manifest *m, struct lint_report *r)
+static void check(struct manifest *m, unsigned flags, struct lint_report *r)
 {
 	struct manifest_files files;
 
-	rule_keys(m, r);
-	rule_required(m, r, "name", "Odoo 19 requires one");
-	rule_required(m, r, "author", "Odoo 19 requires one (it logs a "
-		      "warning and falls back to 'maintainer')");
+	rule_types(m, r);
+	rule_sequence(m, r);
+	unset(m, r, LINT_NOTE, "name", "Odoo 19 lists it with no name "
+	      "(ir_module.py:738), though its manifest defaults call it "
+	      "mandatory (module.py:57)");
+	unset(m, r, LINT_WARNING, "author", "Odoo 19 logs a warning and "
+	      "falls back to 'contributors' or 'maintainer' (module.py:429)");
 	rule_license(m, r);
 	rule_version(m, r);
 	rule_depends(m, r);
 	rule_auto_install(m, r);
-	plan_files(m, &files);
+	if (flags & LINT_FILES)
+		plan_files(m, &files);
 	for (size_t i = 0; i < ARRAY_SIZE(file_keys); i++)
-		rule_files(m, r, &files, file_keys[i]);
-	manifest_files_release(&files);
+		rule_files(m, r, flags & LINT_FILES ? &files : NULL, i);
+	if (flags & LINT_FILES)
+		manifest_files_release(&files);
 	rule_external(m, r);
-	rule_deprecated(m, r);
+	rule_old_keys(m, r);
+	manifest_assets(m, r);
 }
 
 /* What lint.c needs once the tree is gone: the dependencies' names. */
 static void keep_depends(struct manifest *m)
 {
-	const struct pyval *deps = manifest_depends(m);
+	size_t n;
+	struct pyval *const *deps = depends_items(m, &n);
 
-	m->deps = xcalloc(deps ? deps->u.seq.n : 0, sizeof(*m->deps));
-	for (size_t i = 0; deps && i < deps->u.seq.n; i++) {
-		const struct pyval *d = deps->u.seq.v[i];
+	m->deps = xcalloc(n ? n : 1, sizeof(*m->deps));
+	for (size_t i = 0; i < n; i++) {
+		const struct pyval *d = deps[i];
 
 		if (!text(d) || !manifest_valid_name(d->u.s.s, d->u.s.len))
 			continue;
@@ -634,15 +911,37 @@ static void keep_depends(struct manifest *m)
 	}
 }
 
-int manifest_lint(struct manifest *m, const char *dir, struct lint_report *r)
+/*
+ * For lint_assets.c: the XML files of 'data', where a record may declare
+ * an ir.attachment whose url an 'assets' entry names (web does).
+ */
+static void keep_xml(struct manifest *m)
+{
+	const struct pyval *v = get(m, "data");
+
+	m->xml = xcalloc(is_seq(v) ? v->u.seq.n + 1 : 1, sizeof(*m->xml));
+	for (size_t i = 0; is_seq(v) && i < v->u.seq.n; i++) {
+		const char *s = text(v->u.seq.v[i]);
+		size_t len = s ? strlen(s) : 0;
+
+		if (len > 4 && !strcasecmp(s + len - 4, ".xml") &&
+		    !path_problem(s))
+			m->xml[m->nxml++] = xstrdup(s);
+	}
+}
+
+int manifest_lint(struct manifest *m, const char *dir, unsigned flags,
+		  struct lint_report *r)
 {
 	if (load(m, dir, r) < 0)
 		return -1;
 	if (m->root) {
-		check(m, r);
+		check(m, flags, r);
 		keep_depends(m);
+		keep_xml(m);
 	}
 	pyliteral_free(m->doc);
+	release_pairs(m);
 	m->doc = NULL;
 	m->root = NULL;
 	return 0;

@@ -220,15 +220,21 @@ static int lint(struct job *j, char **cause)
 	const char *paths[] = { j->src.addons };
 	struct lint_report r;
 	int rc;
+	size_t n;
 
 	lint_report_init(&r);
-	rc = lint_paths(paths, 1, 1, &r, cause);
+	rc = lint_paths(paths, 1, LINT_PYTHON | LINT_FILES, &r, cause);
+	lint_report_sort(&r);
 	for (size_t i = 0; rc == 0 && i < r.n; i++)
-		log_error("%s:%d:%d: %s: %s", r.v[i].file, r.v[i].line,
-			  r.v[i].col, r.v[i].rule, r.v[i].message);
-	if (rc == 0 && r.n) {
-		*cause = xasprintf("lint: %zu finding%s in %s", r.n,
-				   r.n == 1 ? "" : "s", j->src.addons);
+		if (r.v[i].severity >= LINT_WARNING)
+			log_error("%s:%d:%d: %s: %s: %s", r.v[i].file,
+				  r.v[i].line, r.v[i].col,
+				  lint_severity_name(r.v[i].severity),
+				  r.v[i].rule, r.v[i].message);
+	n = lint_report_count(&r, LINT_WARNING);
+	if (rc == 0 && n) {
+		*cause = xasprintf("lint: %zu finding%s in %s", n,
+				   n == 1 ? "" : "s", j->src.addons);
 		rc = -2;
 	} else if (rc == 0) {
 		log_info("lint: %zu addons, no finding", r.addons);

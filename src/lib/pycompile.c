@@ -261,8 +261,9 @@ static long report_failure(struct run *run, char *const *files, size_t n,
 	if (i >= 0) {
 		if (fl.path)
 			fl.col += leading_blanks(files[i], fl.line);
-		lint_add(run->r, files[i], fl.line > 0 ? fl.line : 1, fl.col,
-			 "python-syntax", "%s", fl.msg);
+		lint_add(run->r, LINT_ERROR, files[i],
+			 fl.line > 0 ? fl.line : 1, fl.col, "python-syntax",
+			 "%s", fl.msg);
 	} else if (i == -1) {
 		*cause = xasprintf("python3 -m py_compile failed: %s",
 				   *fl.msg ? fl.msg : "no message");

@@ -89,22 +89,47 @@ like "$counts" ' other=0$' "every file was read (no exit status 2)"
 
 out=$("$ODOOCTL" lint "$MANIFESTS/ok" 2>&1) && rc=0 || rc=$?
 is "$rc" 0 "lint of a clean addons tree exits 0"
-like "$out" '4 addons, [0-9]+ Python files? compiled, 0 findings' \
+like "$out" '4 addons, [0-9]+ Python files? compiled, 0 errors, 0 warnings, 0 notes' \
 	"and says how much it checked"
 
 rc=0
 out=$("$ODOOCTL" -q lint "$MANIFESTS/bad/license" "$MANIFESTS/bad/version") ||
 	rc=$?
 is "$rc" 1 "findings exit 1"
-like "$out" "bad/license/__manifest__.py:4:16: license: 'MIT' is not a license" \
-	"a finding is FILE:LINE:COL: RULE: MESSAGE"
+like "$out" "bad/license/__manifest__.py:7:16: error: license: 'MIT' is not a license" \
+	"a finding is FILE:LINE:COL: SEVERITY: RULE: MESSAGE"
 is "$(wc -l <<<"$out")" 2 "one line per finding"
 
 rc=0
 json=$("$ODOOCTL" -q lint --json "$MANIFESTS/bad/depends") || rc=$?
 is "$rc" 1 "--json exits 1 on findings too"
-is "$(python3 -c 'import json,sys; d=json.load(sys.stdin); f=d["findings"][0]; print(d["addons"], f["rule"], f["line"], f["col"])' <<<"$json")" \
-	"1 depends 5 25" "--json gives the addons and each finding's rule and place"
+is "$(python3 -c 'import json,sys; d=json.load(sys.stdin); f=d["findings"][0]; print(d["addons"], f["severity"], f["rule"], f["line"], f["col"])' <<<"$json")" \
+	"1 error depends 8 25" "--json gives the addons and each finding's severity, rule and place"
+
+# --severity: what fails; warnings are shown at every level, notes at note
+rc=0
+out=$("$ODOOCTL" -q lint --severity error "$MANIFESTS/bad/author") || rc=$?
+is "$rc" 0 "--severity error: a warning alone exits 0"
+like "$out" "bad/author/__manifest__.py:[0-9]+:[0-9]+: warning: author: " \
+	"and the warning is shown"
+rc=0
+"$ODOOCTL" -q lint "$MANIFESTS/bad/author" >/dev/null || rc=$?
+is "$rc" 1 "by default (--severity warning) a warning exits 1"
+rc=0
+out=$("$ODOOCTL" -q lint "$MANIFESTS/bad/name") || rc=$?
+is "$rc:$out" "0:" "a note is not shown and does not fail by default"
+rc=0
+out=$("$ODOOCTL" -q lint --severity note "$MANIFESTS/bad/name") || rc=$?
+is "$rc" 1 "--severity note: a note exits 1"
+like "$out" ": note: name: no 'name'" "and is shown"
+rc=0
+"$ODOOCTL" lint --severity fatal "$MANIFESTS/ok" 2>"$work/err" || rc=$?
+is "$rc" 2 "an unknown severity exits 2"
+like "$(cat "$work/err")" "^error: lint: unknown severity 'fatal'" \
+	"with a one-line error naming it"
+rc=0
+"$ODOOCTL" -q lint --no-files "$MANIFESTS/bad/data_file" || rc=$?
+is "$rc" 0 "--no-files: the data files are not looked for"
 
 rc=0
 "$ODOOCTL" lint /nonexistent/addons 2>"$work/err" || rc=$?

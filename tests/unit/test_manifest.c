@@ -11,7 +11,9 @@
 #include <cmocka.h>
 
 #include "lint.h"
+#include "lint_assets.h"
 #include "manifest.h"
+#include "odoo19.h"
 #include "util.h"
 
 /* tests/fixtures/manifests, found from this file's path. */
@@ -24,22 +26,29 @@ static char *fixture(const char *sub)
 			 slash ? __FILE__ : ".", sub);
 }
 
-static void lint(const char *path, int python, struct lint_report *r)
+static void lint_flags(const char *path, unsigned flags,
+		       struct lint_report *r)
 {
 	char *why = NULL;
 
 	lint_report_init(r);
-	if (lint_paths(&path, 1, python, r, &why) < 0)
+	if (lint_paths(&path, 1, flags, r, &why) < 0)
 		fail_msg("lint %s: %s", path, why);
 	lint_report_sort(r);
+}
+
+static void lint(const char *path, int python, struct lint_report *r)
+{
+	lint_flags(path, LINT_FILES | (python ? LINT_PYTHON : 0), r);
 }
 
 static void show(const struct lint_report *r)
 {
 	for (size_t i = 0; i < r->n; i++)
-		print_message("  %s:%d:%d: %s: %s\n", r->v[i].file,
-			      r->v[i].line, r->v[i].col, r->v[i].rule,
-			      r->v[i].message);
+		print_message("  %s:%d:%d: %s: %s: %s\n", r->v[i].file,
+			      r->v[i].line, r->v[i].col,
+			      lint_severity_name(r->v[i].severity),
+			      r->v[i].rule, r->v[i].message);
 }
 
 static void test_passing_tree(void **state)
@@ -58,28 +67,36 @@ static void test_passing_tree(void **state)
 	free(dir);
 }
 
-/* Each failing fixture fails its rule only, as many times as given. */
+/*
+ * Each failing fixture (its comment cites the line of Odoo 19 it mirrors)
+ * fails its rule only, as many times as given, at the severity given.
+ */
 static void test_failing_fixtures(void **state)
 {
 	static const struct {
 		const char *dir, *rule;
 		size_t count;
+		enum lint_severity severity;
 	} cases[] = {
-		{ "bad/syntax", "syntax", 1 },
-		{ "bad/manifest_type", "manifest-type", 1 },
-		{ "bad/name", "name", 1 },
-		{ "bad/author", "author", 1 },
-		{ "bad/license", "license", 1 },
-		{ "bad/version", "version", 1 },
-		{ "bad/depends", "depends", 1 },
-		{ "bad/auto_install", "auto_install", 1 },
-		{ "bad/data_file", "data-file", 1 },
-		{ "bad/external_dependencies", "external-dependencies", 2 },
-		{ "bad/type", "type", 1 },
-		{ "bad/deprecated_key", "deprecated-key", 2 },
-		{ "bad/addon-name", "addon-name", 1 },
-		{ "bad/python_syntax", "python-syntax", 1 },
-		{ "cycle", "depends-cycle", 1 },
+		{ "bad/syntax", "syntax", 1, LINT_ERROR },
+		{ "bad/manifest_type", "manifest-type", 1, LINT_ERROR },
+		{ "bad/name", "name", 1, LINT_NOTE },
+		{ "bad/author", "author", 1, LINT_WARNING },
+		{ "bad/license", "license", 1, LINT_ERROR },
+		{ "bad/license_missing", "license", 1, LINT_WARNING },
+		{ "bad/version", "version", 1, LINT_ERROR },
+		{ "bad/depends", "depends", 1, LINT_ERROR },
+		{ "bad/auto_install", "auto_install", 1, LINT_ERROR },
+		{ "bad/data_file", "data-file", 1, LINT_ERROR },
+		{ "bad/demo_file", "data-file", 1, LINT_WARNING },
+		{ "bad/external_dependencies", "external-dependencies", 1,
+		  LINT_ERROR },
+		{ "bad/type", "type", 1, LINT_ERROR },
+		{ "bad/deprecated_key", "deprecated-key", 1, LINT_WARNING },
+		{ "bad/ignored_key", "ignored-key", 1, LINT_NOTE },
+		{ "bad/addon-name", "addon-name", 1, LINT_ERROR },
+		{ "bad/python_syntax", "python-syntax", 1, LINT_ERROR },
+		{ "cycle", "depends-cycle", 1, LINT_ERROR },
 	};
 
 	(void)state;
@@ -97,12 +114,70 @@ static void test_failing_fixtures(void **state)
 				 r.n, cases[i].count);
 		}
 		for (size_t j = 0; j < r.n; j++)
-			if (strcmp(r.v[j].rule, cases[i].rule))
-				fail_msg("%s: rule %s, want %s", cases[i].dir,
-					 r.v[j].rule, cases[i].rule);
+			if (strcmp(r.v[j].rule, cases[i].rule) ||
+			    r.v[j].severity != cases[i].severity)
+				fail_msg("%s: %s %s, want %s %s", cases[i].dir,
+					 lint_severity_name(r.v[j].severity),
+					 r.v[j].rule,
+					 lint_severity_name(cases[i].severity),
+					 cases[i].rule);
 		lint_report_release(&r);
 		free(dir);
 	}
+}
+
+/* bad/assets: one finding of each kind, at Odoo's severity. */
+static void test_assets_fixture(void **state)
+{
+	static const struct {
+		int line;
+		enum lint_severity severity;
+		const char *says;
+	} want[] = {
+		{ 14, LINT_ERROR, "'assets/static/src/missing.js' in bundle "
+		  "'web.assets_backend' is no asset file" },
+		{ 15, LINT_WARNING, "matches no asset file" },
+		{ 16, LINT_ERROR, "has an unknown directive" },
+		{ 17, LINT_NOTE, "includes 'web._assets_no_such_bundle', which "
+		  "no manifest declares" },
+	};
+	char *dir = fixture("bad/assets");
+	struct lint_report r;
+
+	(void)state;
+	lint(dir, 0, &r);
+	show(&r);
+	assert_int_equal(r.n, ARRAY_SIZE(want));
+	for (size_t i = 0; i < r.n; i++) {
+		assert_string_equal(r.v[i].rule, "assets");
+		assert_int_equal(r.v[i].line, want[i].line);
+		assert_int_equal(r.v[i].severity, want[i].severity);
+		assert_non_null(strstr(r.v[i].message, want[i].says));
+	}
+	assert_int_equal(lint_report_count(&r, LINT_ERROR), 2);
+	assert_int_equal(lint_report_count(&r, LINT_WARNING), 3);
+	lint_report_release(&r);
+	/* without the files: the paths are not looked for */
+	lint_flags(dir, 0, &r);
+	show(&r);
+	assert_int_equal(r.n, 2);
+	assert_int_equal(r.v[0].line, 16);
+	assert_int_equal(r.v[1].severity, LINT_NOTE);
+	lint_report_release(&r);
+	free(dir);
+}
+
+/* --no-files: what the data files need is not looked at. */
+static void test_no_files(void **state)
+{
+	char *dir = fixture("bad/data_file");
+	struct lint_report r;
+
+	(void)state;
+	lint_flags(dir, 0, &r);
+	assert_int_equal(r.n, 0);
+	lint_report_release(&r);
+	free(dir);
 }
 
 /* Lints one addon whose manifest is text; returns the rules found. */
@@ -169,7 +244,17 @@ static void test_versions(void **state)
 		assert_rules(f, "version");
 		free(f);
 	}
-	assert_rules("'license': 'LGPL-3', 'version': 1.0", "version");
+	/* Odoo reads str(version) (module.py:460) */
+	assert_rules("'license': 'LGPL-3', 'version': 1.0", "");
+	assert_rules("'license': 'LGPL-3', 'version': 19.0", "version");
+	assert_rules("'license': 'LGPL-3', 'version': 1", "version");
+	assert_rules("'license': 'LGPL-3', 'version': ['19.0.1.0.0']",
+		     "version");
+	/* int() takes blanks, a sign and '_' between digits */
+	assert_rules("'license': 'LGPL-3', 'version': '19.0.1_0.0. 1'", "");
+	/* not installable: the version is not checked (module.py:462) */
+	assert_rules("'license': 'LGPL-3', 'version': '18.0.1.0.0', "
+		     "'installable': False", "");
 }
 
 static void test_licenses(void **state)
@@ -204,6 +289,11 @@ static void test_depends_and_auto_install(void **state)
 	assert_rules("'license': 'LGPL-3', 'depends': ['base', 1]", "depends");
 	assert_rules("'license': 'LGPL-3', 'depends': ['my-module']",
 		     "depends");
+	/* falsy depends are ['base'] (module.py:437-439) */
+	assert_rules("'license': 'LGPL-3', 'depends': None, "
+		     "'auto_install': ['base']", "");
+	assert_rules("'license': 'LGPL-3', 'depends': 5", "depends");
+	assert_rules("'license': 'LGPL-3', 'depends': {'base', 'sale'}", "");
 	assert_rules("'license': 'LGPL-3', 'depends': ['sale'], "
 		     "'auto_install': True", "");
 	assert_rules("'license': 'LGPL-3', 'depends': ['sale'], "
@@ -239,6 +329,80 @@ static void test_files_and_external(void **state)
 		     "external-dependencies");
 	assert_rules("'license': 'LGPL-3', 'external_dependencies': "
 		     "['requests']", "external-dependencies");
+	assert_rules("'license': 'LGPL-3', 'external_dependencies': "
+		     "{'python': ['requests'], 'apt': {'requests': "
+		     "'python3-requests'}, 'other': 1}", "");
+	assert_rules("'license': 'LGPL-3', 'external_dependencies': []", "");
+}
+
+/* Keys Odoo reads as they are, types it relies on, keys it ignores. */
+static void test_keys(void **state)
+{
+	(void)state;
+	assert_rules("'license': 'LGPL-3', 'description': 'Long text', "
+		     "'installable': 'True', 'website': 3", "");
+	assert_rules("'license': 'LGPL-3', 'description': ['x']", "type");
+	assert_rules("'license': 'LGPL-3', 'contributors': ['a', 1]", "type");
+	assert_rules("'license': 'LGPL-3', 'post_load': 1", "type");
+	assert_rules("'license': 'LGPL-3', 'sequence': '10'", "");
+	assert_rules("'license': 'LGPL-3', 'sequence': 'ten'", "type");
+	assert_rules("'license': 'LGPL-3', 'init_xml': []", "");
+	assert_rules("'license': 'LGPL-3', 'qweb': ['x.xml'], 'active': True",
+		     "ignored-key ignored-key");
+	assert_rules("'license': 'LGPL-3', 'assets': []", "assets");
+	assert_rules("'license': 'LGPL-3', 'assets': {'b.x': 'a/static/x.js'}",
+		     "assets");
+	assert_rules("'license': 'LGPL-3', 'assets': {'b.x': [('before', "
+		     "'x.js')]}", "assets");
+}
+
+/* A list of (key, value) pairs is a manifest to Odoo (dict.update). */
+static void test_pairs(void **state)
+{
+	char *got;
+
+	(void)state;
+	got = lint_text("[('name', 'n'), ('author', 'a'), ('license', 'MIT'),"
+			" ('license', 'LGPL-3')]");
+	assert_string_equal(got, "");
+	free(got);
+	got = lint_text("(('name', 'n'), ('license', 'MIT'), 'ab')");
+	assert_string_equal(got, "author license");
+	free(got);
+	got = lint_text("[('name', 'n', 'x')]");
+	assert_string_equal(got, "manifest-type");
+	free(got);
+	got = lint_text("'name'");
+	assert_string_equal(got, "manifest-type");
+	free(got);
+}
+
+/* Python's glob(recursive=True) on paths of an addon's static/. */
+static void test_glob(void **state)
+{
+	static const struct {
+		const char *pattern, *path;
+		int match;
+	} cases[] = {
+		{ "a/static/src/**/*", "a/static/src/x.js", 1 },
+		{ "a/static/src/**/*", "a/static/src/b/c/x.js", 1 },
+		{ "a/static/src/**", "a/static/src/b/x.scss", 1 },
+		{ "a/static/src/*.js", "a/static/src/b/x.js", 0 },
+		{ "a/static/src/*.js", "a/static/src/.x.js", 0 },
+		{ "a/static/src/**/*.js", "a/static/src/.b/x.js", 0 },
+		{ "a/static/src/.b/*.js", "a/static/src/.b/x.js", 1 },
+		{ "a/static/src/x[12].js", "a/static/src/x2.js", 1 },
+		{ "a/static/src/x?.js", "a/static/src/x12.js", 0 },
+		{ "a/static/src/x.js", "a/static/src/x.js", 1 },
+		{ "a/static/**/tests/*", "a/static/src/tests/t.js", 1 },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++)
+		if (lint_glob_match(cases[i].pattern, cases[i].path) !=
+		    cases[i].match)
+			fail_msg("glob '%s' on '%s': want %d", cases[i].pattern,
+				 cases[i].path, cases[i].match);
 }
 
 static void put(const char *root, const char *rel, const char *text)
@@ -251,6 +415,12 @@ static void put(const char *root, const char *rel, const char *text)
 			 0);
 	free(dir);
 	free(path);
+}
+
+static void assert_prefix(const char *got, const char *want)
+{
+	if (strncmp(got, want, strlen(want)))
+		fail_msg("'%s' does not start with '%s'", got, want);
 }
 
 /*
@@ -292,23 +462,23 @@ static void test_data_file_kinds(void **state)
 	lint(addon, 0, &r);
 	show(&r);
 	assert_int_equal(r.n, 9);
-	assert_string_equal(r.v[0].message, "'few/gone.xml' in 'data' does "
+	assert_prefix(r.v[0].message, "'few/gone.xml' in 'data' does "
 			    "not exist");
-	assert_string_equal(r.v[1].message, "'few/dir.xml' in 'data' is not "
+	assert_prefix(r.v[1].message, "'few/dir.xml' in 'data' is not "
 			    "a file");
-	assert_string_equal(r.v[2].message, "'many/gone.xml' in 'data' does "
+	assert_prefix(r.v[2].message, "'many/gone.xml' in 'data' does "
 			    "not exist");
-	assert_string_equal(r.v[3].message, "'many/dir.xml' in 'data' is not "
+	assert_prefix(r.v[3].message, "'many/dir.xml' in 'data' is not "
 			    "a file");
-	assert_string_equal(r.v[4].message, "'many/dangling.xml' in 'data' "
+	assert_prefix(r.v[4].message, "'many/dangling.xml' in 'data' "
 			    "does not exist");
-	assert_string_equal(r.v[5].message, "'many/fifo.xml' in 'data' is not "
+	assert_prefix(r.v[5].message, "'many/fifo.xml' in 'data' is not "
 			    "a file");
-	assert_string_equal(r.v[6].message, "'many/dirlink.xml' in 'data' is "
+	assert_prefix(r.v[6].message, "'many/dirlink.xml' in 'data' is "
 			    "not a file");
-	assert_string_equal(r.v[7].message, "'few/.' in 'data' is not a "
+	assert_prefix(r.v[7].message, "'few/.' in 'data' is not a "
 			    "file");
-	assert_string_equal(r.v[8].message, "'many/' in 'data' is not a "
+	assert_prefix(r.v[8].message, "'many/' in 'data' is not a "
 			    "file");
 	lint_report_release(&r);
 	rm = xasprintf("rm -rf '%s'", root);
@@ -390,16 +560,34 @@ static void test_usage_errors(void **state)
 	lint_report_release(&r);
 }
 
-static void test_core_modules(void **state)
+/* odoo19_data.c, generated from the Odoo 19 tarball */
+static void test_odoo19_data(void **state)
 {
+	const char *const *v;
+	size_t n;
+
 	(void)state;
-	assert_true(manifest_core_module("base"));
-	assert_true(manifest_core_module("account"));
-	assert_true(manifest_core_module("website_timesheet"));
-	assert_true(manifest_core_module("l10n_jp"));
-	assert_false(manifest_core_module("odoo"));
-	assert_false(manifest_core_module("vendor_ops_core"));
-	assert_false(manifest_core_module(""));
+	assert_true(odoo19_module("base"));
+	assert_true(odoo19_module("account"));
+	assert_true(odoo19_module("website_timesheet"));
+	assert_true(odoo19_module("l10n_jp"));
+	/* test_mail's dependency, which the tarball lacks */
+	assert_true(odoo19_module("test_orm"));
+	assert_false(odoo19_module("odoo"));
+	assert_false(odoo19_module("vendor_ops_core"));
+	assert_false(odoo19_module(""));
+	assert_true(odoo19_bundle("web.assets_backend"));
+	assert_false(odoo19_bundle("web.assets_nothing"));
+	assert_true(odoo19_tree("web"));
+	assert_false(odoo19_tree("account"));
+	n = odoo19_static_files("web", &v);
+	assert_true(n > 1000);
+	assert_true(str_starts_with(v[0], "web/static/"));
+	assert_true(str_starts_with(v[n - 1], "web/static/"));
+	for (size_t i = 1; i < n; i++)
+		assert_true(strcmp(v[i - 1], v[i]) < 0);
+	assert_int_equal(odoo19_static_files("account", &v), 0);
+	assert_int_equal(odoo19_static_files("we", &v), 0);
 }
 
 int main(void)
@@ -407,6 +595,11 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_passing_tree),
 		cmocka_unit_test(test_failing_fixtures),
+		cmocka_unit_test(test_assets_fixture),
+		cmocka_unit_test(test_no_files),
+		cmocka_unit_test(test_keys),
+		cmocka_unit_test(test_pairs),
+		cmocka_unit_test(test_glob),
 		cmocka_unit_test(test_versions),
 		cmocka_unit_test(test_licenses),
 		cmocka_unit_test(test_depends_and_auto_install),
@@ -414,7 +607,7 @@ int main(void)
 		cmocka_unit_test(test_data_file_kinds),
 		cmocka_unit_test(test_data_dir_unsearchable),
 		cmocka_unit_test(test_usage_errors),
-		cmocka_unit_test(test_core_modules),
+		cmocka_unit_test(test_odoo19_data),
 	};
 
 	return cmocka_run_group_tests_name("manifest", tests, NULL, NULL);
