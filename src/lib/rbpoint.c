@@ -4,6 +4,7 @@
 #include "pgx.h"
 #include "util.h"
 
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -154,9 +155,12 @@ int rbpoint_swap_back(struct docker *d, const struct config_env *env,
 	char *failed = scratch(FAILED_PREFIX, env);
 	const char *const swap[] = { env->db_name, failed, point,
 				     env->db_name, NULL };
-	int rc = open_both(d, env, &px, &fs, cause), files = 0, db = 0;
-	int live = 0;
+	volatile sig_atomic_t *stop = docker_get_cancel(d);
+	int rc, files = 0, db = 0, live = 0;
 
+	/* Renames, short, and never to be left half-way: a signal waits. */
+	docker_set_cancel(d, NULL);
+	rc = open_both(d, env, &px, &fs, cause);
 	if (rc == 0)
 		rc = filestore_swap_back(&fs, point, env->db_name, &files,
 					 cause);
@@ -180,6 +184,7 @@ int rbpoint_swap_back(struct docker *d, const struct config_env *env,
 			 "already", db ? ", database renamed" : ", database "
 			 "was back already");
 	close_both(&px, &fs);
+	docker_set_cancel(d, stop);
 	free(failed);
 	free(point);
 	return rc;
@@ -192,9 +197,12 @@ int rbpoint_drop(struct docker *d, const struct config_env *env, int *found,
 	struct filestore fs = { 0 };
 	char *point = rbpoint_name(env);
 	char *failed = scratch(FAILED_PREFIX, env);
-	int rc = pgx_open(d, env, &px, cause), gone = 0;
+	volatile sig_atomic_t *stop = docker_get_cancel(d);
+	int rc, gone = 0;
 
 	*found = 0;
+	docker_set_cancel(d, NULL);	/* short; after a signal too */
+	rc = pgx_open(d, env, &px, cause);
 	if (rc == -2 && !*cause)
 		*cause = xasprintf("PostgreSQL of %s is not running",
 				   env->name);
@@ -213,6 +221,7 @@ int rbpoint_drop(struct docker *d, const struct config_env *env, int *found,
 	if (rc == 0 && *found)
 		rc = pgx_db_drop(&px, point, cause);
 	*found |= gone;
+	docker_set_cancel(d, stop);
 	filestore_close(&fs);
 	pgx_close(&px);
 	free(failed);
