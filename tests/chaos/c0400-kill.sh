@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Chaos: odooctl killed with SIGKILL, or stopped with SIGTERM, at each
-# phase of a code-only deploy, of a database-changing deploy (maintenance,
-# writers, backup, verify, upgrade, start, health, switch), of a rollback,
+# phase of a code-only deploy, of a database-changing deploy (backup and
+# verify while the old release serves, maintenance, writers, rollback
+# point, upgrade, start, health, switch), of a rollback,
 # of a backup and of a restore. SIGTERM rolls back by itself (exit 1);
 # after SIGKILL, `odooctl recover` does (a person runs it: status says
 # so). Either way the last good release answers and the database is what
@@ -76,11 +77,13 @@ for sig in KILL TERM; do
 		kill_at "$sig" "^==> $phase" deploy "$K" e2e alice
 		after_kill "$sig" "code-only $phase"
 	done
-	for phase in maintenance "stop Odoo's writers" "backup of" verify \
-		upgrade start health switch; do
-		chaos_begin "SIG$sig" "database-changing deploy: ${phase%% *}"
+	for phase in "backup of" verify maintenance "stop Odoo's writers" \
+		"rollback point" upgrade start health switch; do
+		name=${phase%% *}
+		[[ $phase != "rollback point" ]] || name=$phase
+		chaos_begin "SIG$sig" "database-changing deploy: $name"
 		kill_at "$sig" "^==> $phase" deploy "$D" e2e alice
-		after_kill "$sig" "database-changing ${phase%% *}"
+		after_kill "$sig" "database-changing $name"
 	done
 done
 

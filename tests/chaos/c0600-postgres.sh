@@ -2,9 +2,9 @@
 # Chaos: PostgreSQL stops under odooctl. Mid-backup: the backup fails and
 # leaves nothing that looks like a backup; the next one, with PostgreSQL
 # back, works. Mid-upgrade of a database-changing deploy: the upgrade
-# fails, and so does putting the pre-deploy backup back (PostgreSQL is
-# still down), so the maintenance page stays up and the journal stays; once
-# PostgreSQL is back, `odooctl recover` restores the backup and the old
+# fails, and so does swapping its rollback point back (PostgreSQL is still
+# down), so the maintenance page stays up and the journal stays; once
+# PostgreSQL is back, `odooctl recover` swaps the point back and the old
 # release serves: the database is what it was before the deploy.
 . "$(dirname "$0")/../e2e/lib.sh"
 . "$(dirname "$0")/../e2e/deploy.sh"
@@ -68,8 +68,8 @@ chaos_fault_now
 pg_stop
 wait "$pid" && rc=0 || rc=$?
 is "$rc" 1 "the deploy fails (exit 1)"
-like "$(cat "$log")" "restoring the pre-deploy backup failed too.*maintenance page stays up" \
-	"it says the restore failed too and the maintenance page stays" ||
+like "$(cat "$log")" "swapping back the rollback point failed too.*maintenance page stays up" \
+	"it says the swap back failed too and the maintenance page stays" ||
 	diag "$(cat "$log")"
 is "$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 \
 	"http://127.0.0.1:$PROXY_PORT/web/login")" 503 "the maintenance page is up"
@@ -77,7 +77,7 @@ ok "the journal stays, for recover" test -e "$STACK_DIR/state/journal"
 pg_start
 out=$("$ODOOCTL" recover e2e 2>&1) && rc=0 || rc=$?
 is "$rc" 0 "with PostgreSQL back, odooctl recover" || diag "$out"
-like "$out" "restore the database and filestore from" "it restores the backup"
-chaos_end "deploy failed, maintenance page kept; odooctl recover restored the backup" A
+like "$out" "swap back the rollback point" "it swaps the rollback point back"
+chaos_end "deploy failed, maintenance page kept; odooctl recover swapped the rollback point back" A
 
 done_testing

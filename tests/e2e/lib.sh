@@ -35,6 +35,9 @@
 #                           be healthy (writes a maintenance upstream.conf
 #                           first when odooctl has not written one)
 #   compose ARGS...         docker-compose on the stack, as odooctl runs it
+#   stack_compose_add FILE  a compose file of the test's own on top of the
+#                           stack's (compose_files, and compose above); call
+#                           it before stack_start
 #   stack_down              removes the project's containers (also those
 #                           labelled odooctl.env=ENV), volumes, network,
 #                           images of $STACK_REPO and $STACK_DIR
@@ -292,11 +295,21 @@ stack_up() {
 	trap 'exit 130' INT
 }
 
+STACK_COMPOSE_EXTRA=()
 compose() {
+	local files=(-f "$STACK_COMPOSE_FILE") f
+	for f in "${STACK_COMPOSE_EXTRA[@]}"; do
+		files+=(-f "$f")
+	done
 	ODOO_IMAGE=${ODOO_IMAGE:-$STANDIN_ODOO@sha256:$(printf '0%.0s' {1..64})} \
 	ODOOCTL_PROXY_DIR=$STACK_DIR/state/proxy \
-		"$COMPOSE" -p "$STACK_PROJECT" -f "$STACK_COMPOSE_FILE" \
+		"$COMPOSE" -p "$STACK_PROJECT" "${files[@]}" \
 		--env-file "$STACK_DIR/.env" "$@"
+}
+
+stack_compose_add() {
+	STACK_COMPOSE_EXTRA+=("$1")
+	sed -i "s|^compose_files .*|&,$1|" "$ODOOCTL_CONFIG"
 }
 
 # The container ID of a compose service of the stack.

@@ -17,7 +17,7 @@
 #                           ocr_billing_webhook installed by that release's
 #                           image (odoo -i, once, as a new environment is),
 #                           the webhook token set to $WEBHOOK_TOKEN
-#   real_quiet_r1           real_stack_up, R1 (the service's addons as they
+#   real_quiet_r1           real_stack_up (unless the test did), R1 (the service's addons as they
 #                           are) installed and deployed, $R1 its digest;
 #                           Odoo's scheduled jobs off, so that a test that
 #                           compares rows sees only what odooctl did
@@ -29,6 +29,12 @@
 #                           own rows (count FROM ONLY), one "table n" a line
 #   odoo_fs_tree [DB]       the filestore of DB (default `central`): path,
 #                           size, md5
+#   real_migration          a CHANGE for real_release: ocr_billing_webhook
+#                           goes to version 19.0.1.1.0, whose pre-migrate
+#                           script adds the column legacy_ref, commits, then
+#                           does $MIGRATION_THEN: "sleep N" (an upgrade that
+#                           takes a while) or "raise" (one that fails)
+#   has_legacy_ref          1 when that column exists, else 0
 #   load_until FILE SECONDS  (background) GET /web/login through the proxy
 #                           every 0.1 s until FILE exists or SECONDS pass
 #                           (at most 3000 requests), one status code a
@@ -98,7 +104,7 @@ real_install() {
 }
 
 real_quiet_r1() {
-	real_stack_up e2e
+	[[ -n ${STACK_DIR:-} ]] || real_stack_up e2e
 	real_release R1
 	R1=$DIGEST
 	real_install "$R1" || bail "no database to deploy onto"
@@ -133,6 +139,32 @@ odoo_fs_tree() {
 		find . -type f | sort | while read -r f; do
 			echo "$f $(stat -c %s "$f") $(md5sum < "$f")"
 		done' sh "${1:-central}"
+}
+
+real_migration() {
+	local then='raise RuntimeError("legacy_ref: the migration failed")'
+	[[ ${MIGRATION_THEN:-raise} == raise ]] ||
+		then="time.sleep(${MIGRATION_THEN#sleep })"
+	sed -i "s/'version': '19.0.1.0.0'/'version': '19.0.1.1.0'/" \
+		ocr_billing_webhook/__manifest__.py
+	mkdir -p ocr_billing_webhook/migrations/19.0.1.1.0
+	cat >ocr_billing_webhook/migrations/19.0.1.1.0/pre-migrate.py <<-EOF
+		import time
+
+
+		def migrate(cr, version):
+		    cr.execute("ALTER TABLE ocr_billing_event "
+		               "ADD COLUMN legacy_ref varchar")
+		    cr.execute("UPDATE ocr_billing_event SET legacy_ref = 'x'")
+		    cr.commit()
+		    $then
+	EOF
+}
+
+has_legacy_ref() {
+	stack_psql central "SELECT count(*) FROM information_schema.columns
+		WHERE table_name = 'ocr_billing_event' AND
+		column_name = 'legacy_ref'" 2>/dev/null || true
 }
 
 load_until() {

@@ -5,11 +5,13 @@
 # the view are there and the window is reported. Then three releases whose
 # real upgrade fails, as real releases fail: a view naming a field that
 # does not exist, an addon whose Python raises at import, a data file
-# naming an unknown XML id. Each deploy exits 1 and undoes itself: every
-# table has the rows it had (counted FROM ONLY, since pg_dump is not
-# byte-equal after a restore), the filestore is the same tree, the
-# previous release serves, and the OCR event accepted just before the
-# deploy is still there.
+# naming an unknown XML id. Each deploy exits 1 and undoes itself by
+# swapping its rollback point back (a clone of the database and hard links
+# of the filestore; the first kind again with rollback_point = backup,
+# which restores a backup): every table has the rows it had (counted FROM
+# ONLY, since pg_dump is not byte-equal after a restore), the filestore is
+# the same tree, the previous release serves, the OCR event accepted just
+# before the deploy is still there, and no point is left.
 #
 # Crons are switched off after the install, and no client calls while a
 # failing release is deployed: the rows compared are then only what
@@ -151,48 +153,60 @@ declare -A reason=(
 	[unknown_xmlid]='no_such_menu'
 )
 k=3
-for fault in view_missing_field import_raises unknown_xmlid; do
-	real_release "F-$fault" "$fault"
+for run in view_missing_field:clone import_raises:clone unknown_xmlid:clone \
+	view_missing_field:backup; do
+	fault=${run%:*} point=${run#*:}
+	sed -i "/^rollback_point = /d; s|^\[e2e\]|[e2e]\nrollback_point = $point|" \
+		"$ODOOCTL_CONFIG"
+	real_release "F-$fault-$point" "$fault"
 	F=$DIGEST
 	good_id=$(current_id)
-	is "$(ocr_event "INV-$k")" 200 "$fault: an OCR event just before the deploy"
+	is "$(ocr_event "INV-$k")" 200 "$fault/$point: an OCR event just before the deploy"
 	curl -s -o /dev/null --max-time 30 "http://127.0.0.1:$PROXY_PORT/web/login" || true
 	rows_before=$(db_rows central)
 	fs_before=$(odoo_fs_tree central)
 	n=$(history_lines | wc -l)
 	t=$SECONDS
 	out=$("$ODOOCTL" deploy "$F" e2e alice 2>&1) && rc=0 || rc=$?
-	diag "$fault: the deploy took $((SECONDS - t)) s"
-	is "$rc" 1 "$fault: the deploy exits 1" || diag "$out"
-	like "$out" "upgrade: odoo -u ocr_billing_webhook" "$fault: the real upgrade ran"
-	like "$out" "${reason[$fault]}" "$fault: the error shows Odoo's reason" ||
+	diag "$fault/$point: the deploy took $((SECONDS - t)) s"
+	is "$rc" 1 "$fault/$point: the deploy exits 1" || diag "$out"
+	like "$out" "upgrade: odoo -u ocr_billing_webhook" "$fault/$point: the real upgrade ran"
+	like "$out" "${reason[$fault]}" "$fault/$point: the error shows Odoo's reason" ||
 		diag "$out"
-	like "$out" "database and filestore restored from the pre-deploy backup" \
-		"$fault: the database was restored"
-	like "$out" "maintenance page was up for [0-9.]+ s" \
-		"$fault: the maintenance window is reported"
+	if [[ $point == clone ]]; then
+		like "$out" "database and filestore swapped back to the rollback point" \
+			"$fault/$point: the rollback point (a clone) was swapped back"
+	else
+		like "$out" "database and filestore restored from the pre-deploy backup" \
+			"$fault/$point: rollback_point = backup: the backup was restored"
+	fi
+	window=$(grep -Eo 'maintenance page was up for [0-9.]+ s' <<<"$out" || true)
+	like "$window" "[0-9]" "$fault/$point: the maintenance window is reported"
+	diag "$fault, rollback_point = $point: $window"
+	is "$(stack_psql postgres "SELECT count(*) FROM pg_database
+		WHERE datname LIKE 'odooctl_%'")" 0 "$fault/$point: no database of odooctl is left"
 	rows_after=$(db_rows central)
-	is "$rows_after" "$rows_before" "$fault: every table has the rows it had" ||
+	is "$rows_after" "$rows_before" "$fault/$point: every table has the rows it had" ||
 		diag "$(diff <(echo "$rows_before") <(echo "$rows_after"))"
-	is "$(odoo_fs_tree central)" "$fs_before" "$fault: the filestore is the same tree"
+	is "$(odoo_fs_tree central)" "$fs_before" "$fault/$point: the filestore is the same tree"
 	is "$(stack_psql central "SELECT count(*) FROM information_schema.columns
 		WHERE table_name = 'ocr_billing_event' AND column_name = 'vendor_ref'")" \
-		1 "$fault: R2's column is still there"
-	is "$(current_id)" "$good_id" "$fault: R2's container serves again"
-	is "$(serving)" R2 "$fault: R2 answers through the proxy"
+		1 "$fault/$point: R2's column is still there"
+	is "$(current_id)" "$good_id" "$fault/$point: R2's container serves again"
+	is "$(serving)" R2 "$fault/$point: R2 answers through the proxy"
 	is "$(stack_psql central "SELECT count(*) FROM ocr_billing_event
 		WHERE document_id = 'INV-$k'")" 1 \
-		"$fault: the event accepted just before the deploy is there"
+		"$fault/$point: the event accepted just before the deploy is there"
 	is "$(statuses_since "$n")" \
 		"started maintenance upgrade_failed restored rolled_back" \
-		"$fault: history: ... upgrade_failed, restored, rolled_back"
+		"$fault/$point: history: ... upgrade_failed, restored, rolled_back"
 	is "$(cat "$STACK_DIR/state/last_good_sha")" "$R2" \
-		"$fault: last_good_sha is still R2"
+		"$fault/$point: last_good_sha is still R2"
 	is "$("$DOCKER" ps -aq --filter "label=odooctl.release=$F" | wc -l)" 0 \
-		"$fault: no container of the failed release is left"
+		"$fault/$point: no container of the failed release is left"
 	k=$((k + 1))
 done
 is "$(ocr_event INV-9)" 200 "after all that, the webhook takes events"
-is "$(stack_psql central "SELECT count(*) FROM ocr_billing_event")" 6 \
-	"every accepted event is in the database (INV-1 to INV-5, INV-9)"
+is "$(stack_psql central "SELECT count(*) FROM ocr_billing_event")" 7 \
+	"every accepted event is in the database (INV-1 to INV-6, INV-9)"
 done_testing

@@ -13,31 +13,8 @@
 . "$(dirname "$0")/real.sh"
 real_or_skip
 
-slow_migration() {
-	sed -i "s/'version': '19.0.1.0.0'/'version': '19.0.1.1.0'/" \
-		ocr_billing_webhook/__manifest__.py
-	mkdir -p ocr_billing_webhook/migrations/19.0.1.1.0
-	cat >ocr_billing_webhook/migrations/19.0.1.1.0/pre-migrate.py <<-'EOF'
-		import time
-
-
-		def migrate(cr, version):
-		    cr.execute("ALTER TABLE ocr_billing_event "
-		               "ADD COLUMN legacy_ref varchar")
-		    cr.execute("UPDATE ocr_billing_event SET legacy_ref = 'x'")
-		    cr.commit()
-		    time.sleep(120)
-	EOF
-}
-
-has_column() {
-	stack_psql central "SELECT count(*) FROM information_schema.columns
-		WHERE table_name = 'ocr_billing_event' AND
-		column_name = 'legacy_ref'" 2>/dev/null || true
-}
-
 real_quiet_r1
-real_release S slow_migration
+MIGRATION_THEN='sleep 120' real_release S real_migration
 S=$DIGEST
 
 k=1
@@ -52,11 +29,11 @@ for sig in TERM KILL; do
 	"$ODOOCTL" deploy "$S" e2e alice >"$log" 2>&1 &
 	pid=$!
 	end=$((SECONDS + 240))
-	until [[ $(has_column) == 1 ]] || ! kill -0 "$pid" 2>/dev/null ||
+	until [[ $(has_legacy_ref) == 1 ]] || ! kill -0 "$pid" 2>/dev/null ||
 		((SECONDS > end)); do
 		sleep 0.5
 	done
-	is "$(has_column)" 1 "$sig: the real upgrade committed its first change"
+	is "$(has_legacy_ref)" 1 "$sig: the real upgrade committed its first change"
 	kill "-$sig" "$pid" 2>/dev/null || true
 	wait "$pid" && rc=0 || rc=$?
 	out=$(cat "$log")
@@ -83,7 +60,7 @@ for sig in TERM KILL; do
 	is "$rows_after" "$rows_before" "$sig: every table has the rows it had" ||
 		diag "$(diff <(echo "$rows_before") <(echo "$rows_after"))"
 	is "$(odoo_fs_tree central)" "$fs_before" "$sig: the filestore is the same tree"
-	is "$(has_column)" 0 "$sig: the upgrade's column is gone"
+	is "$(has_legacy_ref)" 0 "$sig: the upgrade's column is gone"
 	is "$(stack_psql central "SELECT latest_version FROM ir_module_module
 		WHERE name = 'ocr_billing_webhook'")" 19.0.1.0.0 \
 		"$sig: the addon is at its old version"
@@ -95,6 +72,8 @@ for sig in TERM KILL; do
 	is "$("$DOCKER" ps -aq --filter "name=$STACK_PROJECT-upgrade" | wc -l)" 0 \
 		"$sig: no upgrade container is left"
 	ok "$sig: no journal left" test ! -e "$STACK_DIR/state/journal"
+	is "$(stack_psql postgres "SELECT count(*) FROM pg_database
+		WHERE datname LIKE 'odooctl_%'")" 0 "$sig: no rollback point is left"
 	is "$(cat "$STACK_DIR/state/last_good_sha")" "$R1" \
 		"$sig: last_good_sha unchanged"
 	k=$((k + 1))
