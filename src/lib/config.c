@@ -90,6 +90,9 @@ static const struct option_def options[] = {
 	{ "upgrade_timeout", OPT_LONG, S(upgrade_timeout), 10, 86400, "3600",
 	  "seconds the module upgrade of a release that changes the "
 	  "database may take" },
+	{ "upgrade_trigger", OPT_STRING, S(upgrade_trigger), 0, 0, "checksum",
+	  "which addons a release upgrades: checksum (any change) or "
+	  "version (a new manifest version; new addons always)" },
 	{ "build_context", OPT_PATH, S(build_context), 0, 0,
 	  "../../../services/odoo19-central-addons",
 	  "directory holding the Dockerfile and addons/" },
@@ -169,6 +172,7 @@ static const struct {
 	{ "alert_webhook_format", "slack|json" },
 	{ "backup_compression", "store|fast|default" },
 	{ "secrets_provider", "none|env_file|ssm|command" },
+	{ "upgrade_trigger", "checksum|version" },
 };
 
 #define SMOKE_KEY "smoke"

@@ -51,6 +51,7 @@ struct config_env {
 	long drain_seconds;
 	long stop_timeout;
 	long upgrade_timeout;
+	char *upgrade_trigger;	/* checksum | version */
 	long disk_floor_mb;
 	long keep_releases;
 	char *build_context;
