@@ -1,4 +1,5 @@
-/* odooctl lint [PATH...] [--json] [--env ENV] [--no-python] | --dump FILE */
+/* odooctl lint [PATH...] [--json] [--env ENV] [--no-python] [--since REF]
+ *   | --dump FILE */
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -6,6 +7,7 @@
 
 #include "cmd.h"
 #include "lint.h"
+#include "lint_version.h"
 #include "log.h"
 #include "manifest.h"
 #include "pyliteral.h"
@@ -16,6 +18,7 @@ struct lint_opts {
 	int no_python;
 	const char *env;
 	const char *dump;
+	const char *since;	/* lint_version.h */
 };
 
 static int on_opt(int opt, const char *arg, void *ctx)
@@ -34,6 +37,9 @@ static int on_opt(int opt, const char *arg, void *ctx)
 		return 0;
 	case 'D':
 		o->dump = arg;
+		return 0;
+	case 'S':
+		o->since = arg;
 		return 0;
 	}
 	return -1;
@@ -124,6 +130,8 @@ static int run_lint(const char *const *paths, size_t n,
 
 	lint_report_init(&r);
 	rc = lint_paths(paths, n, !o->no_python, &r, &why);
+	if (rc == 0 && o->since)
+		rc = lint_version_since(paths, n, o->since, &r, &why);
 	if (rc < 0) {
 		log_error("%s", why);
 		free(why);
@@ -144,6 +152,7 @@ static int exec_lint(int argc, char **argv, struct global *g)
 		{ "env", required_argument, NULL, 'e' },
 		{ "no-python", no_argument, NULL, 'P' },
 		{ "dump", required_argument, NULL, 'D' },
+		{ "since", required_argument, NULL, 'S' },
 		{ NULL, 0, NULL, 0 } };
 	struct lint_opts o = { 0 };
 	char *path;
@@ -172,7 +181,8 @@ static int exec_lint(int argc, char **argv, struct global *g)
 
 const struct command cmd_lint = {
 	.name = "lint",
-	.usage = "[PATH...] [--json] [--env ENV] [--no-python] | --dump FILE",
+	.usage = "[PATH...] [--json] [--env ENV] [--no-python] [--since REF] "
+		 "| --dump FILE",
 	.summary = "Check the addons' manifests against Odoo 19's rules.",
 	.help =
 	"PATH is an addons directory or one addon's directory; without one,\n"
@@ -191,11 +201,17 @@ const struct command cmd_lint = {
 	"  addon-name             the directory's name is a module name\n"
 	"  python-syntax          the .py files compile (python3 -m\n"
 	"                         py_compile, when python3 is installed)\n"
+	"  version-bump           with --since REF: models, data or views\n"
+	"                         changed since the git revision REF but\n"
+	"                         the version did not (upgrade_trigger =\n"
+	"                         version would not upgrade the addon)\n"
 	"One line per finding, sorted: FILE:LINE:COL: RULE: MESSAGE.\n\n"
 	"Options:\n"
 	"  -j, --json         machine-readable output\n"
 	"  -e, --env ENV      the environment whose build_context to lint\n"
 	"  -P, --no-python    do not compile the Python files\n"
+	"  -S, --since REF    compare with the git revision REF (a PR\n"
+	"                     check: --since origin/main): rule version-bump\n"
 	"  -D, --dump FILE    print FILE's literal as canonical JSON (what\n"
 	"                     the corpus test compares with Python)\n\n"
 	"Exit status: 0 nothing found, 1 findings, 2 usage error.\n",
