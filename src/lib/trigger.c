@@ -155,19 +155,6 @@ char *trigger_history_status(const char *name, const char *why)
 	return s;
 }
 
-static void log_names(const char *what, char **v, size_t n)
-{
-	struct buf b;
-
-	if (!n)
-		return;
-	buf_init(&b, 1 << 16);
-	for (size_t i = 0; i < n; i++)
-		buf_printf(&b, "%s%s", i ? ", " : "", v[i]);
-	log_info("%s: %s", what, b.data);
-	buf_release(&b);
-}
-
 void trigger_log(const struct addon_diff *diff, enum upgrade_trigger t,
 		 const char *prev)
 {
@@ -179,8 +166,9 @@ void trigger_log(const struct addon_diff *diff, enum upgrade_trigger t,
 			 "them): the checksum rule decides this release",
 			 diff->fallback == 1 ? "the running release " :
 			 "the new release", diff->fallback == 1 ? prev : "");
-	log_names("changed, same version: not upgraded (code-only)",
-		  diff->held, diff->nheld);
+	for (size_t i = 0; i < diff->nheld; i++)
+		log_info("%s: changed, same version: not upgraded (code-only)",
+			 diff->held[i]);
 	for (size_t i = 0; i < diff->nstale; i++)
 		log_warn("addon %s changed (models, data or views) but its "
 			 "version did not: it is not upgraded", diff->stale[i]);
