@@ -209,7 +209,10 @@ const struct command cmd_build = {
 	.help =
 	"Builds build_context/Dockerfile, tagged REPOSITORY:sha-<commit>, with\n"
 	"labels for the git commit and a checksum per addon\n"
-	"(odooctl.addon.<name>), so a deploy can tell which addons changed.\n"
+	"(odooctl.addon.<name>), so a deploy can tell which addons changed,\n"
+	"its manifest version (odooctl.addon-version.<name>) and a checksum\n"
+	"of the files Odoo loads into the database (odooctl.addon-data.<name>)\n"
+	"for upgrade_trigger = version.\n"
 	"Prints the tag and the image id.\n"
 	"Options:\n"
 	"  -C, --commit SHA        the commit [$GITHUB_SHA, else git rev-parse HEAD]\n"

@@ -1,6 +1,6 @@
 /*
  * odooctl lint [PATH...] [--json] [--env ENV] [--severity LEVEL]
- *              [--no-python] [--no-files] | --dump FILE
+ *              [--no-python] [--no-files] [--since REF] | --dump FILE
  */
 #include <jansson.h>
 #include <stdio.h>
@@ -9,6 +9,7 @@
 
 #include "cmd.h"
 #include "lint.h"
+#include "lint_version.h"
 #include "log.h"
 #include "manifest.h"
 #include "pyliteral.h"
@@ -22,6 +23,7 @@ struct lint_opts {
 	int severity;		/* the least severe finding that fails */
 	const char *env;
 	const char *dump;
+	const char *since;	/* lint_version.h */
 };
 
 static int on_opt(int opt, const char *arg, void *ctx)
@@ -46,6 +48,9 @@ static int on_opt(int opt, const char *arg, void *ctx)
 		return 0;
 	case 'D':
 		o->dump = arg;
+		return 0;
+	case 'S':
+		o->since = arg;
 		return 0;
 	}
 	return -1;
@@ -156,6 +161,8 @@ static int run_lint(const char *const *paths, size_t n,
 	lint_report_init(&r);
 	rc = lint_paths(paths, n, (o->no_python ? 0 : LINT_PYTHON) |
 			(o->no_files ? 0 : LINT_FILES), &r, &why);
+	if (rc == 0 && o->since)
+		rc = lint_version_since(paths, n, o->since, &r, &why);
 	if (rc < 0) {
 		log_error("%s", why);
 		free(why);
@@ -178,6 +185,7 @@ static int exec_lint(int argc, char **argv, struct global *g)
 		{ "no-python", no_argument, NULL, 'P' },
 		{ "no-files", no_argument, NULL, 'F' },
 		{ "dump", required_argument, NULL, 'D' },
+		{ "since", required_argument, NULL, 'S' },
 		{ NULL, 0, NULL, 0 } };
 	struct lint_opts o = { .severity = LINT_WARNING };
 	char *path;
@@ -213,7 +221,7 @@ static int exec_lint(int argc, char **argv, struct global *g)
 const struct command cmd_lint = {
 	.name = "lint",
 	.usage = "[PATH...] [--json] [--env ENV] [--severity LEVEL] "
-		 "[--no-python] [--no-files] | --dump FILE",
+		 "[--no-python] [--no-files] [--since REF] | --dump FILE",
 	.summary = "Check the addons' manifests against what Odoo 19 does.",
 	.help =
 	"PATH is an addons directory or one addon's directory; without one,\n"
@@ -244,6 +252,11 @@ const struct command cmd_lint = {
 	"  ignored-key            N  update_xml, demo_xml, qweb, js, css,\n"
 	"                            active\n"
 	"  name                   N  set\n"
+	"  version-bump           W  with --since REF: models, data or\n"
+	"                            views changed since the git revision\n"
+	"                            REF but the version did not (under\n"
+	"                            upgrade_trigger = version the addon\n"
+	"                            would not be upgraded)\n"
 	"  python-syntax          E  the .py files compile (python3 -m\n"
 	"                            py_compile, when python3 is installed)\n"
 	"Each rule's line of Odoo 19: doc/lint.md. One line per finding,\n"
@@ -258,6 +271,8 @@ const struct command cmd_lint = {
 	"  -F, --no-files        do not look for the data, demo and asset\n"
 	"                        files manifests name (a tree of manifests\n"
 	"                        only, such as Odoo's in shared/odoo19)\n"
+	"  -S, --since REF       compare with the git revision REF (a PR\n"
+	"                        check: --since origin/main): version-bump\n"
 	"  -D, --dump FILE       print FILE's literal as canonical JSON (what\n"
 	"                        the corpus test compares with Python)\n\n"
 	"Exit status: 0 no finding of LEVEL or above, 1 some, 2 usage error.\n",

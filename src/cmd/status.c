@@ -155,6 +155,30 @@ static json_t *status_json(const struct config_env *env, int *rc)
 	return o;
 }
 
+/* Why each addon was upgraded, and which changed ones were not. */
+static void print_why(json_t *ld)
+{
+	json_t *why = json_object_get(ld, "upgraded_why"), *v;
+	json_t *held = json_object_get(ld, "not_upgraded");
+	const char *name, *label = "upgraded:";
+	size_t i;
+
+	if (docker_json_str(ld, "upgrade_trigger"))
+		printf("trigger:      %s\n", docker_json_str(ld,
+						  "upgrade_trigger"));
+	json_object_foreach(why, name, v) {
+		printf("%-13s %s: %s\n", label, name, json_string_value(v) ?:
+		       "?");
+		label = "";
+	}
+	if (json_array_size(held)) {
+		printf("not upgraded: ");
+		json_array_foreach(held, i, v)
+			printf("%s%s", i ? ", " : "", json_string_value(v));
+		printf(" (changed, same version)\n");
+	}
+}
+
 static void print_path(json_t *ld)
 {
 	json_t *up = json_object_get(ld, "upgraded"), *m;
@@ -170,6 +194,7 @@ static void print_path(json_t *ld)
 		printf(")");
 	}
 	printf("\n");
+	print_why(ld);
 	if (json_is_number(json_object_get(ld, "maintenance_seconds")))
 		printf("maintenance:  %.1f s\n", json_number_value(
 			json_object_get(ld, "maintenance_seconds")));

@@ -1,4 +1,6 @@
 #include "addons.h"
+#include "addon_meta.h"
+#include "log.h"
 #include "util.h"
 
 #include <dirent.h>
@@ -18,7 +20,7 @@ struct paths {
 	size_t n;
 };
 
-static int skipped(const char *rel)
+int addons_skipped(const char *rel)
 {
 	return !fnmatch("*.pyc", rel, 0) || !fnmatch("*/__pycache__/*", rel, 0) ||
 	       !fnmatch("__pycache__/*", rel, 0) ||
@@ -52,11 +54,11 @@ static int walk(const char *root, const char *rel, struct paths *p,
 		if (lstat(full, &st) == 0 && S_ISDIR(st.st_mode)) {
 			char *probe = xasprintf("%s/", r);
 
-			if (!skipped(probe))
+			if (!addons_skipped(probe))
 				rc = walk(root, r, p, cause);
 			free(probe);
 			free(r);
-		} else if (skipped(r) || p->n >= ADDON_FILES_MAX) {
+		} else if (addons_skipped(r) || p->n >= ADDON_FILES_MAX) {
 			free(r);
 		} else {
 			p->v = xrealloc(p->v, (p->n + 1) * sizeof(*p->v));
@@ -97,7 +99,10 @@ static int hash_file(EVP_MD_CTX *md, const char *root, const char *rel,
 	return 0;
 }
 
-int addons_checksum_one(const char *addon_dir, char out[72], char **cause)
+/* The checksum of the files of addon_dir that meta says matter to the
+ * database, or of every file when meta is NULL. */
+static int checksum(const char *addon_dir, const struct addon_meta *meta,
+		    char out[72], char **cause)
 {
 	struct paths p = { 0 };
 	EVP_MD_CTX *md = EVP_MD_CTX_new();
@@ -109,7 +114,8 @@ int addons_checksum_one(const char *addon_dir, char out[72], char **cause)
 		qsort(p.v, p.n, sizeof(*p.v), cmp_str);
 		EVP_DigestInit_ex(md, EVP_sha256(), NULL);
 		for (size_t i = 0; i < p.n && rc == 0; i++)
-			rc = hash_file(md, addon_dir, p.v[i], cause);
+			if (!meta || addon_meta_db_file(meta, p.v[i]))
+				rc = hash_file(md, addon_dir, p.v[i], cause);
 		EVP_DigestFinal_ex(md, sum, &len);
 	}
 	if (rc == 0) {
@@ -121,6 +127,46 @@ int addons_checksum_one(const char *addon_dir, char out[72], char **cause)
 		free(p.v[i]);
 	free(p.v);
 	EVP_MD_CTX_free(md);
+	return rc;
+}
+
+int addons_checksum_one(const char *addon_dir, char out[72], char **cause)
+{
+	return checksum(addon_dir, NULL, out, cause);
+}
+
+static void set_label(json_t *labels, const char *prefix, const char *name,
+		      const char *value)
+{
+	char *key = xasprintf("%s%s", prefix, name);
+
+	json_object_set_new(labels, key, json_string(value));
+	free(key);
+}
+
+/*
+ * The version and database labels of an addon. A manifest that does not
+ * parse (lint says why) gets neither: a deploy under upgrade_trigger =
+ * version then decides by its checksum.
+ */
+static int meta_labels(const char *addon, const char *name, json_t *labels,
+		       char **cause)
+{
+	struct addon_meta m;
+	char sum[72], *why = NULL;
+	int rc;
+
+	if (addon_meta_read(addon, &m, &why) < 0) {
+		log_warn("addon %s: no version label (%s)", name, why);
+		free(why);
+		return 0;
+	}
+	if (m.version)
+		set_label(labels, ADDON_VERSION_PREFIX, name, m.version);
+	rc = checksum(addon, &m, sum, cause);
+	if (rc == 0)
+		set_label(labels, ADDON_DATA_PREFIX, name, sum);
+	addon_meta_release(&m);
 	return rc;
 }
 
@@ -145,12 +191,10 @@ int addons_checksums(const char *dir, json_t *labels, int *count,
 		if (de->d_name[0] != '.' && access(manifest, R_OK) == 0) {
 			rc = addons_checksum_one(addon, sum, cause);
 			if (rc == 0) {
-				char *key = xasprintf(ADDON_LABEL_PREFIX "%s",
-						      de->d_name);
-
-				json_object_set_new(labels, key,
-						    json_string(sum));
-				free(key);
+				set_label(labels, ADDON_LABEL_PREFIX,
+					  de->d_name, sum);
+				rc = meta_labels(addon, de->d_name, labels,
+						 cause);
 				(*count)++;
 			}
 		}

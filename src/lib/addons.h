@@ -10,14 +10,24 @@
 #include <jansson.h>
 
 #define ADDON_LABEL_PREFIX "odooctl.addon."
+/* The manifest's version (adapted), and the checksum of only the files
+ * that Odoo loads into the database (addon_meta.h). */
+#define ADDON_VERSION_PREFIX "odooctl.addon-version."
+#define ADDON_DATA_PREFIX "odooctl.addon-data."
 
 /*
  * Adds "odooctl.addon.<name>": "sha256:<hex>" to labels for every addon
- * (a directory holding __manifest__.py) under dir. *count gets how many.
+ * (a directory holding __manifest__.py) under dir, with
+ * "odooctl.addon-version.<name>": "19.0.1.0.0" and
+ * "odooctl.addon-data.<name>": "sha256:<hex>" when its manifest parses.
+ * *count gets how many addons.
  */
 int addons_checksums(const char *dir, json_t *labels, int *count,
 		     char **cause);
 /* The checksum of one addon directory into out ("sha256:" + 64 hex). */
 int addons_checksum_one(const char *addon_dir, char out[72], char **cause);
+
+/* What no checksum covers: .pyc, static/, tests/, i18n's .pot files. */
+int addons_skipped(const char *rel);
 
 #endif

@@ -95,6 +95,9 @@ static const struct option_def options[] = {
 	  "database made by PostgreSQL and hard links of the filestore, "
 	  "taken in seconds under the maintenance page) or backup (a "
 	  "verified dump taken there)" },
+	{ "upgrade_trigger", OPT_STRING, S(upgrade_trigger), 0, 0, "checksum",
+	  "which addons a release upgrades: checksum (any change) or "
+	  "version (a new manifest version; new addons always)" },
 	{ "build_context", OPT_PATH, S(build_context), 0, 0,
 	  "../../../services/odoo19-central-addons",
 	  "directory holding the Dockerfile and addons/" },
@@ -175,6 +178,7 @@ static const struct {
 	{ "backup_compression", "store|fast|default" },
 	{ "rollback_point", "clone|backup" },
 	{ "secrets_provider", "none|env_file|ssm|command" },
+	{ "upgrade_trigger", "checksum|version" },
 };
 
 #define SMOKE_KEY "smoke"

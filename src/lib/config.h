@@ -52,6 +52,7 @@ struct config_env {
 	long stop_timeout;
 	long upgrade_timeout;
 	char *rollback_point;	/* clone, backup */
+	char *upgrade_trigger;	/* checksum | version */
 	long disk_floor_mb;
 	long keep_releases;
 	char *build_context;

@@ -11,6 +11,7 @@
 #include "rbpoint.h"
 #include "stack.h"
 #include "state.h"
+#include "trigger.h"
 #include "upgrade.h"
 
 #include <errno.h>
@@ -616,13 +617,16 @@ static void log_list(const char *what, char **v, size_t n)
 }
 
 /*
- * Which path the release takes: code-only (no addon checksum changed: the
+ * Which path the release takes: code-only (no addon to upgrade: the
  * zero-downtime path) or database-changing (an upgrade of the changed
- * addons under a maintenance page). A first release, or a rollback, is
- * code-only: there is nothing to compare with, or nothing to upgrade.
+ * addons under a maintenance page); upgrade_trigger says which changed
+ * addons count (trigger.h). A first release, or a rollback, is code-only:
+ * there is nothing to compare with, or nothing to upgrade. Each addon to
+ * upgrade is recorded in history with why: upgrade:<addon>:<why>.
  */
 static void classify(struct deploy *dp)
 {
+	enum upgrade_trigger t = trigger_parse(dp->env->upgrade_trigger);
 	json_t *old, *new;
 
 	if (dp->kind != DEPLOY_RELEASE || !dp->prev.digest ||
@@ -631,6 +635,7 @@ static void classify(struct deploy *dp)
 	old = image_labels(dp, dp->prev.digest);
 	new = image_labels(dp, dp->rel->digest);
 	upgrade_diff(old, new, &dp->diff);
+	trigger_apply(old, new, t, &dp->diff);
 	json_decref(old);
 	json_decref(new);
 	if (dp->diff.unknown)
@@ -641,12 +646,20 @@ static void classify(struct deploy *dp)
 	log_list("addons gone from the new release (uninstall them in Odoo "
 		 "if they were installed)", dp->diff.removed,
 		 dp->diff.nremoved);
+	trigger_log(&dp->diff, t, dp->prev.digest);
 	dp->db_path = upgrade_needed(&dp->diff);
 	if (dp->db_path)
 		dp->modules = upgrade_modules(&dp->diff);
+	for (size_t i = 0; dp->db_path && trigger_name(&dp->diff, i); i++) {
+		char *st = trigger_history_status(trigger_name(&dp->diff, i),
+						  trigger_why(&dp->diff, i));
+
+		record(dp, dp->rel->digest, st);
+		free(st);
+	}
 	log_phase("path: %s", dp->db_path ? "database-changing (backup, "
 		  "maintenance page, module upgrade)" : "code-only (no addon "
-		  "changed: zero downtime)");
+		  "to upgrade: zero downtime)");
 }
 
 /* Every running release container of env: Odoo's writers, crons included. */
@@ -899,14 +912,28 @@ static void write_last_deploy(struct deploy *dp, const char *status)
 			      dp->rel->digest, "status", status, "path",
 			      dp->db_path ? "database-changing" : "code-only",
 			      "at", (json_int_t)time(NULL));
-	json_t *up = json_array();
+	json_t *up = json_array(), *reasons = json_object();
+	json_t *held = json_array();
 	char *why = NULL;
 
-	for (size_t i = 0; dp->db_path && i < dp->diff.nchanged; i++)
-		json_array_append_new(up, json_string(dp->diff.changed[i]));
-	for (size_t i = 0; dp->db_path && i < dp->diff.nadded; i++)
-		json_array_append_new(up, json_string(dp->diff.added[i]));
+	for (size_t i = 0; dp->db_path && trigger_name(&dp->diff, i); i++) {
+		char *w = trigger_why_text(trigger_why(&dp->diff, i));
+
+		json_array_append_new(up, json_string(trigger_name(&dp->diff,
+								   i)));
+		json_object_set_new(reasons, trigger_name(&dp->diff, i),
+				    json_string(w));
+		free(w);
+	}
+	for (size_t i = 0; i < dp->diff.nheld; i++)
+		json_array_append_new(held, json_string(dp->diff.held[i]));
 	json_object_set_new(o, "upgraded", up);
+	json_object_set_new(o, "upgraded_why", reasons);
+	json_object_set_new(o, "not_upgraded", held);
+	json_object_set_new(o, "upgrade_trigger", json_string(
+		dp->diff.fallback ? "checksum (fallback)" :
+		trigger_parse(dp->env->upgrade_trigger) == UPGRADE_BY_VERSION ?
+		"version" : "checksum"));
 	if (dp->backup)
 		json_object_set_new(o, "backup", json_string(dp->backup));
 	if (dp->maintenance)

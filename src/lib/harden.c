@@ -409,8 +409,10 @@ static void secret_scan(json_t *names_values, int is_env, struct buf *hits)
 	json_object_foreach(names_values, k, v) {
 		const char *s = json_string_value(v);
 
-		/* odooctl.addon.<addon>: a checksum, named after an addon */
-		if (s && *s && !str_starts_with(k, "odooctl.addon.") &&
+		/* odooctl.addon.<addon>, odooctl.addon-version.<addon>,
+		 * odooctl.addon-data.<addon>: a checksum or a version,
+		 * named after an addon */
+		if (s && *s && !str_starts_with(k, "odooctl.addon") &&
 		    harden_secret_name(k))
 			buf_printf(hits, "%slabel %s", hits->len ? ", " : "",
 				   k);

@@ -81,6 +81,9 @@ void addon_diff_release(struct addon_diff *diff)
 	free_list(diff->changed, diff->nchanged);
 	free_list(diff->added, diff->nadded);
 	free_list(diff->removed, diff->nremoved);
+	free_list(diff->why, diff->why ? diff->nchanged : 0);
+	free_list(diff->held, diff->nheld);
+	free_list(diff->stale, diff->nstale);
 	memset(diff, 0, sizeof(*diff));
 }
 

@@ -28,6 +28,17 @@ struct addon_diff {
 	char **removed;		/* only in the running release */
 	size_t nremoved;
 	int unknown;		/* the running release has no checksums */
+	/* upgrade_trigger (trigger.h): */
+	char **why;		/* parallel to changed: why it is upgraded */
+	char **held;		/* version rule: changed, same version; not
+				 * upgraded (code-only); sorted */
+	size_t nheld;
+	char **stale;		/* of held: what Odoo loads into the database
+				 * changed too (the gate's warning) */
+	size_t nstale;
+	int fallback;		/* version asked, but the running (1) or the
+				 * new (2) release has no version labels:
+				 * the checksum rule decided */
 };
 
 /*

@@ -14,9 +14,11 @@
 #   rebuild_release MESSAGE         commit the build context's changes, build
 #                                   and push; $DIGEST
 #   statuses_since N                statuses after history line N, backup
-#                                   events aside, on one line
+#                                   events and upgrade:ADDON:WHY aside, on
+#                                   one line
 # shellcheck disable=SC2034 # used by the scripts that source this one
-HISTORY_RE='^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z \| sha256:[0-9a-f]{64} \| [a-z0-9_.-]+ \| [a-z_]+ \| [^|]+$'
+# (a status is a word, or WORD:DETAIL: allowed:CHECK, upgrade:ADDON:WHY)
+HISTORY_RE='^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z \| sha256:[0-9a-f]{64} \| [a-z0-9_.-]+ \| [a-z_]+(:[^ |]+)? \| [^|]+$'
 
 release() {
 	build_release "$@"
@@ -91,8 +93,10 @@ rebuild_release() {
 	DIGEST=$("$ODOOCTL" -q push)
 }
 
-# The statuses of the history lines after line $1, backup events aside.
+# The statuses of the history lines after line $1, backup events and the
+# addons an upgrade names (upgrade:ADDON:WHY) aside.
 statuses_since() {
 	history_lines | tail -n +"$(($1 + 1))" | awk -F ' [|] ' '{ print $4 }' |
-		grep -Ev '^(backup|verify|restore|drill)([_-].*)?$' | paste -sd ' ' || true
+		grep -Ev '^((backup|verify|restore|drill)([_-].*)?|upgrade:.*)$' |
+		paste -sd ' ' || true
 }

@@ -100,6 +100,62 @@ static void test_what_changes_the_sum(void **state)
 	free(before);
 }
 
+static char *label_of(const char *root, const char *prefix, const char *name)
+{
+	json_t *l = json_object();
+	char *key = xasprintf("%s%s", prefix, name), *why = NULL, *v;
+	int count;
+
+	assert_int_equal(addons_checksums(root, l, &count, &why), 0);
+	v = json_string_value(json_object_get(l, key)) ?
+		xstrdup(json_string_value(json_object_get(l, key))) : NULL;
+	json_decref(l);
+	free(key);
+	return v;
+}
+
+/*
+ * The version and database labels: a controller changes the checksum but
+ * not the database's; a view changes both; a manifest that does not parse
+ * gets no version label (a deploy then decides by the checksum).
+ */
+static void test_build_labels(void **state)
+{
+	const char *root = *state;
+	char *data0, *data1, *sum0, *sum1, *v;
+
+	put(root, "a/__manifest__.py", "{'version': '19.0.1.0.3', "
+	    "'data': ['views/a.xml']}");
+	put(root, "a/views/a.xml", "<odoo/>");
+	put(root, "a/controllers/main.py", "x = 1\n");
+	put(root, "bad/__manifest__.py", "{'version': ");
+	v = label_of(root, ADDON_VERSION_PREFIX, "a");
+	assert_string_equal(v, "19.0.1.0.3");
+	free(v);
+	/* a manifest that does not parse: no version label, a checksum */
+	assert_null(label_of(root, ADDON_VERSION_PREFIX, "bad"));
+	v = label_of(root, ADDON_LABEL_PREFIX, "bad");
+	assert_non_null(v);
+	free(v);
+	data0 = label_of(root, ADDON_DATA_PREFIX, "a");
+	sum0 = label_of(root, ADDON_LABEL_PREFIX, "a");
+	/* a controller: the checksum changes, the database's does not */
+	put(root, "a/controllers/main.py", "x = 2\n");
+	data1 = label_of(root, ADDON_DATA_PREFIX, "a");
+	sum1 = label_of(root, ADDON_LABEL_PREFIX, "a");
+	assert_string_equal(data0, data1);
+	assert_string_not_equal(sum0, sum1);
+	free(data1);
+	/* a view: both change */
+	put(root, "a/views/a.xml", "<odoo><data/></odoo>");
+	data1 = label_of(root, ADDON_DATA_PREFIX, "a");
+	assert_string_not_equal(data0, data1);
+	free(data0);
+	free(data1);
+	free(sum0);
+	free(sum1);
+}
+
 static void test_missing_dir(void **state)
 {
 	json_t *labels = json_object();
@@ -122,6 +178,8 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_what_changes_the_sum,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_build_labels, setup,
+						teardown),
 		cmocka_unit_test(test_missing_dir),
 	};
 
