@@ -207,14 +207,20 @@ static char *lint_text(const char *text)
 	return buf_detach(&rules, NULL);
 }
 
-static void assert_rules(const char *fields, const char *want)
+static void assert_text_rules(const char *text, const char *want)
 {
-	char *text = xasprintf("{'name': 'n', 'author': 'a', %s}", fields);
 	char *got = lint_text(text);
 
 	if (strcmp(got, want))
 		fail_msg("%s: rules '%s', want '%s'", text, got, want);
 	free(got);
+}
+
+static void assert_rules(const char *fields, const char *want)
+{
+	char *text = xasprintf("{'name': 'n', 'author': 'a', %s}", fields);
+
+	assert_text_rules(text, want);
 	free(text);
 }
 
@@ -359,22 +365,13 @@ static void test_keys(void **state)
 /* A list of (key, value) pairs is a manifest to Odoo (dict.update). */
 static void test_pairs(void **state)
 {
-	char *got;
-
 	(void)state;
-	got = lint_text("[('name', 'n'), ('author', 'a'), ('license', 'MIT'),"
-			" ('license', 'LGPL-3')]");
-	assert_string_equal(got, "");
-	free(got);
-	got = lint_text("(('name', 'n'), ('license', 'MIT'), 'ab')");
-	assert_string_equal(got, "author license");
-	free(got);
-	got = lint_text("[('name', 'n', 'x')]");
-	assert_string_equal(got, "manifest-type");
-	free(got);
-	got = lint_text("'name'");
-	assert_string_equal(got, "manifest-type");
-	free(got);
+	assert_text_rules("[('name', 'n'), ('author', 'a'), "
+			  "('license', 'MIT'), ('license', 'LGPL-3')]", "");
+	assert_text_rules("(('name', 'n'), ('license', 'MIT'), 'ab')",
+			  "author license");
+	assert_text_rules("[('name', 'n', 'x')]", "manifest-type");
+	assert_text_rules("'name'", "manifest-type");
 }
 
 /* Python's glob(recursive=True) on paths of an addon's static/. */
