@@ -24,9 +24,10 @@
 # are torn down.
 #
 # Environment: E2E_LANES (2, the default: a second lane runs the real
-# Odoo tier and then the chaos tests beside the stand-in's tests, except a
-# test with a "# run alone: REASON" line, which runs last, by itself;
-# 1: one test at a time), ODOOCTL (binary under test,
+# Odoo tier beside the stand-in's tests, then both lanes take the chaos
+# tests from one queue, except a test with a "# run alone: REASON" line,
+# which runs last, by itself; 1: one test at a time), ODOOCTL (binary
+# under test,
 # default build/odooctl), DOCKER
 # (client, default /usr/bin/docker), E2E_TIMEOUT, E2E_KEEP=1 (keep the
 # stacks' temp dirs), E2E_DOCKERD_ARGS (extra dockerd arguments),
@@ -111,7 +112,7 @@ for t in "$E2E"/t[0-9][0-9][0-9][0-9]-*.sh \
 	"$ROOT"/tests/chaos/c[0-9][0-9][0-9][0-9]-*.sh; do
 	[[ -e $t ]] || continue
 	name=$(basename "$t" .sh)
-	if (($# == 0)); then
+	if (($# == 0)) && [[ -z ${E2E_QUEUE:-} ]]; then
 		tests+=("$t")
 		continue
 	fi
@@ -122,34 +123,63 @@ for t in "$E2E"/t[0-9][0-9][0-9][0-9]-*.sh \
 		fi
 	done
 done
-((${#tests[@]})) || die "no test matches: ${*:-(none)}"
+((${#tests[@]})) || [[ -n ${E2E_QUEUE:-} ]] ||
+	die "no test matches: ${*:-(none)}"
 
 # Two lanes (E2E_LANES=2, the default), when stand-in tests are selected:
 # the stand-in's tests (t0NNN) in this process; beside them, a child
-# run.sh runs the real Odoo 19 tier (t1NNN) and then the chaos tests
-# (cNNNN), whose faults are each on a stack of its own. Its lines join the
-# stream once the stand-in's tests are done. A test that disturbs every
+# run.sh (E2E_LANE=1) runs the real Odoo 19 tier (t1NNN). Then each lane
+# takes the chaos tests (cNNNN, each fault on a stack of its own) one at a
+# time from a queue (E2E_QUEUE, a folder: a rename takes one), so that
+# neither waits for the other while tests are left. The child's lines join
+# the stream once this lane has no test left. A test that disturbs every
 # other (c0800 restarts dockerd) says so with a "# run alone: REASON"
 # line, and runs last, by itself. E2E_LANES=1 runs everything one after
 # the other.
 LANES=${E2E_LANES:-2}
 [[ $LANES == 1 || $LANES == 2 ]] || die "E2E_LANES must be 1 or 2, not '$LANES'"
-lane=() main=() alone=() standin=0
+lane=() main=() alone=() queue=() standin=0
 for t in "${tests[@]}"; do
 	name=$(basename "$t" .sh)
 	[[ $name == t0* ]] && standin=1
 	if ((LANES == 2)) && grep -q '^# run alone:' "$t"; then
 		alone+=("$t")
-	elif ((LANES == 2)) && [[ $name == t1* || $name == c* ]]; then
+	elif ((LANES == 2)) && [[ $name == t1* ]]; then
 		lane+=("$name")
+	elif ((LANES == 2)) && [[ $name == c* ]]; then
+		queue+=("$t")
 	else
 		main+=("$t")
 	fi
 done
-if ((${#lane[@]})) && ((!standin)); then	# nothing to run beside
-	main=("${tests[@]}") lane=() alone=()
+if ((!standin)); then	# nothing to run beside
+	main=("${tests[@]}") lane=() alone=() queue=()
 fi
-tests=("${main[@]}" "${alone[@]}")
+QUEUE=${E2E_QUEUE:-}
+if ((${#queue[@]})); then
+	QUEUE=$E2E_RUN_DIR/queue
+	mkdir "$QUEUE"
+	i=0
+	for t in "${queue[@]}"; do
+		printf '%s\n' "$t" >"$QUEUE/q$(printf %03d "$i")"
+		i=$((i + 1))
+	done
+fi
+
+# next_queued: takes the next test from the shared queue, its path in
+# $queued; 1 when none is left.
+next_queued() {
+	local f
+	[[ -n $QUEUE ]] || return 1
+	for f in "$QUEUE"/q[0-9]*; do
+		[[ -e $f ]] || return 1
+		if mv "$f" "$QUEUE/t${f##*/q}" 2>/dev/null; then
+			queued=$(<"$QUEUE/t${f##*/q}")
+			return 0
+		fi
+	done
+	return 1
+}
 
 n=0 passed=0 failed=0 skipped=0
 result() {	# result PASSED DESC
@@ -226,10 +256,10 @@ tier_end() {
 }
 
 lane_pid='' lane_out=$E2E_RUN_DIR/lane.tap
-if ((${#lane[@]})); then
-	say "the real Odoo 19 tier and the chaos tests run beside the stand-in's tests (E2E_LANES=2); their lines follow (live: $lane_out)"
-	E2E_LANES=1 E2E_CHAOS_CELLS=$CHAOS_CELLS bash "$E2E/run.sh" "${lane[@]}" \
-		</dev/null >"$lane_out" 2>&1 &
+if ((${#lane[@]} + ${#queue[@]})); then
+	say "the real Odoo 19 tier runs beside the stand-in's tests, then the chaos tests in both lanes (E2E_LANES=2); the second lane's lines follow (live: $lane_out)"
+	E2E_LANES=1 E2E_QUEUE=$QUEUE E2E_CHAOS_CELLS=$CHAOS_CELLS \
+		bash "$E2E/run.sh" "${lane[@]}" </dev/null >"$lane_out" 2>&1 &
 	lane_pid=$!
 fi
 
@@ -257,29 +287,36 @@ lane_finish() {
 		result 0 "the second lane (real Odoo 19, chaos) did not finish: $desc"
 }
 
-for t in "${tests[@]}"; do
-	name=$(basename "$t" .sh)
+# run_one SCRIPT: a test (a chaos test ROUNDS times), its tier timed.
+run_one() {
+	local name round
+	name=$(basename "$1" .sh)
 	if [[ $(tier_of "$name") != "$tier" ]]; then
 		tier_end
-		tier=''
-	fi
-	if ((${#alone[@]})) && [[ $t == "${alone[0]}" ]]; then
-		lane_finish
-	fi
-	if [[ -z $tier ]]; then
 		tier=$(tier_of "$name") tier_start=$SECONDS
 	fi
 	if [[ $name != c* ]] || ((ROUNDS == 1)); then
-		run_test "$t" "$name"
-		continue
+		run_test "$1" "$name"
+		return
 	fi
 	for ((round = 1; round <= ROUNDS; round++)); do
-		run_test "$t" "$name.round$round"
+		run_test "$1" "$name.round$round"
 	done
-done
+}
 
+for t in "${main[@]}"; do
+	run_one "$t"
+done
+while next_queued; do
+	run_one "$queued"
+done
 tier_end
+tier=''
 lane_finish
+for t in "${alone[@]}"; do
+	run_one "$t"
+done
+tier_end
 
 if [[ -s $CHAOS_CELLS ]]; then
 	mkdir -p "$ROOT/build"
