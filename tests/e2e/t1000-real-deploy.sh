@@ -4,7 +4,10 @@
 # installed once (odoo -i, by the first release's image), the first
 # deploy, the OCR webhook through the proxy
 # (accepted with the token, refused without), a code-only release under
-# constant load with no failed request, status, a verified backup, health
+# constant load with no failed request; under upgrade_trigger = version, a
+# release whose model code changed while its version did not: lint --since
+# flags it, the gate warns, and it goes out code-only (no 503); status, a
+# verified backup, health
 # with every check ok (backup.age included), /websocket through the proxy
 # (101 from the gevent worker), and one pass of the monitor.
 . "$(dirname "$0")/lib.sh"
@@ -84,9 +87,45 @@ is "$bad" 0 "no request failed or was refused during the switch" ||
 is "$(stack_psql central "SELECT count(*) FROM ocr_billing_event")" 1 \
 	"the OCR event is still there"
 
+# ---- upgrade_trigger = version: a model's code changes, its version not ------
+# (a method's body: nothing for the database to learn, so no -u is right;
+# lint and the gate still point it out)
+method_change() {
+	sed -i "s/self.write({'state': 'processed'})/self.write({'state': 'processed'})  # R3/" \
+		ocr_billing_webhook/models/ocr_billing_event.py
+}
+sed -i "s|^\[e2e\]|[e2e]\nupgrade_trigger = version|" "$ODOOCTL_CONFIG"
+real_release R3 method_change
+R3=$DIGEST
+out=$("$ODOOCTL" lint --since HEAD~1 --no-python "$RELEASE_CONTEXT/addons" 2>&1) &&
+	rc=0 || rc=$?
+is "$rc" 1 "lint --since: a finding (exit 1)" || diag "$out"
+like "$out" "ocr_billing_webhook/__manifest__.py:[0-9]+:[0-9]+: warning: version-bump: .*models/ocr_billing_event.py" \
+	"lint --since flags the models change without a version bump"
+rm -f "$stopfile"
+load_until "$stopfile" 300 >"$STACK_DIR/codes" &
+loader=$!
+sleep 1
+out=$("$ODOOCTL" deploy "$R3" e2e alice 2>&1) && rc=0 || rc=$?
+sleep 1
+touch "$stopfile"
+wait "$loader" || true
+is "$rc" 0 "R3 deploys" || diag "$out"
+like "$out" "addon ocr_billing_webhook changed \(models, data or views\) but its version did not" \
+	"the gate warns that the changed model is not upgraded"
+like "$out" "path: code-only" "under upgrade_trigger = version it is code-only"
+unlike "$out" "upgrade: odoo -u" "no module upgrade ran"
+total=$(wc -l <"$STACK_DIR/codes")
+bad=$(grep -cvx 200 "$STACK_DIR/codes" || true)
+diag "load during R3's deploy: $total requests, $bad not 200"
+is "$bad" 0 "no client saw a 503 (or any other failure)" ||
+	diag "$(sort "$STACK_DIR/codes" | uniq -c)"
+is "$(serving)" R3 "the proxy serves R3"
+is "$(ocr_event INV-3)" 200 "the webhook takes events on R3"
+
 # ---- status, backup, health ---------------------------------------------------
 status=$("$ODOOCTL" status e2e --json)
-is "$(jq -r .current.digest <<<"$status")" "$R2" "status: R2 serves"
+is "$(jq -r .current.digest <<<"$status")" "$R3" "status: R3 serves"
 is "$(jq -r .current.healthy <<<"$status")" true "status: healthy"
 is "$(jq -r .last_deploy.path <<<"$status")" code-only \
 	"status: the last deploy was code-only"
@@ -143,6 +182,6 @@ for c in app.health app.ready app.proxy container.odoo db.server db.business \
 	like "$(grep "^odooctl_check_state{" <<<"$metrics" |
 		grep "check=\"$c\"")" ' 1$' "monitor: $c is up"
 done
-like "$(grep '^odooctl_release_info' <<<"$metrics")" "digest=\"$R2\"" \
-	"monitor: /metrics names R2"
+like "$(grep '^odooctl_release_info' <<<"$metrics")" "digest=\"$R3\"" \
+	"monitor: /metrics names R3"
 done_testing
