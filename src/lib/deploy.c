@@ -1205,6 +1205,8 @@ static enum odooctl_exit pipeline(struct deploy *dp, char **cause)
 				    cause);
 	}
 	classify(dp);
+	if (dp->kind == DEPLOY_RELEASE && dp->prev.digest && !dp->db_path)
+		drop_point(dp, "dropped the rollback point a killed run left");
 	if (gate_harden(dp, &why) < 0)
 		return refuse_late(dp, why, cause);
 	if (dp->db_path && gate_backup(dp, &why) < 0)
@@ -1660,6 +1662,9 @@ enum odooctl_exit deploy_recover(const struct config_env *env,
 		    repair_proxy(&dp, &fixed, cause) < 0)
 			goto out;
 		rc = EXIT_OK;
+		if (dp.proxy_id && dp.last_good)
+			drop_point(&dp, "dropped the rollback point a killed "
+				   "run left");
 		*nothing = !repaired && !fixed && !resumed;
 		goto out;
 	}
