@@ -37,8 +37,9 @@ runs="$ncells cells"
 	for N rounds of every cell).
 
 	Each row is one fault injected at one phase against a real stack (Docker
-	engine, registry, PostgreSQL, nginx, the Odoo stand-in). After it, the
-	suite checks, and fails if any check fails:
+	engine, registry, PostgreSQL, nginx, and the Odoo stand-in, or the real
+	Odoo 19 where the phase says so). After it, the suite checks, and fails
+	if any check fails:
 
 	- the release that must serve (the last good one, or the new one when the
 	  deploy had committed) answers through the proxy; **recover** is the
@@ -49,7 +50,11 @@ runs="$ncells cells"
 	- no backup is half-written: no \`.partial\`, every zip has its metadata
 	  and its recorded sha256;
 	- the database is one of the states it may be in (the pg_dump before the
-	  fault, or after a committed change), never something in between.
+	  fault, or after a committed change), never something in between; on
+	  the real Odoo 19, whose pg_dump is not byte-equal after a restore:
+	  every table has the rows it had (counted FROM ONLY), the filestore is
+	  the same tree (sizes and md5), the failed upgrade's column is gone and
+	  no rollback point is left.
 
 	**data lost** is "none" only when all of the data checks passed, in
 	every run. **passed** counts the runs of the cell whose checks all
