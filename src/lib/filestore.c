@@ -189,32 +189,33 @@ int filestore_count(struct filestore *fs, const char *db, long long *files,
 	return rc;
 }
 
-int filestore_remove(struct filestore *fs, const char *db, char **cause)
+/* helper() for a script whose output is only wanted when it fails. */
+static int run(struct filestore *fs, const char *script, const char *a1,
+	       const char *a2, char **cause)
 {
 	struct buf out;
 	int rc;
 
 	buf_init(&out, 1 << 16);
-	rc = helper(fs, "cd " BACKUP_FILESTORE " 2>/dev/null || exit 0; "
-		    "rm -rf -- \"$1\"", db, NULL, &out, cause);
+	rc = helper(fs, script, a1, a2, &out, cause);
 	buf_release(&out);
 	return rc;
+}
+
+int filestore_remove(struct filestore *fs, const char *db, char **cause)
+{
+	return run(fs, "cd " BACKUP_FILESTORE " 2>/dev/null || exit 0; "
+		   "rm -rf -- \"$1\"", db, NULL, cause);
 }
 
 int filestore_replace(struct filestore *fs, const char *from, const char *to,
 		      char **cause)
 {
-	struct buf out;
-	int rc;
-
-	buf_init(&out, 1 << 16);
-	rc = helper(fs, "set -e; cd " BACKUP_FILESTORE "; "
-		    "rm -rf -- \"$2.odooctl-old\"; "
-		    "if [ -e \"$2\" ]; then mv -- \"$2\" \"$2.odooctl-old\"; fi; "
-		    "if [ -e \"$1\" ]; then mv -- \"$1\" \"$2\"; fi; "
-		    "rm -rf -- \"$2.odooctl-old\"", from, to, &out, cause);
-	buf_release(&out);
-	return rc;
+	return run(fs, "set -e; cd " BACKUP_FILESTORE "; "
+		   "rm -rf -- \"$2.odooctl-old\"; "
+		   "if [ -e \"$2\" ]; then mv -- \"$2\" \"$2.odooctl-old\"; fi; "
+		   "if [ -e \"$1\" ]; then mv -- \"$1\" \"$2\"; fi; "
+		   "rm -rf -- \"$2.odooctl-old\"", from, to, cause);
 }
 
 /*
@@ -225,20 +226,14 @@ int filestore_replace(struct filestore *fs, const char *from, const char *to,
 int filestore_snapshot(struct filestore *fs, const char *from,
 		       const char *to, char **cause)
 {
-	struct buf out;
-	int rc;
-
-	buf_init(&out, 1 << 16);
-	rc = helper(fs, "set -e; if [ ! -d " BACKUP_FILESTORE " ]; then "
-		    "mkdir " BACKUP_FILESTORE "; chown \"$(stat -c %u:%g "
-		    BACKUP_DATA_DIR ")\" " BACKUP_FILESTORE "; fi; "
-		    "cd " BACKUP_FILESTORE "; rm -rf -- \"$2\" \"$2.part\"; "
-		    "if [ -d \"$1\" ]; then cp -al -- \"$1\" \"$2.part\"; "
-		    "else mkdir -- \"$2.part\"; "
-		    "chown \"$(stat -c %u:%g .)\" \"$2.part\"; fi; "
-		    "mv -- \"$2.part\" \"$2\"", from, to, &out, cause);
-	buf_release(&out);
-	return rc;
+	return run(fs, "set -e; if [ ! -d " BACKUP_FILESTORE " ]; then "
+		   "mkdir " BACKUP_FILESTORE "; chown \"$(stat -c %u:%g "
+		   BACKUP_DATA_DIR ")\" " BACKUP_FILESTORE "; fi; "
+		   "cd " BACKUP_FILESTORE "; rm -rf -- \"$2\" \"$2.part\"; "
+		   "if [ -d \"$1\" ]; then cp -al -- \"$1\" \"$2.part\"; "
+		   "else mkdir -- \"$2.part\"; "
+		   "chown \"$(stat -c %u:%g .)\" \"$2.part\"; fi; "
+		   "mv -- \"$2.part\" \"$2\"", from, to, cause);
 }
 
 int filestore_swap_back(struct filestore *fs, const char *from,

@@ -64,17 +64,24 @@ is "$(stack_psql central "SELECT string_agg(document_id || ':' || event ||
 	"INV-1:document.processed:received" \
 	"one ocr.billing.event record, from the accepted call"
 
+# deploy_under_load DIGEST: odooctl deploy under load_until; $out, $rc,
+# and a status code a line in $STACK_DIR/codes
+deploy_under_load() {
+	local stopfile=$STACK_DIR/load.stop loader
+	rm -f "$stopfile"
+	load_until "$stopfile" 300 >"$STACK_DIR/codes" &
+	loader=$!
+	sleep 1
+	out=$("$ODOOCTL" deploy "$1" e2e alice 2>&1) && rc=0 || rc=$?
+	sleep 1
+	touch "$stopfile"
+	wait "$loader" || true
+}
+
 # ---- a code-only release under constant load ---------------------------------
 real_release R2
 R2=$DIGEST
-stopfile=$STACK_DIR/load.stop
-load_until "$stopfile" 300 >"$STACK_DIR/codes" &
-loader=$!
-sleep 1
-out=$("$ODOOCTL" deploy "$R2" e2e alice 2>&1) && rc=0 || rc=$?
-sleep 1
-touch "$stopfile"
-wait "$loader" || true
+deploy_under_load "$R2"
 is "$rc" 0 "the code-only release R2 deploys" || diag "$out"
 like "$out" "path: code-only" "it takes the code-only path"
 is "$(serving)" R2 "the proxy serves R2"
@@ -102,14 +109,7 @@ out=$("$ODOOCTL" lint --since HEAD~1 --no-python "$RELEASE_CONTEXT/addons" 2>&1)
 is "$rc" 1 "lint --since: a finding (exit 1)" || diag "$out"
 like "$out" "ocr_billing_webhook/__manifest__.py:[0-9]+:[0-9]+: warning: version-bump: .*models/ocr_billing_event.py" \
 	"lint --since flags the models change without a version bump"
-rm -f "$stopfile"
-load_until "$stopfile" 300 >"$STACK_DIR/codes" &
-loader=$!
-sleep 1
-out=$("$ODOOCTL" deploy "$R3" e2e alice 2>&1) && rc=0 || rc=$?
-sleep 1
-touch "$stopfile"
-wait "$loader" || true
+deploy_under_load "$R3"
 is "$rc" 0 "R3 deploys" || diag "$out"
 like "$out" "addon ocr_billing_webhook changed \(models, data or views\) but its version did not" \
 	"the gate warns that the changed model is not upgraded"
