@@ -172,12 +172,6 @@ int rbpoint_swap_back(struct docker *d, const struct config_env *env,
 		rc = pgx_db_drop(&px, failed, cause);
 	if (rc == 0 && db)
 		rc = pgx_db_rename(&px, live ? swap : swap + 2, cause);
-	if (rc == 0 && pgx_db_drop(&px, failed, cause) < 0) {
-		log_warn("swapped back, but the failed database '%s' is left: "
-			 "%s", failed, *cause);
-		free(*cause);
-		*cause = NULL;
-	}
 	if (rc == 0)
 		log_info("rollback point '%s' swapped back: %s%s", point,
 			 files ? "filestore renamed" : "filestore was back "

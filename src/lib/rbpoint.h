@@ -5,7 +5,7 @@
  * the filestore gets a snapshot of hard links. A failed upgrade goes back
  * by renames: the filestore, then the databases in one transaction; no
  * dump is restored. Names: the point is odooctl_point_<db> (database and
- * filestore/ folder), the failed database is odooctl_failed_<db> while it
+ * filestore/ folder), the failed database is odooctl_failed_<db> until it
  * is dropped. Each step can be run again after a kill.
  */
 #ifndef ODOOCTL_RBPOINT_H
@@ -27,7 +27,11 @@ int rbpoint_room(struct docker *d, const struct config_env *env,
 /* Takes the point (a point left by a killed run is replaced). */
 int rbpoint_take(struct docker *d, const struct config_env *env,
 		 char **cause);
-/* Puts the point back in the place of the database and its filestore. */
+/*
+ * Puts the point back in the place of the database and its filestore; the
+ * failed database is left for rbpoint_drop(), once the old release serves
+ * again (dropping a large one takes a while).
+ */
 int rbpoint_swap_back(struct docker *d, const struct config_env *env,
 		      char **cause);
 /*
