@@ -1,9 +1,7 @@
 #!/usr/bin/env bash
 # Chaos: odooctl killed with SIGKILL, or stopped with SIGTERM, at each
-# phase of a code-only deploy, of a database-changing deploy (backup and
-# verify while the old release serves, maintenance, writers, rollback
-# point, upgrade, start, health, switch), of a rollback,
-# of a backup and of a restore. SIGTERM rolls back by itself (exit 1);
+# phase of a code-only deploy (c0410: of a database-changing one), of a
+# rollback, of a backup and of a restore. SIGTERM rolls back by itself (exit 1);
 # after SIGKILL, `odooctl recover` does (a person runs it: status says
 # so). Either way the last good release answers and the database is what
 # it was before.
@@ -23,50 +21,9 @@ ok "deploy A" "$ODOOCTL" -q deploy "$A" e2e alice
 ODOO=$(current_id)
 PG=$(stack_container postgres)
 seed_data
-# K: code-only, slow to start; D: changes the database, slow to start
+# K: code-only, slow to start
 db_release K "slow_start 2" "$OCR1" "$VEN1"
 K=$DIGEST
-db_release D "slow_start 2" "ALTER TABLE res_partner ADD COLUMN d int;
-UPDATE res_partner SET d = 1;" "$VEN1"
-D=$DIGEST
-
-# kill_at SIGNAL PATTERN CMD...: runs odooctl CMD, sends SIGNAL when its
-# output has a line matching PATTERN; KILLED_RC, KILLED_OUT.
-kill_at() {
-	local sig=$1 pattern=$2 log=$STACK_DIR/kill.log pid end
-	shift 2
-	: >"$log"
-	"$ODOOCTL" "$@" >"$log" 2>&1 &
-	pid=$!
-	end=$((SECONDS + 120))
-	until grep -Eq "$pattern" "$log" || ! kill -0 "$pid" 2>/dev/null ||
-		((SECONDS > end)); do
-		sleep 0.02
-	done
-	chaos_fault_now
-	kill "-$sig" "$pid" 2>/dev/null || true
-	{ wait "$pid"; } 2>/dev/null && KILLED_RC=0 || KILLED_RC=$?
-	KILLED_OUT=$(cat "$log")
-}
-
-# after_kill SIGNAL WHAT: what a person does after it, and the checks.
-after_kill() {
-	local out rc
-	if [[ $1 == TERM ]]; then
-		like "$KILLED_RC" '^[13]$' "$2: SIGTERM: odooctl exits 1 (or 3 before any change)" ||
-			diag "$KILLED_OUT"
-		ok "$2: SIGTERM: no journal left" test ! -e "$STACK_DIR/state/journal"
-		chaos_end "SIGTERM: rolled back by itself" A
-		return
-	fi
-	is "$KILLED_RC" 137 "$2: SIGKILL"
-	out=$("$ODOOCTL" recover e2e 2>&1) && rc=0 || rc=$?
-	is "$rc" 0 "$2: odooctl recover" || diag "$out
-$("$DOCKER" ps -a --filter "label=com.docker.compose.project=$STACK_PROJECT" \
-	--format '{{.Names}} {{.Status}} {{.Label "odooctl.release"}}')
-$("$DOCKER" logs --tail 30 "$("$DOCKER" ps -aq --filter "label=odooctl.release=$A" | head -n 1)" 2>&1)"
-	chaos_end "SIGKILL: odooctl recover brought A back" A
-}
 
 for sig in KILL TERM; do
 	for phase in pull start health smoke switch drain; do
@@ -76,14 +33,6 @@ for sig in KILL TERM; do
 		fi
 		kill_at "$sig" "^==> $phase" deploy "$K" e2e alice
 		after_kill "$sig" "code-only $phase"
-	done
-	for phase in "backup of" verify maintenance "stop Odoo's writers" \
-		"rollback point" upgrade start health switch; do
-		name=${phase%% *}
-		[[ $phase != "rollback point" ]] || name=$phase
-		chaos_begin "SIG$sig" "database-changing deploy: $name"
-		kill_at "$sig" "^==> $phase" deploy "$D" e2e alice
-		after_kill "$sig" "database-changing $name"
 	done
 done
 

@@ -169,6 +169,46 @@ chaos_end() {
 		"$outcome" "$secs" "${lost:-none}" "$checks" >>"$CHAOS_CELLS"
 }
 
+# ---- odooctl killed at a phase (c0400, c0410) -------------------------------
+# kill_at SIGNAL PATTERN CMD...: runs odooctl CMD, sends SIGNAL when its
+# output has a line matching PATTERN; KILLED_RC, KILLED_OUT.
+kill_at() {
+	local sig=$1 pattern=$2 log=$STACK_DIR/kill.log pid end
+	shift 2
+	: >"$log"
+	"$ODOOCTL" "$@" >"$log" 2>&1 &
+	pid=$!
+	end=$((SECONDS + 120))
+	until grep -Eq "$pattern" "$log" || ! kill -0 "$pid" 2>/dev/null ||
+		((SECONDS > end)); do
+		sleep 0.02
+	done
+	chaos_fault_now
+	kill "-$sig" "$pid" 2>/dev/null || true
+	{ wait "$pid"; } 2>/dev/null && KILLED_RC=0 || KILLED_RC=$?
+	KILLED_OUT=$(cat "$log")
+}
+
+# after_kill SIGNAL WHAT: what a person does after it, and the checks; the
+# release $A is the one that must serve again (c0400, c0410).
+after_kill() {
+	local out rc
+	if [[ $1 == TERM ]]; then
+		like "$KILLED_RC" '^[13]$' "$2: SIGTERM: odooctl exits 1 (or 3 before any change)" ||
+			diag "$KILLED_OUT"
+		ok "$2: SIGTERM: no journal left" test ! -e "$STACK_DIR/state/journal"
+		chaos_end "SIGTERM: rolled back by itself" A
+		return
+	fi
+	is "$KILLED_RC" 137 "$2: SIGKILL"
+	out=$("$ODOOCTL" recover e2e 2>&1) && rc=0 || rc=$?
+	is "$rc" 0 "$2: odooctl recover" || diag "$out
+$("$DOCKER" ps -a --filter "label=com.docker.compose.project=$STACK_PROJECT" \
+	--format '{{.Names}} {{.Status}} {{.Label "odooctl.release"}}')
+$("$DOCKER" logs --tail 30 "$("$DOCKER" ps -aq --filter "label=odooctl.release=$A" | head -n 1)" 2>&1)"
+	chaos_end "SIGKILL: odooctl recover brought A back" A
+}
+
 # ---- a registry that fails on demand (c0500, c0800) --------------------------
 # relay_stack: stack_up e2e with every image pulled and pushed through
 # tests/chaos/tools/relay.py in front of the real registry; $RELAY_CONTROL
