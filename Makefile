@@ -66,8 +66,8 @@ unit: $(UNIT) $(E2E_TOOLS)
 # (pgwire's messages, startup and SCRAM) and the odoo.conf of an Odoo
 # that odooctl migrate moves (odooconf.c), for FUZZ_EACH_SECONDS each.
 FUZZ_CC      ?= clang
-FUZZ_SECONDS ?= 60
-FUZZ_EACH_SECONDS ?= 15
+FUZZ_SECONDS ?= 30
+FUZZ_EACH_SECONDS ?= 10
 FUZZ_TARGETS := pyliteral config state upgrade regauth secrets harden engine \
                 aws health dumpscan metrics httpc pgwire odooconf
 FUZZ_FLAGS   := -std=c17 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer \
