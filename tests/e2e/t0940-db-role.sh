@@ -135,8 +135,12 @@ is "$(stack_psql postgres "SELECT rolsuper, rolcreatedb FROM pg_roles
 	WHERE rolname = 'odoo_new'")" "f|t" "odoo_new: CREATEDB, not a superuser"
 
 # Let through, the stand-in connects as odoo_new and cannot read its
-# tables: the release never gets ready and is rolled back.
-sed 's/^\([[:space:]]*health_retries[[:space:]]*=\).*/\1 5/' "$ODOOCTL_CONFIG" \
+# tables: the release never gets ready and is rolled back. Its rollback
+# point is a backup here, whose restore hands the database to the
+# environment's role (a clone would give back the database as it was,
+# the superuser's).
+sed -e 's/^\([[:space:]]*health_retries[[:space:]]*=\).*/\1 5/' \
+	-e 's/^\[e2e\]/[e2e]\nrollback_point = backup/' "$ODOOCTL_CONFIG" \
 	>"$STACK_DIR/impatient.conf"
 out=$("$ODOOCTL" -c "$STACK_DIR/impatient.conf" deploy --allow db_owner \
 	"$DIGEST" e2e alice 2>&1) && rc=0 || rc=$?
