@@ -12,7 +12,7 @@
 # Then runs every tests/e2e/tNNNN-*.sh (t0NNN on the stand-in, t1NNN on
 # the real Odoo 19) and then every tests/chaos/cNNNN-*.sh (or those whose
 # name starts with a PREFIX) in order, each under `timeout`
-# ($E2E_TIMEOUT s, default 900), renumbering their TAP lines into one
+# ($E2E_TIMEOUT s, default 1200), renumbering their TAP lines into one
 # stream, with each tier's time; the last line is "N passed, N failed".
 # Exits 1 on any failure.
 # The chaos tests' cells (tests/chaos/chaos.sh) are copied to
@@ -43,7 +43,7 @@ if [[ -z ${DOCKER:-} ]]; then
 fi
 export DOCKER
 export E2E_REGISTRY=127.0.0.1:5000
-TIMEOUT=${E2E_TIMEOUT:-900}
+TIMEOUT=${E2E_TIMEOUT:-1200}
 ROUNDS=${CHAOS_ROUNDS:-1}
 E2E_RUN_DIR=$(mktemp -d /tmp/odooctl-e2e-run.XXXXXX)
 export E2E_RUN_DIR
