@@ -84,13 +84,13 @@ deploy_until() {
 	chaos_fault_now
 }
 
-# killed WHAT: after a SIGKILL, a person runs recover.
+# killed WHAT: after a SIGKILL, a person runs recover (its output in $OUT).
 killed() {
-	local out rc
+	local rc
 	wait "$PID" && rc=0 || rc=$?
 	is "$rc" 137 "$1: SIGKILL" || diag "$(cat "$LOG")"
-	out=$("$ODOOCTL" recover e2e 2>&1) && rc=0 || rc=$?
-	is "$rc" 0 "$1: odooctl recover" || diag "$out"
+	OUT=$("$ODOOCTL" recover e2e 2>&1) && rc=0 || rc=$?
+	is "$rc" 0 "$1: odooctl recover" || diag "$OUT"
 }
 
 # ---- SIGKILL at the clone, at the -u, at the swap back -------------------------
@@ -103,11 +103,20 @@ chaos_end "SIGKILL: odooctl recover brought R1 back, the point dropped" R1
 
 baseline
 chaos_begin SIGKILL "real Odoo 19, database-changing deploy: upgrade (after a commit)"
+n=$(history_lines | wc -l)
 deploy_until "$S" column
 kill -KILL "$PID"
+wait "$PID" || true
+is "$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 \
+	"http://127.0.0.1:$PROXY_PORT/web/login")" 503 \
+	"upgrade: after the SIGKILL the maintenance page is still up"
 killed "upgrade"
 like "$(cat "$LOG")" "rollback point 'odooctl_point_central': database copied" \
 	"upgrade: the point was a clone"
+like "$OUT" "the upgrade of $S may have changed the database" \
+	"upgrade: recover says why it swaps the point back"
+is "$(statuses_since "$n")" "started maintenance restored recovered" \
+	"upgrade: history: started, maintenance, restored, recovered"
 chaos_end "SIGKILL: odooctl recover swapped the point back" R1
 
 for sig in KILL TERM; do
