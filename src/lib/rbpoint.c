@@ -23,15 +23,24 @@ char *rbpoint_name(const struct config_env *env)
 	return scratch(POINT_PREFIX, env);
 }
 
-/* Both handles, or -1 with *cause. */
-static int open_both(struct docker *d, const struct config_env *env,
-		     struct pgx *px, struct filestore *fs, char **cause)
+/* pgx_open(), whose -2 (not running) is an error here too. */
+static int open_pg(struct docker *d, const struct config_env *env,
+		   struct pgx *px, char **cause)
 {
 	int rc = pgx_open(d, env, px, cause);
 
 	if (rc == -2 && !*cause)
 		*cause = xasprintf("PostgreSQL of %s is not running",
 				   env->name);
+	return rc < 0 ? -1 : 0;
+}
+
+/* Both handles, or -1 with *cause. */
+static int open_both(struct docker *d, const struct config_env *env,
+		     struct pgx *px, struct filestore *fs, char **cause)
+{
+	int rc = open_pg(d, env, px, cause);
+
 	if (rc == 0 && filestore_open(d, env, fs, cause) < 0) {
 		if (!*cause)
 			*cause = xasprintf("%s has no release container for "
@@ -39,7 +48,7 @@ static int open_both(struct docker *d, const struct config_env *env,
 		pgx_close(px);
 		return -1;
 	}
-	return rc < 0 ? -1 : 0;
+	return rc;
 }
 
 static void close_both(struct pgx *px, struct filestore *fs)
@@ -87,13 +96,10 @@ int rbpoint_room(struct docker *d, const struct config_env *env,
 	struct pgx px = { 0 };
 	char *lit = pgx_literal(env->db_name), *sql;
 	long long size = 0, avail = 0, floor = env->disk_floor_mb << 20;
-	int rc = pgx_open(d, env, &px, cause);
+	int rc = open_pg(d, env, &px, cause);
 
 	*note = NULL;
 	sql = xasprintf("SELECT pg_database_size(%s)", lit);
-	if (rc == -2 && !*cause)
-		*cause = xasprintf("PostgreSQL of %s is not running",
-				   env->name);
 	if (rc == 0)
 		rc = pgx_query_ll(&px, "postgres", sql, &size, cause);
 	if (rc == 0 && !px.container)
@@ -196,10 +202,7 @@ int rbpoint_drop(struct docker *d, const struct config_env *env, int *found,
 
 	*found = 0;
 	docker_set_cancel(d, NULL);	/* short; after a signal too */
-	rc = pgx_open(d, env, &px, cause);
-	if (rc == -2 && !*cause)
-		*cause = xasprintf("PostgreSQL of %s is not running",
-				   env->name);
+	rc = open_pg(d, env, &px, cause);
 	/* The database is taken first and dropped last: without it, there
 	 * is no filestore snapshot either. */
 	if (rc == 0)
