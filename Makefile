@@ -6,11 +6,14 @@ WARN    := -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes \
            -Wmissing-prototypes -Wvla -Werror
 CFLAGS  ?= -O2 -g
 ALL_CFLAGS := -std=c17 -D_GNU_SOURCE $(WARN) $(CFLAGS) \
-              $(shell pkg-config --cflags $(PKGS)) -Isrc/lib
+              $(shell pkg-config --cflags $(PKGS)) -Isrc
 LDLIBS  := $(shell pkg-config --libs $(PKGS))
 
 B       ?= build
-LIB_SRC := $(wildcard src/lib/*.c)
+# The libraries, a folder each by concern (src/*/README.md; doc/internals.md
+# draws the layers); src/cmd/ holds the verbs.
+LIB_SRC := $(filter-out src/cmd/%,$(wildcard src/*/*.c))
+HEADERS := $(wildcard src/*/*.h)
 CMD_SRC := $(wildcard src/cmd/*.c)
 LIB_OBJ := $(LIB_SRC:src/%.c=$(B)/obj/%.o)
 CMD_OBJ := $(CMD_SRC:src/%.c=$(B)/obj/%.o) $(B)/obj/odooctl.o
@@ -33,9 +36,9 @@ $(B)/odooctl-monitor: $(B)/obj/odooctl-monitor.o $(B)/obj/cmd/monitor.o \
 $(B)/libodooctl.a: $(LIB_OBJ)
 	rm -f $@ && ar rcs $@ $^
 
-$(B)/obj/%.o: src/%.c $(wildcard src/lib/*.h src/cmd/*.h)
+$(B)/obj/%.o: src/%.c $(HEADERS)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Isrc/cmd -c -o $@ $<
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 $(B)/tests/%: tests/unit/%.c $(B)/libodooctl.a
 	@mkdir -p $(dir $@)
@@ -72,8 +75,8 @@ FUZZ_TARGETS := pyliteral config state upgrade regauth secrets harden engine \
                 aws health dumpscan metrics httpc pgwire odooconf
 FUZZ_FLAGS   := -std=c17 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer \
                 -fno-sanitize-recover=all \
-                $(shell pkg-config --cflags $(PKGS)) -Isrc/lib
-FUZZ_OBJ     := $(LIB_SRC:src/lib/%.c=$(B)/fuzz/obj/%.o)
+                $(shell pkg-config --cflags $(PKGS)) -Isrc
+FUZZ_OBJ     := $(LIB_SRC:src/%.c=$(B)/fuzz/obj/%.o)
 FUZZ_SEEDS_pyliteral = $(shell find tests/fixtures/manifests services -name __manifest__.py) \
                 $(wildcard tests/fuzz/seeds/*)
 FUZZ_SEEDS_config = $(wildcard infra/stacks/*/odooctl.conf tests/fuzz/seeds-config/*)
@@ -92,7 +95,7 @@ FUZZ_SEEDS_pgwire = $(wildcard tests/fuzz/seeds-pgwire/*)
 FUZZ_SEEDS_odooconf = $(wildcard services/*/odoo.conf \
                 tests/fuzz/seeds-odooconf/*)
 
-$(B)/fuzz/obj/%.o: src/lib/%.c $(wildcard src/lib/*.h)
+$(B)/fuzz/obj/%.o: src/%.c $(HEADERS)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link,address,undefined \
 		-c -o $@ $<
@@ -151,18 +154,18 @@ demo: all
 	bash tools/demo.sh
 
 # odooctl lint's knowledge of Odoo 19 (its modules, asset bundles and asset
-# files), src/lib/odoo19_data.c, is generated from the Odoo 19 source
+# files), src/lint/odoo19_data.c, is generated from the Odoo 19 source
 # tarball by tools/gen-odoo19-data.py and committed: `make odoo19-data`
 # writes it again, `make check-odoo19-data` fails when it differs (so does
 # tests/e2e/t0505).
 ODOO19_TARBALL ?= ../shared/odoo19/odoo-19.0-min.tar.xz
 odoo19-data:
-	python3 tools/gen-odoo19-data.py $(ODOO19_TARBALL) src/lib/odoo19_data.c
+	python3 tools/gen-odoo19-data.py $(ODOO19_TARBALL) src/lint/odoo19_data.c
 
 check-odoo19-data:
 	@mkdir -p $(B)
 	python3 tools/gen-odoo19-data.py $(ODOO19_TARBALL) $(B)/odoo19_data.c
-	cmp src/lib/odoo19_data.c $(B)/odoo19_data.c
+	cmp src/lint/odoo19_data.c $(B)/odoo19_data.c
 
 clean:
 	rm -rf build

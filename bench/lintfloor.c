@@ -11,7 +11,7 @@
  * addon and nothing else: open, one read (more only when the first fills
  * the 16 KB buffer) and close of each manifest; for a directory from which
  * the addon lists 4 or more files, open, getdents64 until each of them is
- * seen (or the end), close (src/lib/manifest_files.c); a stat for each
+ * seen (or the end), close (src/lint/manifest_files.c); a stat for each
  * other file. No parsing, no rule, no output but the time of that part,
  * in seconds.
  */

@@ -17,8 +17,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "alertq.h"
-#include "cmd.h"
+#include "monitor/alertq.h"
+#include "cmd/cmd.h"
 
 static void usage(FILE *f)
 {

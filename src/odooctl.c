@@ -6,9 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cmd.h"
-#include "log.h"
-#include "util.h"
+#include "cmd/cmd.h"
+#include "core/log.h"
+#include "core/util.h"
 
 static const struct command *const commands[] = {
 	&cmd_lint, &cmd_build, &cmd_push, &cmd_deploy, &cmd_rollback,

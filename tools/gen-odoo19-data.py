@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Writes src/lib/odoo19_data.c from the Odoo 19 source tarball.
+"""Writes src/lint/odoo19_data.c from the Odoo 19 source tarball.
 
 What odooctl lint knows of Odoo 19 without its source beside it, read from
 shared/odoo19/odoo-19.0-min.tar.xz (odoo/odoo 19.0, commit f1e68e16):

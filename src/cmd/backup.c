@@ -3,11 +3,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "backup.h"
-#include "cmd.h"
-#include "log.h"
-#include "pgx.h"
-#include "util.h"
+#include "backup/backup.h"
+#include "cmd/cmd.h"
+#include "core/log.h"
+#include "pg/pgx.h"
+#include "core/util.h"
 
 struct backup_cmd {
 	int json;

@@ -3,10 +3,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "backup.h"
-#include "cmd.h"
-#include "log.h"
-#include "util.h"
+#include "backup/backup.h"
+#include "cmd/cmd.h"
+#include "core/log.h"
+#include "core/util.h"
 
 static int on_opt(int opt, const char *arg, void *ctx)
 {

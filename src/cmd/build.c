@@ -5,12 +5,12 @@
 #include <string.h>
 #include <sys/wait.h>
 
-#include "addons.h"
-#include "cmd.h"
-#include "docker.h"
-#include "log.h"
-#include "proc.h"
-#include "util.h"
+#include "lint/addons.h"
+#include "cmd/cmd.h"
+#include "engine/docker.h"
+#include "core/log.h"
+#include "core/proc.h"
+#include "core/util.h"
 
 #define MAX_BUILD_ARGS 16
 

@@ -5,8 +5,8 @@
 #include <getopt.h>
 #include <stdio.h>
 
-#include "config.h"
-#include "deploy.h"
+#include "core/config.h"
+#include "release/deploy.h"
 
 #ifndef ODOOCTL_VERSION
 #define ODOOCTL_VERSION "0.1.0"

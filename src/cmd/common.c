@@ -1,8 +1,8 @@
-#include "cmd.h"
-#include "log.h"
-#include "secrets.h"
-#include "state.h"
-#include "util.h"
+#include "cmd/cmd.h"
+#include "core/log.h"
+#include "secrets/secrets.h"
+#include "core/state.h"
+#include "core/util.h"
 
 #include <limits.h>
 #include <pwd.h>

@@ -2,9 +2,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cmd.h"
-#include "compose.h"
-#include "log.h"
+#include "cmd/cmd.h"
+#include "stack/compose.h"
+#include "core/log.h"
 
 static int exec_config(int argc, char **argv, struct global *g)
 {

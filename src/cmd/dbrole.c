@@ -2,12 +2,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cmd.h"
-#include "dbrole.h"
-#include "log.h"
-#include "pgx.h"
-#include "state.h"
-#include "util.h"
+#include "cmd/cmd.h"
+#include "pg/dbrole.h"
+#include "core/log.h"
+#include "pg/pgx.h"
+#include "core/state.h"
+#include "core/util.h"
 
 /* Makes role the owner of db_name and of all in it, when it exists. */
 static int reown(struct pgx *px, const struct config_env *env,

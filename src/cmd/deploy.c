@@ -1,11 +1,11 @@
 /* odooctl deploy [--allow CHECK]... <digest|repo@digest> <env> [operator] */
 #include <stdlib.h>
 
-#include "cmd.h"
-#include "harden.h"
-#include "log.h"
-#include "state.h"
-#include "util.h"
+#include "cmd/cmd.h"
+#include "gate/harden.h"
+#include "core/log.h"
+#include "core/state.h"
+#include "core/util.h"
 
 /* --allow CHECK, repeatable: a comma-separated list. */
 static int on_opt(int opt, const char *arg, void *ctx)

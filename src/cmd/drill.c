@@ -3,11 +3,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "backup.h"
-#include "cmd.h"
-#include "drill.h"
-#include "log.h"
-#include "util.h"
+#include "backup/backup.h"
+#include "cmd/cmd.h"
+#include "backup/drill.h"
+#include "core/log.h"
+#include "core/util.h"
 
 struct drill_cmd {
 	int json;

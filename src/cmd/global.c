@@ -8,9 +8,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cmd.h"
-#include "log.h"
-#include "util.h"
+#include "cmd/cmd.h"
+#include "core/log.h"
+#include "core/util.h"
 
 int cmd_global_options(int argc, char **argv, struct global *g,
 		       void (*usage)(FILE *), int *rc)

@@ -3,8 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "checks.h"
-#include "cmd.h"
+#include "monitor/checks.h"
+#include "cmd/cmd.h"
 
 struct health_opts {
 	int json;

@@ -4,11 +4,11 @@
 #include <string.h>
 #include <time.h>
 
-#include "audit.h"
-#include "cmd.h"
-#include "log.h"
-#include "state.h"
-#include "util.h"
+#include "core/audit.h"
+#include "cmd/cmd.h"
+#include "core/log.h"
+#include "core/state.h"
+#include "core/util.h"
 
 struct history_opts {
 	int json;

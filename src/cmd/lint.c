@@ -7,13 +7,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cmd.h"
-#include "lint.h"
-#include "lint_version.h"
-#include "log.h"
-#include "manifest.h"
-#include "pyliteral.h"
-#include "util.h"
+#include "cmd/cmd.h"
+#include "lint/lint.h"
+#include "lint/lint_version.h"
+#include "core/log.h"
+#include "lint/manifest.h"
+#include "python/pyliteral.h"
+#include "core/util.h"
 
 struct lint_opts {
 	int json;

@@ -4,10 +4,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "cmd.h"
-#include "log.h"
-#include "migrate.h"
-#include "util.h"
+#include "cmd/cmd.h"
+#include "core/log.h"
+#include "migrate/migrate.h"
+#include "core/util.h"
 
 struct migrate_cmd {
 	struct migrate_opts o;

@@ -4,10 +4,10 @@
 #include <pthread.h>
 #include <unistd.h>
 
-#include "cmd.h"
-#include "log.h"
-#include "monitor.h"
-#include "util.h"
+#include "cmd/cmd.h"
+#include "core/log.h"
+#include "monitor/monitor.h"
+#include "core/util.h"
 
 static int on_opt(int opt, const char *arg, void *ctx)
 {

@@ -3,10 +3,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cmd.h"
-#include "docker.h"
-#include "log.h"
-#include "util.h"
+#include "cmd/cmd.h"
+#include "engine/docker.h"
+#include "core/log.h"
+#include "core/util.h"
 
 #define MAX_TAGS 8
 

@@ -1,10 +1,10 @@
 /* odooctl recover [ENV] */
 #include <stdlib.h>
 
-#include "cmd.h"
-#include "log.h"
-#include "migrate.h"
-#include "state.h"
+#include "cmd/cmd.h"
+#include "core/log.h"
+#include "migrate/migrate.h"
+#include "core/state.h"
 
 static int exec_recover(int argc, char **argv, struct global *g)
 {

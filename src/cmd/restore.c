@@ -2,12 +2,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "backup.h"
-#include "cmd.h"
-#include "log.h"
-#include "pgx.h"
-#include "state.h"
-#include "util.h"
+#include "backup/backup.h"
+#include "cmd/cmd.h"
+#include "core/log.h"
+#include "pg/pgx.h"
+#include "core/state.h"
+#include "core/util.h"
 
 struct restore_cmd {
 	const char *db;

@@ -2,10 +2,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cmd.h"
-#include "log.h"
-#include "state.h"
-#include "util.h"
+#include "cmd/cmd.h"
+#include "core/log.h"
+#include "core/state.h"
+#include "core/util.h"
 
 static int looks_like_release(const char *s)
 {

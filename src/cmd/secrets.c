@@ -3,9 +3,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cmd.h"
-#include "log.h"
-#include "secrets.h"
+#include "cmd/cmd.h"
+#include "core/log.h"
+#include "secrets/secrets.h"
 
 static int on_opt(int opt, const char *arg, void *ctx)
 {

@@ -2,7 +2,7 @@
 #include <signal.h>
 #include <string.h>
 
-#include "cmd.h"
+#include "cmd/cmd.h"
 
 static void on_signal(int sig)
 {

@@ -4,14 +4,14 @@
 #include <string.h>
 #include <time.h>
 
-#include "cmd.h"
-#include "docker.h"
-#include "health.h"
-#include "journal.h"
-#include "log.h"
-#include "proxy.h"
-#include "stack.h"
-#include "state.h"
+#include "cmd/cmd.h"
+#include "engine/docker.h"
+#include "net/health.h"
+#include "release/journal.h"
+#include "core/log.h"
+#include "stack/proxy.h"
+#include "stack/stack.h"
+#include "core/state.h"
 
 struct status_opts {
 	int json;

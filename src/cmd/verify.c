@@ -2,10 +2,10 @@
 #include <jansson.h>
 #include <stdlib.h>
 
-#include "backup.h"
-#include "cmd.h"
-#include "log.h"
-#include "util.h"
+#include "backup/backup.h"
+#include "cmd/cmd.h"
+#include "core/log.h"
+#include "core/util.h"
 
 static int on_opt(int opt, const char *arg, void *ctx)
 {

@@ -1,5 +1,5 @@
 /*
- * pgwire_probe: connects with pgwire (src/lib/pgwire.h) as libpq's
+ * pgwire_probe: connects with pgwire (src/pg/pgwire.h) as libpq's
  * environment says (PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE,
  * PGSSLMODE, PGSSLROOTCERT; PGCONNECT_TIMEOUT in seconds) and runs each
  * argument as a query within PROBE_QUERY_MS (default 10000). Prints
@@ -10,7 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "pgwire.h"
+#include "pg/pgwire.h"
 
 static const char *env(const char *name, const char *def)
 {

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The Engine API client (src/lib/docker.c) against the real daemon and
+# The Engine API client (src/engine/docker.c) against the real daemon and
 # registry: build with labels, tag, push (digest), registry check, pull by
 # digest, a container's life (start, exec, logs, restart policy, stop,
 # remove). The cmocka program is tests/unit/test_docker.c; its real-daemon

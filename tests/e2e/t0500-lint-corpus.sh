@@ -3,7 +3,7 @@
 # a corpus of manifests (the fixtures, and a few hundred generated in the
 # styles found in the wild plus malformed variants): every file Python
 # accepts must give the same value (compared as canonical JSON, see
-# src/lib/pyliteral.h), every file Python refuses must be refused. Then the
+# src/python/pyliteral.h), every file Python refuses must be refused. Then the
 # command's interface: findings, --json, exit codes. Needs no docker; skipped
 # without python3.
 # shellcheck source=tests/e2e/lib.sh

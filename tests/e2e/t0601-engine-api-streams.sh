@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The Engine API's streams (src/lib/docker_stream.c) against the real
+# The Engine API's streams (src/engine/docker_stream.c) against the real
 # daemon: an exec with 8 MiB through stdin and stdout over the hijacked
 # connection (stderr and exit code too), a sink that stops it early, a tar
 # PUT into a container and read back by GET (names, owner, contents), a

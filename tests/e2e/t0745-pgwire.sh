@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# pgwire (src/lib/pgwire*.c), the probes' own client of PostgreSQL's
+# pgwire (src/pg/pgwire*.c), the probes' own client of PostgreSQL's
 # protocol, against a real server: a throw-away cluster of Debian's
 # PostgreSQL (initdb, pg_ctl) on a free loopback port and a socket
 # directory, with TLS (a self-signed certificate for localhost) and one

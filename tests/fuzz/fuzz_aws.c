@@ -11,9 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "log.h"
-#include "secrets_aws.h"
-#include "util.h"
+#include "core/log.h"
+#include "secrets/secrets_aws.h"
+#include "core/util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -12,7 +12,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "backup.h"
+#include "backup/backup.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

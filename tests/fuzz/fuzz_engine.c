@@ -13,8 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "docker_reply.h"
-#include "util.h"
+#include "engine/docker_reply.h"
+#include "core/util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

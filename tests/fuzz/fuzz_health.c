@@ -12,9 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "health.h"
-#include "http.h"
-#include "util.h"
+#include "net/health.h"
+#include "net/http.h"
+#include "core/util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

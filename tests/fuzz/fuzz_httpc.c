@@ -11,8 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "httpc.h"
-#include "util.h"
+#include "net/httpc.h"
+#include "core/util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

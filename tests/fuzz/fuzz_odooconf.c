@@ -8,8 +8,8 @@
 #include <stdint.h>
 
 #include "fuzz_files.h"
-#include "log.h"
-#include "odooconf.h"
+#include "core/log.h"
+#include "migrate/odooconf.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pgwire_priv.h"
+#include "pg/pgwire_priv.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

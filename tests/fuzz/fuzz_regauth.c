@@ -8,8 +8,8 @@
 #include <stdlib.h>
 
 #include "fuzz_files.h"
-#include "regauth.h"
-#include "util.h"
+#include "secrets/regauth.h"
+#include "core/util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

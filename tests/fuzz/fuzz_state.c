@@ -11,8 +11,8 @@
 #include <string.h>
 
 #include "fuzz_files.h"
-#include "journal.h"
-#include "state.h"
+#include "release/journal.h"
+#include "core/state.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "upgrade.h"
-#include "util.h"
+#include "release/upgrade.h"
+#include "core/util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -15,7 +15,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "util.h"
+#include "core/util.h"
 
 struct canned {
 	const char *data;

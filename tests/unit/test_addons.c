@@ -9,8 +9,8 @@
 
 #include <cmocka.h>
 
-#include "addons.h"
-#include "util.h"
+#include "lint/addons.h"
+#include "core/util.h"
 
 static void put(const char *root, const char *rel, const char *text)
 {

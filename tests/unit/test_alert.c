@@ -7,8 +7,8 @@
 #include <cmocka.h>
 #include <jansson.h>
 
-#include "alert.h"
-#include "metrics.h"
+#include "monitor/alert.h"
+#include "monitor/metrics.h"
 
 static const struct alert DOWN = {
 	.event = "down", .env = "production", .check = "app.health",

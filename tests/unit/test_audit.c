@@ -7,10 +7,10 @@
 
 #include <cmocka.h>
 
-#include "audit.h"
-#include "log.h"
-#include "state.h"
-#include "util.h"
+#include "core/audit.h"
+#include "core/log.h"
+#include "core/state.h"
+#include "core/util.h"
 
 #define D1 "sha256:1111111111111111111111111111111111111111111111111111111111111111"
 

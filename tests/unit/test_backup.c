@@ -10,9 +10,9 @@
 
 #include <cmocka.h>
 
-#include "backup.h"
-#include "backup_zip.h"
-#include "util.h"
+#include "backup/backup.h"
+#include "backup/backup_zip.h"
+#include "core/util.h"
 
 static void test_names(void **state)
 {

@@ -12,8 +12,8 @@
 
 #include <cmocka.h>
 
-#include "buildctx.h"
-#include "util.h"
+#include "engine/buildctx.h"
+#include "core/util.h"
 
 static const char ignore_file[] =
 	"# a comment line\n"

@@ -7,8 +7,8 @@
 
 #include <cmocka.h>
 
-#include "checks.h"
-#include "util.h"
+#include "monitor/checks.h"
+#include "core/util.h"
 
 static const char STAT1[] =
 	"cpu  100 0 50 800 50 0 0 0 0 0\n"

@@ -5,7 +5,7 @@
 
 #include <cmocka.h>
 
-#include "checkstate.h"
+#include "monitor/checkstate.h"
 
 static const struct check_policy P = { .retries = 3, .reminder_ms = 60000 };
 

@@ -17,8 +17,8 @@
 
 #include <cmocka.h>
 
-#include "docker.h"
-#include "util.h"
+#include "engine/docker.h"
+#include "core/util.h"
 
 #define DIGEST0 "sha256:" \
 	"0000000000000000000000000000000000000000000000000000000000000000"

@@ -7,8 +7,8 @@
 #include <cmocka.h>
 
 #include "canned_server.h"
-#include "docker.h"
-#include "docker_get.h"
+#include "engine/docker.h"
+#include "engine/docker_get.h"
 
 static const char inspect_body[] =
 	"{\"Id\":\"abc123\",\"Name\":\"/central-odoo-1\",\"RestartCount\":2,"

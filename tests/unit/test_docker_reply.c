@@ -14,8 +14,8 @@
 
 #include <cmocka.h>
 
-#include "docker_reply.h"
-#include "util.h"
+#include "engine/docker_reply.h"
+#include "core/util.h"
 
 #define SEEDS "tests/fuzz/seeds-engine/"
 

@@ -15,7 +15,7 @@
 #include <cmocka.h>
 
 #include "canned_server.h"
-#include "docker.h"
+#include "engine/docker.h"
 
 static void test_exec_create_refused(void **state)
 {

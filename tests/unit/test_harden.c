@@ -6,8 +6,8 @@
 
 #include <cmocka.h>
 
-#include "harden.h"
-#include "util.h"
+#include "gate/harden.h"
+#include "core/util.h"
 
 /* The shipped odoo.conf and the stack's command line pass every check. */
 static void apply(json_t *opts, json_t *argv)

@@ -11,9 +11,9 @@
 
 #include <cmocka.h>
 
-#include "health.h"
-#include "http.h"
-#include "util.h"
+#include "net/health.h"
+#include "net/http.h"
+#include "core/util.h"
 
 #define SEEDS "tests/fuzz/seeds-health/"
 

@@ -20,11 +20,11 @@
 
 #include <cmocka.h>
 
-#include "alertq.h"
+#include "monitor/alertq.h"
 #include "canned_server.h"
-#include "http.h"
-#include "httpc.h"
-#include "util.h"
+#include "net/http.h"
+#include "net/httpc.h"
+#include "core/util.h"
 
 /* ---- the parser ---------------------------------------------------------- */
 

@@ -10,11 +10,11 @@
 
 #include <cmocka.h>
 
-#include "lint.h"
-#include "lint_assets.h"
-#include "manifest.h"
-#include "odoo19.h"
-#include "util.h"
+#include "lint/lint.h"
+#include "lint/lint_assets.h"
+#include "lint/manifest.h"
+#include "lint/odoo19.h"
+#include "core/util.h"
 
 /* tests/fixtures/manifests, found from this file's path. */
 static char *fixture(const char *sub)

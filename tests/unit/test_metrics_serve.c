@@ -16,8 +16,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "metrics.h"
-#include "util.h"
+#include "monitor/metrics.h"
+#include "core/util.h"
 
 static enum metrics_head parse(const char *s, char *m, char *p)
 {

@@ -9,9 +9,9 @@
 
 #include <cmocka.h>
 
-#include "migrate.h"
-#include "odooconf.h"
-#include "util.h"
+#include "migrate/migrate.h"
+#include "migrate/odooconf.h"
+#include "core/util.h"
 
 static char *tmpdir(void)
 {

@@ -14,9 +14,9 @@
 
 #include <cmocka.h>
 
-#include "pgwire.h"
-#include "pgwire_priv.h"
-#include "util.h"
+#include "pg/pgwire.h"
+#include "pg/pgwire_priv.h"
+#include "core/util.h"
 
 /* A backend message appended to b. */
 static void msg(struct buf *b, char type, const void *body, size_t len)

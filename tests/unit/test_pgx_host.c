@@ -4,7 +4,7 @@
 
 #include <cmocka.h>
 
-#include "pgx_host.h"
+#include "pg/pgx_host.h"
 
 static void test_client_major(void **state)
 {

@@ -10,8 +10,8 @@
 
 #include <cmocka.h>
 
-#include "proc.h"
-#include "util.h"
+#include "core/proc.h"
+#include "core/util.h"
 
 /* A source handing out `left` bytes of a pattern, in uneven pieces. */
 struct feed {

@@ -7,8 +7,8 @@
 
 #include <cmocka.h>
 
-#include "pyliteral.h"
-#include "util.h"
+#include "python/pyliteral.h"
+#include "core/util.h"
 
 /* The canonical JSON of src, or NULL with err set. */
 static char *parse(const char *src, size_t len, struct pyliteral_error *err)

@@ -11,8 +11,8 @@
 
 #include <cmocka.h>
 
-#include "regauth.h"
-#include "util.h"
+#include "secrets/regauth.h"
+#include "core/util.h"
 
 static char dir[] = "/tmp/odooctl-test-regauth-XXXXXX";
 

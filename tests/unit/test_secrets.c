@@ -13,12 +13,12 @@
 
 #include <cmocka.h>
 
-#include "alert.h"
-#include "config.h"
-#include "log.h"
-#include "proc.h"
-#include "secrets.h"
-#include "util.h"
+#include "monitor/alert.h"
+#include "core/config.h"
+#include "core/log.h"
+#include "core/proc.h"
+#include "secrets/secrets.h"
+#include "core/util.h"
 
 static int parse(const char *text, struct secrets *s, char **cause)
 {

@@ -11,9 +11,9 @@
 
 #include <cmocka.h>
 
-#include "log.h"
-#include "secrets_aws.h"
-#include "util.h"
+#include "core/log.h"
+#include "secrets/secrets_aws.h"
+#include "core/util.h"
 
 #define SEEDS "tests/fuzz/seeds-aws/"
 

@@ -5,8 +5,8 @@
 
 #include <cmocka.h>
 
-#include "stack_state.h"
-#include "util.h"
+#include "engine/stack_state.h"
+#include "core/util.h"
 
 /* An inspect reply of a release container, in the shape of the Engine API. */
 static void parse(const char *state, struct container_state *st)

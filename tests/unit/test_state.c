@@ -9,10 +9,10 @@
 
 #include <cmocka.h>
 
-#include "journal.h"
-#include "release.h"
-#include "state.h"
-#include "util.h"
+#include "release/journal.h"
+#include "core/release.h"
+#include "core/state.h"
+#include "core/util.h"
 
 #define D1 "sha256:1111111111111111111111111111111111111111111111111111111111111111"
 #define D2 "sha256:2222222222222222222222222222222222222222222222222222222222222222"

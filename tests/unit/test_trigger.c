@@ -10,10 +10,10 @@
 
 #include <cmocka.h>
 
-#include "addon_meta.h"
-#include "addons.h"
-#include "trigger.h"
-#include "util.h"
+#include "lint/addon_meta.h"
+#include "lint/addons.h"
+#include "release/trigger.h"
+#include "core/util.h"
 
 static json_t *labels(const char *json)
 {

@@ -6,8 +6,8 @@
 
 #include <cmocka.h>
 
-#include "upgrade.h"
-#include "util.h"
+#include "release/upgrade.h"
+#include "core/util.h"
 
 #define L(t) "2026-11-27 04:05:14,842 1 " t
 #define LOADED L("INFO central odoo.modules.loading: Modules loaded.\n")
