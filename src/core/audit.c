@@ -242,7 +242,7 @@ int audit_append(const char *state_dir, const char *line, char **cause)
 	red = log_redact(line);
 	if (red)
 		line = red;
-	if (file_append_sync(t.log_path, line, cause) < 0)
+	if (log_append_redacted(t.log_path, line, cause) < 0)
 		goto out;
 	audit_hash(prev, line, strcspn(line, "\n"), entry);
 	strcat(entry, "\n");

@@ -343,3 +343,12 @@ void log_progress_done(void)
 	}
 	progress_last = 0;
 }
+
+int log_append_redacted(const char *path, const char *line, char **cause)
+{
+	char *red = log_redact(line);
+	int rc = file_append_sync(path, red ? red : line, cause);
+
+	secret_free(red);
+	return rc;
+}

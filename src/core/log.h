@@ -47,6 +47,11 @@ void log_redact_clear(void);
 /* s with every added value replaced, or NULL when none occurs in it. */
 char *log_redact(const char *s);
 /*
+ * file_append_sync of line with every configured secret redacted: history
+ * and journal lines never carry one.
+ */
+int log_append_redacted(const char *path, const char *line, char **cause);
+/*
  * Puts the redaction between stdout and fd 1, so what a command prints
  * (a history line, JSON) is redacted too. A partial line that could be
  * the start of a value is held until the rest of it comes. Idempotent.

@@ -1,5 +1,4 @@
 #include "core/util.h"
-#include "core/log.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -214,16 +213,11 @@ out:
 int file_append_sync(const char *path, const char *line, char **cause)
 {
 	int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-	/* History and journal lines never carry a configured secret. */
-	char *red = log_redact(line);
 	int rc = 0;
 
-	if (red)
-		line = red;
 	if (fd < 0) {
 		*cause = xasprintf("cannot open '%s': %s", path,
 				   strerror(errno));
-		secret_free(red);
 		return -1;
 	}
 	if (write_all(fd, line, strlen(line)) < 0 || fsync(fd) < 0) {
@@ -232,7 +226,6 @@ int file_append_sync(const char *path, const char *line, char **cause)
 		rc = -1;
 	}
 	close(fd);
-	secret_free(red);
 	return rc;
 }
 

@@ -1,4 +1,5 @@
 #include "release/journal.h"
+#include "core/log.h"
 #include "core/util.h"
 
 #include <errno.h>
@@ -38,7 +39,7 @@ int journal_append(const char *state_dir, const char *name,
 	char *path = xasprintf("%s/%s", state_dir, name);
 	char *line = xasprintf("phase %s%s%s\n", phase, arg ? " " : "",
 			       arg ? arg : "");
-	int rc = file_append_sync(path, line, cause);
+	int rc = log_append_redacted(path, line, cause);
 
 	free(line);
 	free(path);
