@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Writes src/lint/odoo19_data.c from the Odoo 19 source tarball.
+"""Writes src/odoo/odoo19_data.c from the Odoo 19 source tarball.
 
 What odooctl lint knows of Odoo 19 without its source beside it, read from
 shared/odoo19/odoo-19.0-min.tar.xz (odoo/odoo 19.0, commit f1e68e16):
@@ -84,7 +84,7 @@ def main():
             '`make check-odoo19-data`\n'
             ' * compares it with the tarball. What each array holds: '
             'odoo19.h. */\n'
-            '#include "odoo19.h"\n\n' +
+            '#include "odoo/odoo19.h"\n\n' +
             c_array('odoo19_modules', modules) + '\n' +
             c_array('odoo19_bundles', bundles) + '\n' +
             c_array('odoo19_trees', trees) + '\n' +

@@ -18,11 +18,10 @@
 
 #include "core/config.h"
 #include "engine/docker.h"
+#include "pg/pgx.h"
 
 #define BACKUP_META_FORMAT 1
 #define BACKUP_TS_LEN 16	/* 20261126T212214Z */
-#define BACKUP_FILESTORE "/var/lib/odoo/filestore"
-#define BACKUP_DATA_DIR "/var/lib/odoo"
 
 /* ---- names and metadata (backup_meta.c) -------------------------------- */
 
@@ -194,5 +193,13 @@ int backup_verify(struct docker *d, const struct config_env *env,
  */
 char *backup_resolve(const struct config_env *env, const char *arg,
 		     char **cause);
+
+/* ---- queries (backup.c), also for migrate ------------------------ */
+
+/* name -> latest_version of installed modules ({} without the table). */
+json_t *backup_db_modules(struct pgx *px, const char *db, char **cause);
+/* The result of a query that returns one JSON value. */
+json_t *backup_query_json(struct pgx *px, const char *db, const char *sql,
+			  char **cause);
 
 #endif

@@ -37,11 +37,6 @@ struct backup_load {
 int backup_load_run(struct backup_load *l, const char *zip, char **cause);
 void backup_load_release(struct backup_load *l);
 
-/* name -> latest_version of installed modules ({} without the table). */
-json_t *backup_db_modules(struct pgx *px, const char *db, char **cause);
-/* The result of a query that returns one JSON value. */
-json_t *backup_query_json(struct pgx *px, const char *db, const char *sql,
-			  char **cause);
 /*
  * What Odoo does to a copy: mail, fetchmail, crons (but the autovacuum),
  * webhooks and payment providers off; then checks that nothing is left on.

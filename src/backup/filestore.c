@@ -1,5 +1,4 @@
 #include "backup/filestore.h"
-#include "backup/backup.h"
 #include "stack/stack.h"
 #include "core/state.h"
 #include "core/util.h"

@@ -14,6 +14,10 @@
 #include "core/config.h"
 #include "engine/docker.h"
 
+/* Where Odoo keeps its data and filestore, in the image and a backup. */
+#define BACKUP_DATA_DIR "/var/lib/odoo"
+#define BACKUP_FILESTORE "/var/lib/odoo/filestore"
+
 struct filestore {
 	struct docker *d;	/* borrowed */
 	char *container;	/* a release container of the environment */

@@ -1,6 +1,5 @@
 #include "core/audit.h"
 #include "core/log.h"
-#include "core/state.h"
 #include "core/util.h"
 
 #include <errno.h>

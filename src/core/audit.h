@@ -12,6 +12,8 @@
 
 #include <stddef.h>
 
+#define HISTORY_MAX_BYTES (64L << 20)
+
 #define AUDIT_HASH_LEN 64
 
 /* Appends line ("...\n") to state_dir/history.log and extends the chain. */

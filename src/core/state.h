@@ -14,10 +14,11 @@
 #ifndef ODOOCTL_STATE_H
 #define ODOOCTL_STATE_H
 
+#include "core/audit.h"
+
 #include <jansson.h>
 #include <stddef.h>
 
-#define HISTORY_MAX_BYTES (64L << 20)
 
 struct history_entry {
 	long time;

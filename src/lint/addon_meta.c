@@ -1,9 +1,9 @@
 #include "lint/addon_meta.h"
-#include "lint/addons.h"
 #include "lint/manifest.h"
 #include "python/pyliteral.h"
 #include "core/util.h"
 
+#include <fnmatch.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -115,4 +115,12 @@ int addon_meta_db_file(const struct addon_meta *m, const char *rel)
 			return 1;
 	}
 	return 0;
+}
+
+int addons_skipped(const char *rel)
+{
+	return !fnmatch("*.pyc", rel, 0) || !fnmatch("*/__pycache__/*", rel, 0) ||
+	       !fnmatch("__pycache__/*", rel, 0) ||
+	       str_starts_with(rel, "static/") || str_starts_with(rel, "tests/") ||
+	       (str_starts_with(rel, "i18n/") && !fnmatch("*.pot", rel, 0));
 }

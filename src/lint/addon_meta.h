@@ -41,4 +41,7 @@ void addon_meta_release(struct addon_meta *m);
 /* Whether the file rel (relative to the addon) matters to the database. */
 int addon_meta_db_file(const struct addon_meta *m, const char *rel);
 
+/* What no checksum covers: .pyc, static/, tests/, i18n's .pot files. */
+int addons_skipped(const char *rel);
+
 #endif

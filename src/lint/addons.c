@@ -20,14 +20,6 @@ struct paths {
 	size_t n;
 };
 
-int addons_skipped(const char *rel)
-{
-	return !fnmatch("*.pyc", rel, 0) || !fnmatch("*/__pycache__/*", rel, 0) ||
-	       !fnmatch("__pycache__/*", rel, 0) ||
-	       str_starts_with(rel, "static/") || str_starts_with(rel, "tests/") ||
-	       (str_starts_with(rel, "i18n/") && !fnmatch("*.pot", rel, 0));
-}
-
 static int walk(const char *root, const char *rel, struct paths *p,
 		char **cause)
 {

@@ -27,7 +27,4 @@ int addons_checksums(const char *dir, json_t *labels, int *count,
 /* The checksum of one addon directory into out ("sha256:" + 64 hex). */
 int addons_checksum_one(const char *addon_dir, char out[72], char **cause);
 
-/* What no checksum covers: .pyc, static/, tests/, i18n's .pot files. */
-int addons_skipped(const char *rel);
-
 #endif

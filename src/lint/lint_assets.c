@@ -7,7 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "lint/odoo19.h"
+#include "odoo/odoo19.h"
 #include "core/util.h"
 
 #define WALK_MAX_DEPTH 32

@@ -12,7 +12,7 @@
 #ifndef ODOOCTL_LINT_VERSION_H
 #define ODOOCTL_LINT_VERSION_H
 
-#include "lint/lint.h"
+#include "lint/report.h"
 
 #include <stddef.h>
 

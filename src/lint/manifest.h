@@ -12,7 +12,7 @@
 #ifndef ODOOCTL_MANIFEST_H
 #define ODOOCTL_MANIFEST_H
 
-#include "lint/lint.h"
+#include "lint/report.h"
 #include "python/pyliteral.h"
 
 #define MANIFEST_NAME "__manifest__.py"

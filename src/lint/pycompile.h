@@ -9,7 +9,7 @@
 
 #include <stddef.h>
 
-#include "lint/lint.h"
+#include "lint/report.h"
 
 #define PYCOMPILE_BATCH 100	/* files per python3 run */
 

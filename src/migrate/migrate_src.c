@@ -5,7 +5,8 @@
  * in a config_env of its own so that backup_create() takes it unchanged.
  */
 #include "migrate/migrate.h"
-#include "backup/backup_priv.h"
+#include "backup/backup.h"
+#include "backup/filestore.h"
 #include "core/state.h"
 #include "core/util.h"
 

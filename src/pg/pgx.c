@@ -1,5 +1,5 @@
 #include "pg/pgx.h"
-#include "pg/pgx_host.h"
+#include "pg/pgx_priv.h"
 #include "stack/stack.h"
 #include "core/util.h"
 

@@ -1,4 +1,4 @@
-#include "pg/pgx_host.h"
+#include "pg/pgx_priv.h"
 #include "pg/pgprobe.h"
 #include "core/proc.h"
 #include "core/util.h"

@@ -3,7 +3,7 @@
  * Odoo reads it (strict UTF-8, universal newlines), numbers, string
  * extents and prefixes, indentation, continuations, the 200-bracket limit.
  */
-#include "python/pylex.h"
+#include "python/pyliteral_priv.h"
 
 #include <ctype.h>
 #include <stdarg.h>

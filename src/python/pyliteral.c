@@ -13,8 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "python/pylex.h"
-#include "python/pyval.h"
+#include "python/pyliteral_priv.h"
 #include "core/util.h"
 
 struct parser {

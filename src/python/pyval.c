@@ -3,7 +3,7 @@
  * any size, Python's == and hash for dict keys and set members, and the
  * canonical JSON the corpus test compares with Python.
  */
-#include "python/pyval.h"
+#include "python/pyliteral_priv.h"
 
 #include <math.h>
 #include <stdalign.h>
@@ -217,7 +217,7 @@ int pyval_to_double(const struct pyval *v, double *d)
 
 #define TWO_63 9223372036854775808.0
 
-enum num_kind { NUM_INT, NUM_BIG, NUM_DBL };
+enum num_kind { KIND_INT, KIND_BIG, KIND_DBL };
 
 struct num {
 	enum num_kind kind;
@@ -235,17 +235,17 @@ static int is_number(const struct pyval *v)
 /* The real part of a number, and its imaginary part in *im. */
 static struct num num_split(const struct pyval *v, double *im)
 {
-	struct num r = { .kind = NUM_INT };
+	struct num r = { .kind = KIND_INT };
 
 	*im = 0;
 	if (v->kind == PYVAL_BOOL) {
 		r.i = v->u.b;
 	} else if (v->kind == PYVAL_INT) {
-		r.kind = v->u.i.big ? NUM_BIG : NUM_INT;
+		r.kind = v->u.i.big ? KIND_BIG : KIND_INT;
 		r.i = v->u.i.v;
 		r.big = v->u.i.big;
 	} else {
-		r.kind = NUM_DBL;
+		r.kind = KIND_DBL;
 		r.d = v->kind == PYVAL_FLOAT ? v->u.f : v->u.c.re;
 		*im = v->kind == PYVAL_FLOAT ? 0 : v->u.c.im;
 	}
@@ -289,17 +289,17 @@ static int real_equal(struct num a, struct num b)
 		a = b;
 		b = t;
 	}
-	if (b.kind == NUM_INT)
+	if (b.kind == KIND_INT)
 		return a.i == b.i;
-	if (a.kind == NUM_INT && b.kind == NUM_BIG)
+	if (a.kind == KIND_INT && b.kind == KIND_BIG)
 		return 0;
-	if (a.kind == NUM_DBL)
+	if (a.kind == KIND_DBL)
 		return a.d == b.d;
 	if (!double_is_int(b.d))
 		return 0;
-	if (a.kind == NUM_INT)
+	if (a.kind == KIND_INT)
 		return b.d >= -TWO_63 && b.d < TWO_63 && (long long)b.d == a.i;
-	if (a.kind == NUM_BIG && b.kind == NUM_BIG)
+	if (a.kind == KIND_BIG && b.kind == KIND_BIG)
 		return !strcmp(a.big, b.big);
 	if (fabs(b.d) < TWO_63)
 		return 0;
@@ -361,8 +361,8 @@ static uint64_t pyval_hash(const struct pyval *v)
 		double im, d;
 		struct num r = num_split(v, &im);
 
-		d = r.kind == NUM_INT ? (double)r.i :
-		    r.kind == NUM_BIG ? strtod(r.big, NULL) : r.d;
+		d = r.kind == KIND_INT ? (double)r.i :
+		    r.kind == KIND_BIG ? strtod(r.big, NULL) : r.d;
 		return hash_double(d) ^
 		       (im != 0 ? mix(hash_double(im) + 1) : 0);
 	}

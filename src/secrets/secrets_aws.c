@@ -1,4 +1,4 @@
-#include "secrets/secrets_aws.h"
+#include "secrets/secrets_priv.h"
 #include "core/log.h"
 
 #include <ini.h>

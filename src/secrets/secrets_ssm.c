@@ -11,7 +11,7 @@
  * soon as they are read: no process odooctl starts inherits them.
  */
 #include "secrets/secrets.h"
-#include "secrets/secrets_aws.h"
+#include "secrets/secrets_priv.h"
 #include "core/log.h"
 #include "core/util.h"
 

@@ -13,7 +13,7 @@
 #include "lint/lint.h"
 #include "lint/lint_assets.h"
 #include "lint/manifest.h"
-#include "lint/odoo19.h"
+#include "odoo/odoo19.h"
 #include "core/util.h"
 
 /* tests/fixtures/manifests, found from this file's path. */

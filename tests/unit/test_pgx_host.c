@@ -4,7 +4,7 @@
 
 #include <cmocka.h>
 
-#include "pg/pgx_host.h"
+#include "pg/pgx_priv.h"
 
 static void test_client_major(void **state)
 {

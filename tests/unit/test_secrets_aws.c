@@ -12,7 +12,7 @@
 #include <cmocka.h>
 
 #include "core/log.h"
-#include "secrets/secrets_aws.h"
+#include "secrets/secrets_priv.h"
 #include "core/util.h"
 
 #define SEEDS "tests/fuzz/seeds-aws/"

@@ -3,8 +3,8 @@
  * Errors go to the pyliteral_error given to pylex_init; only the first
  * one is kept.
  */
-#ifndef ODOOCTL_PYLEX_H
-#define ODOOCTL_PYLEX_H
+#ifndef ODOOCTL_PYLITERAL_PRIV_H
+#define ODOOCTL_PYLITERAL_PRIV_H
 
 #include <stdarg.h>
 #include <stddef.h>
@@ -58,5 +58,40 @@ int pylex_vfail(struct pylex *lx, int line, int col, const char *fmt,
 		va_list ap) __attribute__((format(printf, 4, 0)));
 /* The 1-based column of at, in characters, on the current line. */
 int pylex_col(struct pylex *lx, const char *at);
+
+/*
+ * pyval.c: an arena that owns every node, Python's int semantics (any
+ * size, as "0x..." beyond 64 bits) and Python's dict/set semantics
+ * (hashable members, 1 == 1.0 == True).
+ */
+#define PYVAL_MAX_DECIMAL_DIGITS 4300	/* sys.get_int_max_str_digits() */
+
+struct pyarena_chunk;
+
+struct pyarena {
+	struct pyarena_chunk *head;
+};
+
+void *pyarena_alloc(struct pyarena *a, size_t n);
+char *pyarena_memdup(struct pyarena *a, const void *p, size_t n);
+void pyarena_release(struct pyarena *a);
+
+/*
+ * Sets v to the int whose digits (no underscores, no prefix) are in base
+ * 2, 8, 10 or 16. -1 when a decimal has more significant digits than
+ * Python converts.
+ */
+int pyval_set_int(struct pyval *v, const char *digits, size_t n, int base,
+		  struct pyarena *a);
+/* -v for an int, float or complex, as Python computes it. */
+void pyval_negate(struct pyval *v, struct pyarena *a);
+/* An int or float as a double; -1 when an int is too large for one. */
+int pyval_to_double(const struct pyval *v, double *d);
+/*
+ * Python's dict and set construction: equal keys (by Python's ==) merge,
+ * the first key stays and the last value wins; equal set members merge
+ * into the first. -1 with *bad set when a key or member is unhashable.
+ */
+int pyval_dedupe(struct pyval *v, const struct pyval **bad);
 
 #endif

@@ -6,8 +6,8 @@
  * them as a passfile on an inherited memfd: never in argv, never in their
  * environment, never on disk.
  */
-#ifndef ODOOCTL_PGX_HOST_H
-#define ODOOCTL_PGX_HOST_H
+#ifndef ODOOCTL_PGX_PRIV_H
+#define ODOOCTL_PGX_PRIV_H
 
 #include "pg/pgx.h"
 

@@ -1,4 +1,4 @@
-#include "lint/odoo19.h"
+#include "odoo/odoo19.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -5,8 +5,8 @@
  * of the text they are given, no I/O: secrets_ssm.c feeds them what it
  * read or received, tests/fuzz/fuzz_aws.c anything at all.
  */
-#ifndef ODOOCTL_SECRETS_AWS_H
-#define ODOOCTL_SECRETS_AWS_H
+#ifndef ODOOCTL_SECRETS_PRIV_H
+#define ODOOCTL_SECRETS_PRIV_H
 
 #include "secrets/secrets.h"
 #include "core/util.h"
