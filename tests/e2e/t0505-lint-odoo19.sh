@@ -11,7 +11,7 @@
 #     compiled: no finding, except the asset paths into the tests/ folders
 #     the tarball leaves out (shared/odoo19/README.md: "No tests/ folders
 #     in addons"), each shown;
-#   - src/lint/odoo19_data.c (Odoo 19's module names, bundles and asset
+#   - src/odoo/odoo19_data.c (Odoo 19's module names, bundles and asset
 #     files) is what tools/gen-odoo19-data.py makes of the tarball.
 # Needs no docker; skipped when shared/odoo19 is not beside this checkout.
 # shellcheck source=tests/e2e/lib.sh
@@ -38,13 +38,13 @@ tar -xJf "$tarball" -C "$odoo"
 if command -v python3 >/dev/null; then
 	python3 "$E2E_ROOT/tools/gen-odoo19-data.py" "$tarball" \
 		"$work/odoo19_data.c" 2>"$work/gen.err"
-	ok "src/lint/odoo19_data.c is what tools/gen-odoo19-data.py makes of the tarball" \
-		cmp -s "$work/odoo19_data.c" "$E2E_ROOT/src/lint/odoo19_data.c" ||
+	ok "src/odoo/odoo19_data.c is what tools/gen-odoo19-data.py makes of the tarball" \
+		cmp -s "$work/odoo19_data.c" "$E2E_ROOT/src/odoo/odoo19_data.c" ||
 		diag "$(diff "$work/odoo19_data.c" \
-			"$E2E_ROOT/src/lint/odoo19_data.c" | head -n 20)"
+			"$E2E_ROOT/src/odoo/odoo19_data.c" | head -n 20)"
 	diag "$(cat "$work/gen.err")"
 else
-	skip "src/lint/odoo19_data.c matches the tarball" \
+	skip "src/odoo/odoo19_data.c matches the tarball" \
 		"python3 is not installed"
 fi
 

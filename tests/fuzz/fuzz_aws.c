@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "core/log.h"
-#include "secrets/secrets_aws.h"
+#include "secrets/secrets_priv.h"
 #include "core/util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
