@@ -653,6 +653,33 @@ int docker_container_remove(struct docker *d, const char *id, char **cause)
 	return api(d, &r, NULL, NULL, cause);
 }
 
+/* POST /containers/<id>/<verb>[?query]: pause, unpause, kill. */
+static int container_post(struct docker *d, const char *id, const char *verb,
+			  const char *query, char **cause)
+{
+	char *base = docker_upath("/containers/%s/", id);
+	struct req r = req_new("POST", xasprintf("%s%s%s", base, verb, query),
+			       xasprintf("cannot %s container '%s'", verb, id));
+
+	free(base);
+	return api(d, &r, NULL, NULL, cause);
+}
+
+int docker_container_pause(struct docker *d, const char *id, char **cause)
+{
+	return container_post(d, id, "pause", "", cause);
+}
+
+int docker_container_unpause(struct docker *d, const char *id, char **cause)
+{
+	return container_post(d, id, "unpause", "", cause);
+}
+
+int docker_container_kill(struct docker *d, const char *id, char **cause)
+{
+	return container_post(d, id, "kill", "?signal=KILL", cause);
+}
+
 int docker_container_set_restart(struct docker *d, const char *id,
 				 const char *name, char **cause)
 {

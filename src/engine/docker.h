@@ -86,6 +86,14 @@ int docker_container_inspect(struct docker *d, const char *id,
 			     json_t **container, int *found, char **cause);
 /* Starting a running or stopping a stopped container succeeds. */
 int docker_container_start(struct docker *d, const char *id, char **cause);
+/*
+ * Freezes every process of a container (the cgroup freezer), and thaws
+ * them: they go on where they were. A paused container still counts as
+ * running; docker_container_kill (SIGKILL) works on it too.
+ */
+int docker_container_pause(struct docker *d, const char *id, char **cause);
+int docker_container_unpause(struct docker *d, const char *id, char **cause);
+int docker_container_kill(struct docker *d, const char *id, char **cause);
 int docker_container_stop(struct docker *d, const char *id, int timeout_s,
 			  char **cause);
 /* Removes a stopped container and its anonymous volumes (?v=1). */
@@ -196,6 +204,16 @@ struct docker_run {
 };
 /* Output (stdout and stderr) into out, bounded; the exit code. */
 int docker_run_oneoff(struct docker *d, const struct docker_run *o,
+		      struct buf *out, int *exit_code, char **cause);
+/*
+ * docker_run_oneoff in two steps, for work beside it: the container made
+ * and started (*id, for docker_run_finish), then its end awaited, its
+ * output and exit code read (exit_code NULL: not awaited) and the
+ * container removed, whatever happened; id is freed.
+ */
+int docker_run_start(struct docker *d, const struct docker_run *o,
+		     char **id, char **cause);
+int docker_run_finish(struct docker *d, char *id, const struct docker_run *o,
 		      struct buf *out, int *exit_code, char **cause);
 
 #endif

@@ -769,29 +769,46 @@ static int run_wait(struct docker *d, const char *id, int timeout_s,
 	return 0;
 }
 
-int docker_run_oneoff(struct docker *d, const struct docker_run *o,
-		      struct buf *out, int *exit_code, char **cause)
+int docker_run_start(struct docker *d, const struct docker_run *o,
+		     char **id, char **cause)
 {
-	char *id = NULL, *path, *what = NULL;
-	struct buf ignored;
-	long status;
-	int rc = -1;
+	char *what = NULL;
 
-	*exit_code = -1;
-	if (run_create(d, o, &id, &what) < 0) {
+	*id = NULL;
+	if (run_create(d, o, id, &what) < 0) {
 		*cause = xasprintf("cannot create a container of '%s' to run "
 				   "'%s': %s", o->image, o->argv[0], what);
 		free(what);
 		return -1;
 	}
-	if (docker_container_start(d, id, cause) == 0 &&
-	    run_wait(d, id, o->timeout_s, exit_code, cause) == 0) {
-		if (*exit_code < 0)
-			*cause = xasprintf("'%s' in a container of '%s' did "
-					   "not finish within %d s", o->argv[0],
-					   o->image, o->timeout_s);
-		else
-			rc = docker_container_logs(d, id, 1000, out, cause);
+	if (docker_container_start(d, *id, cause) == 0)
+		return 0;
+	docker_run_finish(d, *id, o, NULL, NULL, &what);
+	free(what);
+	*id = NULL;
+	return -1;
+}
+
+int docker_run_finish(struct docker *d, char *id, const struct docker_run *o,
+		      struct buf *out, int *exit_code, char **cause)
+{
+	char *path, *what = NULL;
+	struct buf ignored;
+	long status;
+	int rc = -1;
+
+	if (exit_code) {
+		*exit_code = -1;
+		if (run_wait(d, id, o->timeout_s, exit_code, cause) == 0) {
+			if (*exit_code < 0)
+				*cause = xasprintf("'%s' in a container of "
+						   "'%s' did not finish within "
+						   "%d s", o->argv[0], o->image,
+						   o->timeout_s);
+			else
+				rc = docker_container_logs(d, id, 1000, out,
+							   cause);
+		}
 	}
 	path = docker_upath("/containers/%s?force=1&v=1", id);
 	buf_init(&ignored, ERROR_MAX);
@@ -802,4 +819,15 @@ int docker_run_oneoff(struct docker *d, const struct docker_run *o,
 	free(path);
 	free(id);
 	return rc;
+}
+
+int docker_run_oneoff(struct docker *d, const struct docker_run *o,
+		      struct buf *out, int *exit_code, char **cause)
+{
+	char *id;
+
+	*exit_code = -1;
+	if (docker_run_start(d, o, &id, cause) < 0)
+		return -1;
+	return docker_run_finish(d, id, o, out, exit_code, cause);
 }

@@ -36,6 +36,7 @@ void container_state_from_json(json_t *c, const char *id,
 	 */
 	st->running = json_is_true(json_object_get(state, "Running")) &&
 		      !json_is_true(json_object_get(state, "Restarting"));
+	st->paused = json_is_true(json_object_get(state, "Paused"));
 	st->exit_code = (int)json_integer_value(json_object_get(state,
 								"ExitCode"));
 	st->restarts = (int)json_integer_value(json_object_get(c,

@@ -19,6 +19,7 @@ struct container_state {
 	char *name;
 	char *digest;		/* odooctl.release label, or NULL */
 	int running;
+	int paused;		/* frozen (docker pause): running too */
 	int exit_code;
 	int restarts;
 	char *health;		/* "healthy", "starting", ... or NULL */
