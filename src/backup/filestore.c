@@ -128,27 +128,51 @@ void filestore_close(struct filestore *fs)
 	memset(fs, 0, sizeof(*fs));
 }
 
-/* sh -c SCRIPT with args, as root, in a one-off with the data volume. */
+/* sh -c SCRIPT with args, as root, in a one-off with the data volume: begun. */
+static int helper_begin(struct filestore *fs, const char *script,
+			const char *a1, const char *a2, struct filestore_job *j,
+			char **cause)
+{
+	memset(j, 0, sizeof(*j));
+	j->fs = fs;
+	j->argv[0] = "sh";
+	j->argv[1] = "-c";
+	j->argv[2] = script;
+	j->argv[3] = "odooctl";
+	j->argv[4] = a1 ? a1 : "";
+	j->argv[5] = a2 ? a2 : "";
+	j->binds[0] = fs->bind;
+	j->o = (struct docker_run){ .image = fs->image, .argv = j->argv,
+				    .user = "0", .binds = j->binds,
+				    .label = "odooctl.helper=filestore",
+				    .timeout_s = HELPER_TIMEOUT_S };
+	return docker_run_start(fs->d, &j->o, &j->id, cause);
+}
+
+/* ... and ended: its output in out; 0 when it exited 0. */
+static int helper_end(struct filestore_job *j, struct buf *out, char **cause)
+{
+	int code = -1;
+
+	if (docker_run_finish(j->fs->d, j->id, &j->o, out, &code, cause) < 0)
+		return -1;
+	if (code == 0)
+		return 0;
+	*cause = xasprintf("'%s' on the filestore exited with %d: %s",
+			   j->argv[2], code,
+			   strtrim(out->data ? out->data : ""));
+	return -1;
+}
+
 static int helper(struct filestore *fs, const char *script,
 		  const char *a1, const char *a2, struct buf *out,
 		  char **cause)
 {
-	const char *const argv[] = { "sh", "-c", script, "odooctl",
-				     a1 ? a1 : "", a2 ? a2 : "", NULL };
-	const char *const binds[] = { fs->bind, NULL };
-	struct docker_run o = { .image = fs->image, .argv = argv,
-				.user = "0", .binds = binds,
-				.label = "odooctl.helper=filestore",
-				.timeout_s = HELPER_TIMEOUT_S };
-	int code = -1;
+	struct filestore_job j;
 
-	if (docker_run_oneoff(fs->d, &o, out, &code, cause) < 0)
+	if (helper_begin(fs, script, a1, a2, &j, cause) < 0)
 		return -1;
-	if (code == 0)
-		return 0;
-	*cause = xasprintf("'%s' on the filestore exited with %d: %s", script,
-			   code, strtrim(out->data ? out->data : ""));
-	return -1;
+	return helper_end(&j, out, cause);
 }
 
 int filestore_size(struct filestore *fs, const char *db, long long *bytes,
@@ -222,32 +246,52 @@ int filestore_replace(struct filestore *fs, const char *from, const char *to,
  * without one, an empty directory owned as filestore/): made under a
  * temporary name, renamed when complete.
  */
-int filestore_snapshot(struct filestore *fs, const char *from,
-		       const char *to, char **cause)
+int filestore_snapshot_begin(struct filestore *fs, const char *from,
+			     const char *to, struct filestore_job *j,
+			     char **cause)
 {
-	return run(fs, "set -e; if [ ! -d " BACKUP_FILESTORE " ]; then "
-		   "mkdir " BACKUP_FILESTORE "; chown \"$(stat -c %u:%g "
-		   BACKUP_DATA_DIR ")\" " BACKUP_FILESTORE "; fi; "
-		   "cd " BACKUP_FILESTORE "; rm -rf -- \"$2\" \"$2.part\"; "
-		   "if [ -d \"$1\" ]; then cp -al -- \"$1\" \"$2.part\"; "
-		   "else mkdir -- \"$2.part\"; "
-		   "chown \"$(stat -c %u:%g .)\" \"$2.part\"; fi; "
-		   "mv -- \"$2.part\" \"$2\"", from, to, cause);
+	return helper_begin(fs, "set -e; if [ ! -d " BACKUP_FILESTORE " ]; "
+			    "then mkdir " BACKUP_FILESTORE "; chown \"$(stat -c "
+			    "%u:%g " BACKUP_DATA_DIR ")\" " BACKUP_FILESTORE
+			    "; fi; cd " BACKUP_FILESTORE "; rm -rf -- \"$2\" "
+			    "\"$2.part\"; if [ -d \"$1\" ]; then cp -al -- "
+			    "\"$1\" \"$2.part\"; else mkdir -- \"$2.part\"; "
+			    "chown \"$(stat -c %u:%g .)\" \"$2.part\"; fi; "
+			    "mv -- \"$2.part\" \"$2\"", from, to, j, cause);
 }
 
-int filestore_swap_back(struct filestore *fs, const char *from,
-			const char *to, int *done, char **cause)
+int filestore_snapshot_end(struct filestore_job *j, char **cause)
 {
 	struct buf out;
 	int rc;
 
 	buf_init(&out, 1 << 16);
-	rc = helper(fs, "set -e; cd " BACKUP_FILESTORE " 2>/dev/null || "
-		    "{ echo gone; exit 0; }; [ -d \"$1\" ] || "
-		    "{ echo gone; exit 0; }; rm -rf -- \"$2.odooctl-old\"; "
-		    "if [ -e \"$2\" ]; then mv -- \"$2\" \"$2.odooctl-old\"; fi; "
-		    "mv -- \"$1\" \"$2\"; rm -rf -- \"$2.odooctl-old\"; "
-		    "echo swapped", from, to, &out, cause);
+	rc = helper_end(j, &out, cause);
+	buf_release(&out);
+	return rc;
+}
+
+int filestore_swap_back_begin(struct filestore *fs, const char *from,
+			      const char *to, struct filestore_job *j,
+			      char **cause)
+{
+	return helper_begin(fs, "set -e; cd " BACKUP_FILESTORE " 2>/dev/null "
+			    "|| { echo gone; exit 0; }; [ -d \"$1\" ] || "
+			    "{ echo gone; exit 0; }; rm -rf -- "
+			    "\"$2.odooctl-old\"; if [ -e \"$2\" ]; then mv -- "
+			    "\"$2\" \"$2.odooctl-old\"; fi; mv -- \"$1\" "
+			    "\"$2\"; rm -rf -- \"$2.odooctl-old\"; "
+			    "echo swapped", from, to, j, cause);
+}
+
+int filestore_swap_back_end(struct filestore_job *j, int *done,
+			    char **cause)
+{
+	struct buf out;
+	int rc;
+
+	buf_init(&out, 1 << 16);
+	rc = helper_end(j, &out, cause);
 	*done = rc == 0 && out.data && !strncmp(out.data, "swapped", 7);
 	buf_release(&out);
 	return rc;

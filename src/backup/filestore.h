@@ -61,19 +61,37 @@ int filestore_remove(struct filestore *fs, const char *db, char **cause);
 int filestore_replace(struct filestore *fs, const char *from, const char *to,
 		      char **cause);
 /*
+ * A helper container at work on the filestore, begun by a *_begin call,
+ * while the caller does something else (the database's part of a
+ * rollback point); the matching *_end awaits it and removes it, and must
+ * be called once *_begin returned 0.
+ */
+struct filestore_job {
+	struct filestore *fs;
+	const char *argv[7];
+	const char *binds[2];
+	struct docker_run o;
+	char *id;
+};
+/*
  * filestore/<to>: a snapshot of filestore/<from> made of hard links (an
  * empty directory when <from> has none). Odoo writes each file once and
  * never in place, so the snapshot keeps the content it had, whatever is
  * done to <from> after.
  */
-int filestore_snapshot(struct filestore *fs, const char *from,
-		       const char *to, char **cause);
+int filestore_snapshot_begin(struct filestore *fs, const char *from,
+			     const char *to, struct filestore_job *j,
+			     char **cause);
+int filestore_snapshot_end(struct filestore_job *j, char **cause);
 /*
  * Puts snapshot <from> in the place of <to> by renames; *done = 0 when
  * <from> is gone (swapped back already, by a run that was killed after).
  */
-int filestore_swap_back(struct filestore *fs, const char *from,
-			const char *to, int *done, char **cause);
+int filestore_swap_back_begin(struct filestore *fs, const char *from,
+			      const char *to, struct filestore_job *j,
+			      char **cause);
+int filestore_swap_back_end(struct filestore_job *j, int *done,
+			    char **cause);
 /* The owner of /var/lib/odoo: what Odoo runs as, for restored files. */
 int filestore_owner(struct filestore *fs, long *uid, long *gid,
 		    char **cause);

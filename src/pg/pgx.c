@@ -59,6 +59,17 @@ void pgx_close(struct pgx *px)
 	memset(px, 0, sizeof(*px));
 }
 
+int pgx_open_live(struct docker *d, const struct config_env *env,
+		  struct pgx *px, char **cause)
+{
+	int rc = pgx_open(d, env, px, cause);
+
+	if (rc == -2 && !*cause)
+		*cause = xasprintf("PostgreSQL of %s is not running",
+				   env->name);
+	return rc < 0 ? -1 : 0;
+}
+
 static char *quote(const char *s, char q)
 {
 	struct buf b;
@@ -243,6 +254,16 @@ static char *sessions_off(const char *lit)
 	return xasprintf("SELECT count(pg_terminate_backend(pid)) FROM "
 			 "pg_stat_activity WHERE datname = %s AND pid <> "
 			 "pg_backend_pid();", lit);
+}
+
+int pgx_db_sessions_off(struct pgx *px, const char *name, char **cause)
+{
+	char *lit = pgx_literal(name), *off = sessions_off(lit);
+	int rc = pgx_exec(px, "postgres", off, NULL, NULL, cause);
+
+	free(off);
+	free(lit);
+	return rc;
 }
 
 int pgx_db_drop(struct pgx *px, const char *name, char **cause)

@@ -34,6 +34,9 @@ struct pgx {
 int pgx_open(struct docker *d, const struct config_env *env, struct pgx *px,
 	     char **cause);
 void pgx_close(struct pgx *px);
+/* pgx_open, whose -2 (PostgreSQL not running) is an error too: 0 or -1. */
+int pgx_open_live(struct docker *d, const struct config_env *env,
+		  struct pgx *px, char **cause);
 
 /* "name" and 'text', quoted for SQL. Caller frees. */
 char *pgx_ident(const char *name);
@@ -69,6 +72,8 @@ int pgx_restore(struct pgx *px, const char *db, docker_source_fn source,
 /* *exists: whether database name exists. */
 int pgx_db_exists(struct pgx *px, const char *name, int *exists,
 		  char **cause);
+/* Closes every other session of database name (their work rolls back). */
+int pgx_db_sessions_off(struct pgx *px, const char *name, char **cause);
 /* Closes every other session of name, then drops it (if it exists). */
 int pgx_db_drop(struct pgx *px, const char *name, char **cause);
 /*

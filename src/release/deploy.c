@@ -200,7 +200,8 @@ static enum odooctl_exit pipeline(struct deploy *dp, char **cause)
 	}
 	dp_classify(dp);
 	if (dp->kind == DEPLOY_RELEASE && dp->prev.digest && !dp->db_path)
-		dp_drop_point(dp, "dropped the rollback point a killed run left");
+		dp_drop_point(dp, 0, "dropped the rollback point a killed run "
+			      "left");
 	if (gate_harden(dp, &why) < 0)
 		return refuse_late(dp, why, cause);
 	if (dp->db_path && gate_backup(dp, &why) < 0)
@@ -239,7 +240,7 @@ static enum odooctl_exit pipeline(struct deploy *dp, char **cause)
 	dp_write_last_deploy(dp, dp_status_word(dp));
 	dp_log_window(dp);
 	if (dp->point)
-		dp_drop_point(dp, "rollback point dropped: the release is "
+		dp_drop_point(dp, 1, "rollback point dropped: the release is "
 			      "committed and healthy");
 	log_phase("%s: %s serves %s", dp->kind == DEPLOY_ROLLBACK ?
 		  "rolled back" : "deployed", dp->candidate, dp->rel->digest);

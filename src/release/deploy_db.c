@@ -6,6 +6,7 @@
 #include "release/deploy_priv.h"
 #include "backup/backup.h"
 #include "net/health.h"
+#include "pg/pgx.h"
 #include "core/log.h"
 #include "stack/proxy.h"
 #include "release/rbpoint.h"
@@ -96,9 +97,18 @@ void dp_classify(struct deploy *dp)
 		  "to upgrade: zero downtime)");
 }
 
-/* Every running release container of env: Odoo's writers, crons included. */
-static int stop_writers(struct deploy *dp, char **cause)
+/*
+ * Odoo's writers, crons included, frozen: every running release container
+ * of env paused (the cgroup freezer: whatever it was doing stops there,
+ * and if the release fails it goes on from there at once, warm, instead of
+ * starting again), with no restart policy meanwhile (an engine that
+ * restarts must not bring it back in the middle of the upgrade); then the
+ * database's other sessions closed: what a frozen process had open rolls
+ * back, and holds no lock that the upgrade would wait for.
+ */
+static int freeze_writers(struct deploy *dp, char **cause)
 {
+	struct pgx px;
 	json_t *list, *c;
 	size_t i;
 	int rc = 0;
@@ -113,11 +123,20 @@ static int stop_writers(struct deploy *dp, char **cause)
 		if (!name || !state || strcmp(state, "running"))
 			continue;
 		name += *name == '/';
-		log_info("stopping %s (kept for the rollback)", name);
-		if ((rc = dp_stop_whole(dp, name, cause)) < 0)
+		log_info("freezing %s (kept for the rollback: it goes on at "
+			 "once if the release fails)", name);
+		if ((rc = docker_container_set_restart(dp->d, name, "no",
+						       cause)) < 0 ||
+		    (rc = docker_container_pause(dp->d, name, cause)) < 0)
 			break;
 	}
 	json_decref(list);
+	if (rc < 0)
+		return -1;
+	if (pgx_open_live(dp->d, dp->env, &px, cause) < 0)
+		return -1;
+	rc = pgx_db_sessions_off(&px, dp->env->db_name, cause);
+	pgx_close(&px);
 	return rc;
 }
 
@@ -193,12 +212,12 @@ static int rollback_point(struct deploy *dp, char **cause)
 }
 
 /* Drops the clone point once nothing needs it (or a killed run's). */
-void dp_drop_point(struct deploy *dp, const char *what)
+void dp_drop_point(struct deploy *dp, int begun, const char *what)
 {
 	char *why = NULL;
 	int found = 0;
 
-	if (rbpoint_drop(dp->d, dp->env, &found, &why) < 0) {
+	if (rbpoint_drop(dp->d, dp->env, begun, &found, &why) < 0) {
 		log_warn("cannot drop the rollback point: %s (the next deploy "
 			 "or 'odooctl recover %s' tries again)", why,
 			 dp->env->name);
@@ -249,9 +268,9 @@ int dp_phase_db(struct deploy *dp, char **cause)
 			 cause) < 0 ||
 	    dp_verify_proxy_with(dp, health_proxy_maintenance, cause) < 0)
 		return -1;
-	log_phase("stop Odoo's writers");
+	log_phase("freeze Odoo's writers");
 	if (dp_journal(dp, "writers", NULL, cause) < 0 ||
-	    stop_writers(dp, cause) < 0 || dp_interrupted(cause))
+	    freeze_writers(dp, cause) < 0 || dp_interrupted(cause))
 		return -1;
 	if (rollback_point(dp, cause) < 0 || dp_interrupted(cause))
 		return -1;

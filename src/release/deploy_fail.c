@@ -121,9 +121,21 @@ int dp_roll_back(struct deploy *dp, const char *reason, char **cause)
 	log_phase("rollback: %s", reason);
 	deploy_interrupted = 0;
 	dp_wait_engine(dp);
-	if (dp->prev_running && dp_running(dp->d, dp->prev.container) == 1)
-		target = xstrdup(dp->prev.container);
-	else if (revive_last_good(dp, &target, cause) < 0)
+	if (dp->prev_running && dp_running(dp->d, dp->prev.container) == 1) {
+		int thawed = 0;
+
+		/* frozen by the database-changing path: it goes on */
+		if (dp_thaw(dp, dp->prev.container, &thawed, cause) == 0 &&
+		    (!thawed || dp_wait_healthy(dp, dp->prev.container,
+						cause) == 0)) {
+			target = xstrdup(dp->prev.container);
+		} else {
+			log_warn("%s: %s", dp->prev.container, *cause);
+			free(*cause);
+			*cause = NULL;
+		}
+	}
+	if (!target && revive_last_good(dp, &target, cause) < 0)
 		goto out;
 	if ((dp->switched || !dp->prev_running) &&
 	    proxy_switch(dp->d, dp->env, dp->proxy_id, target, 0, cause) < 0)
@@ -133,6 +145,7 @@ int dp_roll_back(struct deploy *dp, const char *reason, char **cause)
 	dp_discard_candidate(dp, target);
 	if (rc < 0)
 		goto out;
+	dp_kill_frozen(dp, target);	/* any other it froze: stopped */
 	rc = -1;
 	if (!dp->prev_running || !dp->prev.container ||
 	    strcmp(target, dp->prev.container)) {
@@ -210,7 +223,7 @@ enum odooctl_exit dp_fail(struct deploy *dp, char *reason, char **cause)
 		dp_end_journal(dp);
 		dp_log_window(dp);
 		if (dp->point)
-			dp_drop_point(dp, "rollback point dropped");
+			dp_drop_point(dp, 1, "rollback point dropped");
 		*cause = xasprintf("%s; rolled back%s", reason,
 				   !upgraded ? "" : dp->pointed ?
 				   " (database and filestore swapped back to "

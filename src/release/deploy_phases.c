@@ -15,6 +15,7 @@
 
 #define PROXY_VERIFY_MS 10000
 #define PROXY_VERIFY_RUN 5
+#define MAINTENANCE_PROBE_MS 250	/* between probes under the page */
 
 int dp_phase_pull(struct deploy *dp, char **cause)
 {
@@ -64,11 +65,16 @@ int dp_start_candidate(struct deploy *dp, const struct release *rel,
 	free(arg);
 	if (rc < 0)
 		return -1;
-	if (run)
-		return 0;
-	if (*reused) {
+	if (run) {
+		int thawed;
+
+		return *reused ? dp_thaw(dp, *name, &thawed, cause) : 0;
+	}
+	if (*reused) {	/* (its restart policy may be off: dp_thaw) */
 		log_info("starting the kept container %s", *name);
-		return docker_container_start(dp->d, *name, cause);
+		return docker_container_start(dp->d, *name, cause) < 0 ? -1 :
+		       docker_container_set_restart(dp->d, *name,
+						    "unless-stopped", cause);
 	}
 	return stack_start_release(dp->d, dp->env, rel, *name, cause);
 }
@@ -83,6 +89,9 @@ static int pause_or_die(struct deploy *dp, const char *name)
 	long wait = dp->env->health_interval;
 	char *action = NULL, *why = NULL;
 
+	if (dp->maintenance)	/* the next probe sees a death as soon */
+		return sleep_ms(MAINTENANCE_PROBE_MS) < 0 || deploy_interrupted ?
+		       -1 : 0;
 	if (docker_container_wait_event(dp->d, name, wait > 30 ? 30 : (int)wait,
 					&action, &why) < 0) {
 		log_debug("%s", why);
@@ -107,10 +116,15 @@ static int pause_or_die(struct deploy *dp, const char *name)
 int dp_wait_healthy(struct deploy *dp, const char *name, char **cause)
 {
 	const struct config_env *env = dp->env;
+	/* Under the maintenance page, which every client already gets, the
+	 * probes come every MAINTENANCE_PROBE_MS within the same time. */
+	long retries = !dp->maintenance ? env->health_retries :
+		       env->health_retries * env->health_interval * 1000 /
+		       MAINTENANCE_PROBE_MS;
 	char *last = NULL;
 	long good = 0;
 
-	for (long i = 1; i <= env->health_retries; i++) {
+	for (long i = 1; i <= retries; i++) {
 		struct container_state st;
 		int found = 0, rc;
 
@@ -145,7 +159,7 @@ int dp_wait_healthy(struct deploy *dp, const char *name, char **cause)
 		if (rc == 0) {
 			log_progress("healthy %ld/%ld in a row (probe %ld/%ld)",
 				     good, env->health_successes, i,
-				     env->health_retries);
+				     retries);
 			free(last);
 			last = xstrdup("healthy, but not enough times in a "
 				       "row");
@@ -155,14 +169,15 @@ int dp_wait_healthy(struct deploy *dp, const char *name, char **cause)
 					 good, good > 1 ? "s" : "", last);
 			good = 0;
 			log_progress("waiting for health (%ld/%ld): %s", i,
-				     env->health_retries, last);
+				     retries, last);
 		}
-		if (i < env->health_retries && pause_or_die(dp, name) < 0 &&
+		if (i < retries && pause_or_die(dp, name) < 0 &&
 		    dp_interrupted(cause))
 			goto fail;
 	}
-	*cause = xasprintf("not healthy after %ld probes every %ld s: %s",
-			   env->health_retries, env->health_interval, last);
+	*cause = xasprintf("not healthy after %ld probes in %ld s: %s",
+			   retries, env->health_retries * env->health_interval,
+			   last);
 fail:
 	log_progress_done();
 	free(last);
@@ -299,6 +314,7 @@ int dp_commit(struct deploy *dp, const char *digest, const char *name,
 	if (state_write_last_good(dp->env->state_dir, digest, cause) < 0 ||
 	    state_write_current(dp->env->state_dir, &cur, cause) < 0)
 		return -1;
+	dp_kill_frozen(dp, name);
 	if (stack_prune(dp->d, dp->env, dp->env->keep_releases, spare,
 			&why) < 0) {
 		log_warn("%s", why);

@@ -61,6 +61,20 @@ void dp_log_window(const struct deploy *dp);
 /* What status shows of the release that serves: which path it took. */
 void dp_write_last_deploy(struct deploy *dp, const char *status);
 void dp_end_journal(const struct deploy *dp);
+/*
+ * A release container that the database-changing path froze (paused),
+ * brought back: thawed, its restart policy back to unless-stopped.
+ * *thawed = 1 when it was paused.
+ */
+int dp_thaw(struct deploy *dp, const char *name, int *thawed, char **cause);
+/*
+ * Once a database-changing release is committed: the containers it froze
+ * (all paused release containers of env but keep) are killed and kept,
+ * stopped. Thawed, the old code would run on the upgraded database. After
+ * a rollback: those it froze besides the one that serves again, stopped as
+ * they would have been. Failures only warn.
+ */
+void dp_kill_frozen(struct deploy *dp, const char *keep);
 
 /* deploy_phases.c */
 int dp_phase_pull(struct deploy *dp, char **cause);
@@ -132,8 +146,11 @@ enum odooctl_exit dp_fail(struct deploy *dp, char *reason, char **cause);
  * upgrade is recorded in history with why: upgrade:<addon>:<why>.
  */
 void dp_classify(struct deploy *dp);
-/* Drops the clone point once nothing needs it (or a killed run's). */
-void dp_drop_point(struct deploy *dp, const char *what);
+/*
+ * Drops the clone point once nothing needs it (or a killed run's); begun:
+ * one was begun (rbpoint_drop).
+ */
+void dp_drop_point(struct deploy *dp, int begun, const char *what);
 /*
  * Maintenance page up, writers stopped, then (nothing can write any more)
  * the pre-deploy backup and its verification, then the module upgrade in a

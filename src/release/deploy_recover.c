@@ -54,6 +54,7 @@ static int roll_forward(struct deploy *dp, const struct journal *j,
 		dp_record(dp, j->digest, dp_status_word(dp));
 		dp->operator = op;
 	}
+	dp_kill_frozen(dp, j->candidate);
 	return state_write_last_good(dp->env->state_dir, j->digest, cause) < 0 ||
 	       state_write_current(dp->env->state_dir, &cur, cause) < 0 ? -1 : 0;
 }
@@ -100,7 +101,7 @@ static enum odooctl_exit recover(struct deploy *dp, struct journal *j,
 		if (roll_forward(dp, j, cause) < 0)
 			return EXIT_FAILED;
 		if (j->point)
-			dp_drop_point(dp, "rollback point dropped: the release "
+			dp_drop_point(dp, 1, "rollback point dropped: the release "
 				      "had committed");
 		return recovered(dp, j->digest, cause);
 	}
@@ -122,9 +123,9 @@ static enum odooctl_exit recover(struct deploy *dp, struct journal *j,
 	}
 	if (!dp->last_good)
 		return recover_first(dp, j, cause);
+	/* (the writers phase froze it: the roll back below thaws it) */
 	if (j->last_phase && dp->prev.container &&
-	    (!strcmp(j->last_phase, "writers") ||
-	     !strcmp(j->last_phase, "drain"))) {
+	    !strcmp(j->last_phase, "drain")) {
 		/* the killed deploy may have left a stop of it in flight */
 		log_info("finishing the stop of %s the deploy began",
 			 dp->prev.container);
@@ -147,7 +148,7 @@ static enum odooctl_exit recover(struct deploy *dp, struct journal *j,
 		return EXIT_FAILED;
 	}
 	if (j->point)
-		dp_drop_point(dp, "rollback point of the interrupted deploy "
+		dp_drop_point(dp, 1, "rollback point of the interrupted deploy "
 			      "dropped");
 	return recovered(dp, j->digest ? j->digest : dp->last_good, cause);
 }
@@ -353,7 +354,7 @@ enum odooctl_exit deploy_recover(const struct config_env *env,
 			goto out;
 		rc = EXIT_OK;
 		if (dp.proxy_id && dp.last_good)
-			dp_drop_point(&dp, "dropped the rollback point a killed "
+			dp_drop_point(&dp, 0, "dropped the rollback point a killed "
 				      "run left");
 		*nothing = !repaired && !fixed && !resumed;
 		goto out;

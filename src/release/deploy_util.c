@@ -169,3 +169,57 @@ void dp_end_journal(const struct deploy *dp)
 		free(why);
 	}
 }
+
+int dp_thaw(struct deploy *dp, const char *name, int *thawed, char **cause)
+{
+	struct container_state st;
+	int found = 0, rc = 0;
+
+	*thawed = 0;
+	if (stack_inspect(dp->d, name, &st, &found, cause) < 0)
+		return -1;
+	if (found && st.paused) {
+		log_info("thawing %s", name);
+		rc = docker_container_unpause(dp->d, name, cause);
+		*thawed = rc == 0;
+	}
+	if (rc == 0 && found)
+		rc = docker_container_set_restart(dp->d, name, "unless-stopped",
+						  cause);
+	container_state_release(&st);
+	return rc;
+}
+
+void dp_kill_frozen(struct deploy *dp, const char *keep)
+{
+	json_t *list, *c;
+	size_t i;
+	char *why = NULL;
+
+	if (stack_releases(dp->d, dp->env, &list, &why) < 0) {
+		log_warn("%s", why);
+		free(why);
+		return;
+	}
+	json_array_foreach(list, i, c) {
+		const char *state = docker_json_str(c, "State");
+		json_t *names = json_object_get(c, "Names");
+		const char *name = json_string_value(json_array_get(names, 0));
+
+		if (!name || !state || strcmp(state, "paused"))
+			continue;
+		name += *name == '/';
+		if (keep && !strcmp(name, keep))
+			continue;
+		log_info("stopping %s (frozen since the maintenance page; kept "
+			 "for a rollback)", name);
+		if (docker_container_kill(dp->d, name, &why) < 0 ||
+		    docker_container_set_restart(dp->d, name, "unless-stopped",
+						 &why) < 0) {
+			log_warn("%s", why);
+			free(why);
+			why = NULL;
+		}
+	}
+	json_decref(list);
+}

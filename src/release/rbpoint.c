@@ -23,23 +23,11 @@ char *rbpoint_name(const struct config_env *env)
 	return scratch(POINT_PREFIX, env);
 }
 
-/* pgx_open(), whose -2 (not running) is an error here too. */
-static int open_pg(struct docker *d, const struct config_env *env,
-		   struct pgx *px, char **cause)
-{
-	int rc = pgx_open(d, env, px, cause);
-
-	if (rc == -2 && !*cause)
-		*cause = xasprintf("PostgreSQL of %s is not running",
-				   env->name);
-	return rc < 0 ? -1 : 0;
-}
-
 /* Both handles, or -1 with *cause. */
 static int open_both(struct docker *d, const struct config_env *env,
 		     struct pgx *px, struct filestore *fs, char **cause)
 {
-	int rc = open_pg(d, env, px, cause);
+	int rc = pgx_open_live(d, env, px, cause);
 
 	if (rc == 0 && filestore_open(d, env, fs, cause) < 0) {
 		if (!*cause)
@@ -96,7 +84,7 @@ int rbpoint_room(struct docker *d, const struct config_env *env,
 	struct pgx px = { 0 };
 	char *lit = pgx_literal(env->db_name), *sql;
 	long long size = 0, avail = 0, floor = env->disk_floor_mb << 20;
-	int rc = open_pg(d, env, &px, cause);
+	int rc = pgx_open_live(d, env, &px, cause);
 
 	*note = NULL;
 	sql = xasprintf("SELECT pg_database_size(%s)", lit);
@@ -125,28 +113,39 @@ int rbpoint_room(struct docker *d, const struct config_env *env,
 	return rc < 0 ? -1 : 0;
 }
 
+/*
+ * The filestore's part runs in a helper container beside the database's,
+ * which does not wait for it: both are awaited before either counts.
+ */
 int rbpoint_take(struct docker *d, const struct config_env *env,
 		 char **cause)
 {
 	struct pgx px = { 0 };
 	struct filestore fs = { 0 };
-	char *point = rbpoint_name(env);
-	long long t0 = clock_ms(), t1;
-	int rc = open_both(d, env, &px, &fs, cause);
+	struct filestore_job job;
+	char *point = rbpoint_name(env), *why = NULL;
+	long long t0 = clock_ms(), t1, t2;
+	int rc = open_both(d, env, &px, &fs, cause), begun = 0;
 
+	if (rc == 0)
+		rc = filestore_snapshot_begin(&fs, env->db_name, point, &job,
+					      cause);
+	begun = rc == 0;
 	if (rc == 0)
 		rc = pgx_db_drop(&px, point, cause);
 	if (rc == 0)
 		rc = pgx_db_clone(&px, env->db_name, point, "FILE_COPY",
 				  cause);
 	t1 = clock_ms();
-	if (rc == 0)
-		rc = filestore_snapshot(&fs, env->db_name, point, cause);
+	if (begun && filestore_snapshot_end(&job, rc == 0 ? cause : &why) < 0)
+		rc = -1;
+	free(why);
+	t2 = clock_ms();
 	if (rc == 0)
 		log_info("rollback point '%s': database copied in %.1f s, "
-			 "filestore linked in %.1f s", point,
+			 "filestore linked in %.1f s (beside it)", point,
 			 (double)(t1 - t0) / 1000.0,
-			 (double)(clock_ms() - t1) / 1000.0);
+			 (double)(t2 - t0) / 1000.0);
 	close_both(&px, &fs);
 	free(point);
 	return rc;
@@ -157,19 +156,21 @@ int rbpoint_swap_back(struct docker *d, const struct config_env *env,
 {
 	struct pgx px = { 0 };
 	struct filestore fs = { 0 };
+	struct filestore_job job;
 	char *point = rbpoint_name(env);
-	char *failed = scratch(FAILED_PREFIX, env);
+	char *failed = scratch(FAILED_PREFIX, env), *why = NULL;
 	const char *const swap[] = { env->db_name, failed, point,
 				     env->db_name, NULL };
 	volatile sig_atomic_t *stop = docker_get_cancel(d);
-	int rc, files = 0, db = 0, live = 0;
+	int rc, begun, files = 0, db = 0, live = 0;
 
 	/* Renames, short, and never to be left half-way: a signal waits. */
 	docker_set_cancel(d, NULL);
 	rc = open_both(d, env, &px, &fs, cause);
 	if (rc == 0)
-		rc = filestore_swap_back(&fs, point, env->db_name, &files,
-					 cause);
+		rc = filestore_swap_back_begin(&fs, point, env->db_name, &job,
+					       cause);
+	begun = rc == 0;
 	if (rc == 0)
 		rc = pgx_db_exists(&px, point, &db, cause);
 	if (rc == 0 && db)
@@ -178,6 +179,10 @@ int rbpoint_swap_back(struct docker *d, const struct config_env *env,
 		rc = pgx_db_drop(&px, failed, cause);
 	if (rc == 0 && db)
 		rc = pgx_db_rename(&px, live ? swap : swap + 2, cause);
+	if (begun && filestore_swap_back_end(&job, &files,
+					     rc == 0 ? cause : &why) < 0)
+		rc = -1;
+	free(why);
 	if (rc == 0)
 		log_info("rollback point '%s' swapped back: %s%s", point,
 			 files ? "filestore renamed" : "filestore was back "
@@ -190,8 +195,8 @@ int rbpoint_swap_back(struct docker *d, const struct config_env *env,
 	return rc;
 }
 
-int rbpoint_drop(struct docker *d, const struct config_env *env, int *found,
-		 char **cause)
+int rbpoint_drop(struct docker *d, const struct config_env *env, int begun,
+		 int *found, char **cause)
 {
 	struct pgx px = { 0 };
 	struct filestore fs = { 0 };
@@ -202,14 +207,14 @@ int rbpoint_drop(struct docker *d, const struct config_env *env, int *found,
 
 	*found = 0;
 	docker_set_cancel(d, NULL);	/* short; after a signal too */
-	rc = open_pg(d, env, &px, cause);
-	/* The database is taken first and dropped last: without it, there
-	 * is no filestore snapshot either. */
+	rc = pgx_open_live(d, env, &px, cause);
+	/* The database is dropped last: without it (and unless the caller
+	 * knows that a point was begun), there is no filestore snapshot. */
 	if (rc == 0)
 		rc = pgx_db_exists(&px, point, found, cause);
 	if (rc == 0)
 		rc = pgx_db_exists(&px, failed, &gone, cause);
-	if (rc == 0 && (*found || gone) &&
+	if (rc == 0 && (begun || *found || gone) &&
 	    (rc = filestore_open(d, env, &fs, cause)) == 0) {
 		rc = filestore_remove(&fs, point, cause);
 	}

@@ -36,9 +36,12 @@ int rbpoint_swap_back(struct docker *d, const struct config_env *env,
 		      char **cause);
 /*
  * Drops the point and what a swap back left, if any. *found = 1 when
- * there was a point to drop.
+ * there was a point to drop. The filestore's snapshot is taken beside the
+ * database's copy, so it may be there without it: begun = 1 (a point was
+ * begun: the journal says so) removes it whatever the database says; a
+ * sweep without that knowledge (begun = 0) looks at the database only.
  */
-int rbpoint_drop(struct docker *d, const struct config_env *env, int *found,
-		 char **cause);
+int rbpoint_drop(struct docker *d, const struct config_env *env, int begun,
+		 int *found, char **cause);
 
 #endif

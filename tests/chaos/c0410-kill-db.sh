@@ -29,7 +29,7 @@ UPDATE res_partner SET d = 1;" "$VEN1"
 D=$DIGEST
 
 for sig in KILL TERM; do
-	for phase in "backup of" verify maintenance "stop Odoo's writers" \
+	for phase in "backup of" verify maintenance "freeze Odoo's writers" \
 		"rollback point" upgrade start health switch; do
 		name=${phase%% *}
 		[[ $phase != "rollback point" ]] || name=$phase

@@ -3,7 +3,7 @@
 # the running one's is code-only: no backup, no maintenance page. One that
 # changes an addon takes the database-changing path: a verified backup
 # while the old release serves, then the maintenance page (503 with
-# Retry-After), writers stopped, the rollback point (a clone of the
+# Retry-After), writers frozen (docker pause), the rollback point (a clone of the
 # database and hard links of its filestore; or, with rollback_point =
 # backup, a verified backup taken there), then `odoo -u <only the changed
 # addons>` in a one-off container, then the new release; the point is
@@ -62,6 +62,7 @@ VEN2="CREATE TABLE vendor_v2 (id int, note text); INSERT INTO vendor_v2 VALUES (
 db_release B "" "$OCR1" "$VEN2"
 B=$DIGEST
 n=$(history_lines | wc -l)
+a2=$(awk '{ print $2 }' "$STACK_DIR/state/current")
 : >"$STACK_DIR/codes"
 (
 	while :; do
@@ -82,6 +83,11 @@ is "$rc" 0 "database-changing release B deploys" || diag "$out"
 like "$out" "changed addons: vendor_ops" "it names the changed addon"
 like "$out" "path: database-changing" "it says it took the database-changing path"
 like "$out" "upgrade: odoo -u vendor_ops" "the upgrade gets only vendor_ops"
+like "$out" "freezing $a2 \(kept for the rollback" \
+	"A2's container was frozen under the page, not stopped"
+is "$("$DOCKER" inspect -f '{{.State.Status}} {{.HostConfig.RestartPolicy.Name}}' "$a2")" \
+	"exited unless-stopped" \
+	"once B is committed, it is stopped and kept, its restart policy back"
 is "$(serving)" B "B serves through the proxy"
 is "$(pg_sql central "SELECT string_agg(module, ',') FROM standin_upgrades" || true)" \
 	vendor_ops "the upgrade ran for vendor_ops only"
@@ -139,6 +145,7 @@ CREATE TABLE ocr_v3 (id int);"
 	dump_before=$(db_dump central | sha256sum)
 	fs_before=$(fs_tree central)
 	good_id=$(current_id)
+	started=$("$DOCKER" inspect -f '{{.State.StartedAt}}' "$good_id")
 	n=$(history_lines | wc -l)
 	out=$("$ODOOCTL" deploy "$C" e2e alice 2>&1) && rc=0 || rc=$?
 	is "$rc" 1 "$fault: the deploy exits 1"
@@ -163,6 +170,11 @@ CREATE TABLE ocr_v3 (id int);"
 	ODOO=$(current_id)
 	is "$(fs_tree central)" "$fs_before" "$fault: so is the filestore"
 	is "$(current_id)" "$good_id" "$fault: B's container serves again"
+	is "$("$DOCKER" inspect -f '{{.State.StartedAt}} {{.State.Paused}} {{.HostConfig.RestartPolicy.Name}}' "$good_id")" \
+		"$started false unless-stopped" \
+		"$fault: thawed, not started again (the same process), its restart policy back"
+	like "$out" "thawing $(awk '{ print $2 }' "$STACK_DIR/state/current")" \
+		"$fault: the output says so"
 	is "$(serving)" B "$fault: B answers through the proxy"
 	is "$(statuses_since "$n")" \
 		"started maintenance upgrade_failed restored rolled_back" \
