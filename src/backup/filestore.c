@@ -260,15 +260,25 @@ int filestore_snapshot_begin(struct filestore *fs, const char *from,
 			    "mv -- \"$2.part\" \"$2\"", from, to, j, cause);
 }
 
-int filestore_snapshot_end(struct filestore_job *j, char **cause)
+/* helper_end(); *said = 1 when the output begins with word. */
+static int end_saying(struct filestore_job *j, const char *word, int *said,
+		      char **cause)
 {
 	struct buf out;
 	int rc;
 
 	buf_init(&out, 1 << 16);
 	rc = helper_end(j, &out, cause);
+	if (said)
+		*said = rc == 0 && out.data &&
+			!strncmp(out.data, word, strlen(word));
 	buf_release(&out);
 	return rc;
+}
+
+int filestore_snapshot_end(struct filestore_job *j, char **cause)
+{
+	return end_saying(j, NULL, NULL, cause);
 }
 
 int filestore_swap_back_begin(struct filestore *fs, const char *from,
@@ -287,14 +297,7 @@ int filestore_swap_back_begin(struct filestore *fs, const char *from,
 int filestore_swap_back_end(struct filestore_job *j, int *done,
 			    char **cause)
 {
-	struct buf out;
-	int rc;
-
-	buf_init(&out, 1 << 16);
-	rc = helper_end(j, &out, cause);
-	*done = rc == 0 && out.data && !strncmp(out.data, "swapped", 7);
-	buf_release(&out);
-	return rc;
+	return end_saying(j, "swapped", done, cause);
 }
 
 la_ssize_t filestore_archive_read(struct archive *a, void *arg,
