@@ -63,6 +63,14 @@ char *strtrim(char *s);
  */
 char *str_one_line(char *s);
 int str_starts_with(const char *s, const char *prefix);
+/*
+ * A host on this machine: none (NULL or ""), a unix socket directory (a
+ * path, as libpq reads a host), localhost, 127.x.y.z or ::1.
+ */
+int host_is_local(const char *h);
+/* s percent-encoded for a URL's path segment or query value: every byte
+ * but ALPHA, DIGIT and "-._~" (as curl_easy_escape). Caller frees. */
+char *url_escape(const char *s);
 /* FNV-1a of s, for hash tables. */
 uint64_t str_hash(const char *s);
 /* Overwrites a secret before it is freed. */

@@ -6,13 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* A host on this machine: a unix socket directory or a loopback address. */
-static int host_is_local(const char *h)
-{
-	return !h || !*h || h[0] == '/' || !strcmp(h, "localhost") ||
-	       !strncmp(h, "127.", 4) || !strcmp(h, "::1");
-}
-
 /* Connects; NULL with *cause (which never holds the password).
  * To a local host, GSSAPI encryption is not negotiated (unless PGGSSENCMODE
  * says otherwise): on loopback it protects nothing, and libpq's probe for
