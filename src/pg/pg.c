@@ -6,6 +6,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* "WHAT: " (when what is not NULL) and the first line of conn's error. */
+static char *pg_error(PGconn *conn, const char *what)
+{
+	const char *msg = PQerrorMessage(conn);
+
+	return xasprintf("%s%s%.*s", what ? what : "", what ? ": " : "",
+			 (int)strcspn(msg, "\n"), msg);
+}
+
 /* Connects; NULL with *cause (which never holds the password).
  * To a local host, GSSAPI encryption is not negotiated (unless PGGSSENCMODE
  * says otherwise): on loopback it protects nothing, and libpq's probe for
@@ -42,15 +51,11 @@ static PGconn *pg_connect(const struct config_env *env, const char *dbname,
 	conn = PQconnectdbParams(keys, values, 0);
 	secret_free(password);
 	if (PQstatus(conn) != CONNECTION_OK) {
-		char *msg = xstrdup(PQerrorMessage(conn));
-
-		for (char *c = msg; *c; c++)	/* one line, for logs */
-			if (*c == '\n' || *c == '\t')
-				*c = ' ';
+		char *msg = str_one_line(xstrdup(PQerrorMessage(conn)));
 
 		*cause = xasprintf("cannot connect to PostgreSQL database "
 				   "'%s' at %s:%ld: %s", values[4],
-				   env->db_host, env->db_port, strtrim(msg));
+				   env->db_host, env->db_port, msg);
 		free(msg);
 		PQfinish(conn);
 		return NULL;
@@ -80,9 +85,7 @@ int pg_role_superuser(const struct config_env *env, const char *role,
 		   : PQexec(conn, "SELECT rolsuper FROM pg_roles WHERE "
 			    "rolname = current_user");
 	if (PQresultStatus(res) != PGRES_TUPLES_OK)
-		*cause = xasprintf("cannot read pg_roles: %.*s",
-				   (int)strcspn(PQerrorMessage(conn), "\n"),
-				   PQerrorMessage(conn));
+		*cause = pg_error(conn, "cannot read pg_roles");
 	else if (PQntuples(res) != 1)
 		*cause = xasprintf("no role '%s' in PostgreSQL", role);
 	else
@@ -104,9 +107,7 @@ static char *pg_value(PGconn *conn, const char *sql, const char *param,
 	char *v = NULL;
 
 	if (PQresultStatus(res) != PGRES_TUPLES_OK)
-		*cause = xasprintf("%.*s", (int)strcspn(PQerrorMessage(conn),
-							"\n"),
-				   PQerrorMessage(conn));
+		*cause = pg_error(conn, NULL);
 	else
 		v = xstrdup(PQntuples(res) ? PQgetvalue(res, 0, col) : "");
 	PQclear(res);
@@ -120,10 +121,12 @@ static int pg_secret_exec(PGconn *conn, char *sql, const char *what,
 	PGresult *res = PQexec(conn, sql);
 	int rc = PQresultStatus(res) == PGRES_COMMAND_OK ? 0 : -1;
 
-	if (rc < 0)
-		*cause = xasprintf("cannot %s: %.*s", what,
-				   (int)strcspn(PQerrorMessage(conn), "\n"),
-				   PQerrorMessage(conn));
+	if (rc < 0) {
+		char *cannot = xasprintf("cannot %s", what);
+
+		*cause = pg_error(conn, cannot);
+		free(cannot);
+	}
 	PQclear(res);
 	explicit_bzero(sql, strlen(sql));
 	free(sql);
@@ -228,9 +231,10 @@ int pg_db_foreign(const struct config_env *env, const char *sql,
 		*first = xstrdup(PQgetvalue(res, 0, 1));
 		rc = 0;
 	} else {
-		*cause = xasprintf("database '%s': %.*s", env->db_name,
-				   (int)strcspn(PQerrorMessage(conn), "\n"),
-				   PQerrorMessage(conn));
+		char *db = xasprintf("database '%s'", env->db_name);
+
+		*cause = pg_error(conn, db);
+		free(db);
 	}
 	PQclear(res);
 	PQfinish(conn);
