@@ -48,20 +48,6 @@ static int on_opt(int opt, const char *arg, void *ctx)
 	return 0;
 }
 
-static void progress(const char *what, long long done, long long total,
-		     void *arg)
-{
-	char d[32], t[32];
-
-	(void)arg;
-	fmt_bytes(done, d);
-	fmt_bytes(total, t);
-	if (total > 0)
-		log_progress("%s: %s / %s", what, d, t);
-	else
-		log_progress("%s", what);
-}
-
 /* Tags the pushed image as REPOSITORY:TAG too and pushes that: the
  * registry must answer with the same digest. */
 static int push_tag(struct docker *d, const struct config_env *env,
@@ -73,8 +59,8 @@ static int push_tag(struct docker *d, const struct config_env *env,
 
 	log_phase("push %s:%s", env->image_repository, tag);
 	if (docker_image_tag(d, image, env->image_repository, tag, cause) < 0 ||
-	    docker_image_push(d, env->image_repository, tag, progress, NULL,
-			      &got, cause) < 0)
+	    docker_image_push(d, env->image_repository, tag,
+			      log_progress_bytes, NULL, &got, cause) < 0)
 		return -1;
 	log_progress_done();
 	if (strcmp(got, digest))
@@ -117,7 +103,7 @@ static int push(const struct config_env *env, char **args, void *ctx)
 	tag = build_tag(env, commit);
 	log_phase("push %s", tag);
 	if (docker_image_push(d, env->image_repository, strrchr(tag, ':') + 1,
-			      progress, NULL, &digest, &why) < 0)
+			      log_progress_bytes, NULL, &digest, &why) < 0)
 		goto out;
 	log_progress_done();
 	for (size_t i = 0; i < o->ntags; i++)

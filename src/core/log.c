@@ -266,6 +266,20 @@ LOG_FUNCTION(log_phase, LOG_NORMAL, "<6>==> ")
 LOG_FUNCTION(log_info, LOG_NORMAL, "<6>    ")
 LOG_FUNCTION(log_debug, LOG_VERBOSE, "<7>    debug: ")
 
+void log_progress_bytes(const char *what, long long done, long long total,
+			void *arg)
+{
+	char d[32], t[32];
+
+	(void)arg;
+	fmt_bytes(done, d);
+	fmt_bytes(total, t);
+	if (total > 0)
+		log_progress("%s: %s / %s", what, d, t);
+	else
+		log_progress("%s", what);
+}
+
 void log_progress(const char *fmt, ...)
 {
 	va_list ap;
