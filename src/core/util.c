@@ -334,6 +334,14 @@ int str_starts_with(const char *s, const char *prefix)
 	return strncmp(s, prefix, strlen(prefix)) == 0;
 }
 
+int str_index(const char *const names[], size_t n, const char *s)
+{
+	for (size_t i = 0; i < n; i++)
+		if (names[i] && !strcmp(s, names[i]))
+			return (int)i;
+	return -1;
+}
+
 int host_is_local(const char *h)
 {
 	return !h || !*h || h[0] == '/' || !strcasecmp(h, "localhost") ||

@@ -63,6 +63,8 @@ char *strtrim(char *s);
  */
 char *str_one_line(char *s);
 int str_starts_with(const char *s, const char *prefix);
+/* The index of s in names[0..n), or -1: an enum's value from its name. */
+int str_index(const char *const names[], size_t n, const char *s);
 /*
  * A host on this machine: none (NULL or ""), a unix socket directory (a
  * path, as libpq reads a host), localhost, 127.x.y.z or ::1.

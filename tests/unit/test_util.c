@@ -37,11 +37,23 @@ static void test_url_escape(void **state)
 	free(e);
 }
 
+static void test_str_index(void **state)
+{
+	static const char *const names[] = { "note", NULL, "error" };
+
+	(void)state;
+	assert_int_equal(str_index(names, 3, "note"), 0);
+	assert_int_equal(str_index(names, 3, "error"), 2);
+	assert_int_equal(str_index(names, 3, "warning"), -1);
+	assert_int_equal(str_index(names, 3, ""), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_host_is_local),
 		cmocka_unit_test(test_url_escape),
+		cmocka_unit_test(test_str_index),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
