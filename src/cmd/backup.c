@@ -57,20 +57,16 @@ static int run(const struct config_env *env, char **args, void *ctx)
 	struct backup_opts bo = { .env = env, .db_name = o->db,
 				  .trigger = (enum backup_trigger)o->trigger };
 	struct backup_result res;
-	struct docker *d = docker_new(env->docker_socket);
+	struct docker *d;
 	char *why = NULL;
 	int lock, rc;
 
 	(void)args;
+	lock = cmd_backup_lock(env, "backup", env->name, &rc);
+	if (lock < 0)
+		return rc;
+	d = docker_new(env->docker_socket);
 	docker_set_cancel(d, &deploy_interrupted);
-	lock = backup_lock(env, &why);
-	if (lock < 0) {
-		log_error("backup of %s refused: %s", env->name, why);
-		free(why);
-		docker_free(d);
-		cmd_record(env, "backup_refused");
-		return lock == -2 ? EXIT_REFUSED : EXIT_FAILED;
-	}
 	rc = backup_create(d, &bo, &res, &why);
 	if (rc == 0) {
 		if (backup_prune(env, &why) < 0) {

@@ -93,6 +93,13 @@ void cmd_print_json(json_t *j, size_t flags);
 int cmd_exit_status(int rc);
 /* cmd_record() of "VERB_ok", "VERB_refused" or "VERB_failed" for rc. */
 void cmd_record_rc(const struct config_env *env, const char *verb, int rc);
+/*
+ * backup_lock() for VERB of subject: the lock, or -1 after "VERB of
+ * SUBJECT refused: ..." and a VERB_refused history line, with *rc the
+ * exit status (EXIT_REFUSED when another run holds it).
+ */
+int cmd_backup_lock(const struct config_env *env, const char *verb,
+		    const char *subject, int *rc);
 /* The login name, for history lines. Caller frees. */
 char *cmd_operator(void);
 /*

@@ -4,6 +4,7 @@
  * which odooctl-monitor links: this needs the signal trap and libpq's
  * names.
  */
+#include "backup/backup.h"
 #include "cmd/cmd.h"
 #include "core/log.h"
 #include "pg/pgx.h"
@@ -93,5 +94,20 @@ int cmd_db_option(const char *arg, const char **db)
 		return 0;
 	log_error("--db '%s': not a database name (letters, digits, _ - .)",
 		  arg);
+	return -1;
+}
+
+int cmd_backup_lock(const struct config_env *env, const char *verb,
+		    const char *subject, int *rc)
+{
+	char *why = NULL;
+	int lock = backup_lock(env, &why);
+
+	if (lock >= 0)
+		return lock;
+	log_error("%s of %s refused: %s", verb, subject, why);
+	free(why);
+	cmd_record_rc(env, verb, -2);
+	*rc = lock == -2 ? EXIT_REFUSED : EXIT_FAILED;
 	return -1;
 }

@@ -22,13 +22,10 @@ static int run(const struct config_env *env, char **args, void *ctx)
 		free(why);
 		return EXIT_USAGE;
 	}
-	lock = backup_lock(env, &why);
+	lock = cmd_backup_lock(env, "verify", zip, &rc);
 	if (lock < 0) {
-		log_error("verify of %s refused: %s", zip, why);
-		free(why);
 		free(zip);
-		cmd_record(env, "verify_refused");
-		return lock == -2 ? EXIT_REFUSED : EXIT_FAILED;
+		return rc;
 	}
 	d = docker_new(env->docker_socket);
 	docker_set_cancel(d, &deploy_interrupted);
