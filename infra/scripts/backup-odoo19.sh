@@ -15,11 +15,9 @@
 set -euo pipefail
 
 usage() {
-	{
-		echo "usage: ${0##*/} [env] [--trigger manual|scheduled|pre-deploy] [--verify]"
-		echo "  e.g. ${0##*/} production --trigger scheduled --verify"
-	} >&"$(($1 == 0 ? 1 : 2))"
-	exit "$1"
+	say_usage "$1" \
+		"usage: ${0##*/} [env] [--trigger manual|scheduled|pre-deploy] [--verify]" \
+		"  e.g. ${0##*/} production --trigger scheduled --verify"
 }
 
 # shellcheck source=infra/scripts/common.sh

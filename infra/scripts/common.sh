@@ -7,6 +7,16 @@
 #                       when there is none.
 #   positionals ARG...  prints how many ARGs are not options (options such
 #                       as --json go to odooctl as they are).
+#   say_usage CODE LINE...
+#                       prints the LINEs (the caller's usage) to stdout when
+#                       CODE is 0, else to stderr, and exits CODE.
+#   run_odooctl VERB MIN MAX ARG...
+#                       usage 2 (the caller's usage()) unless MIN to MAX of
+#                       the ARGs are positionals, else execs `odooctl VERB
+#                       ARG...`.
+#   wrap VERB MIN MAX ARG...
+#                       the same, after usage 0 when the first ARG is -h or
+#                       --help: the whole body of a thin wrapper.
 
 find_odooctl() {
 	local here
@@ -32,4 +42,29 @@ positionals() {
 		[[ $arg == -* ]] || n=$((n + 1))
 	done
 	printf '%d\n' "$n"
+}
+
+say_usage() {
+	local code=$1
+	shift
+	printf '%s\n' "$@" >&"$((code == 0 ? 1 : 2))"
+	exit "$code"
+}
+
+run_odooctl() {
+	local verb=$1 min=$2 max=$3 npos odooctl
+	shift 3
+	npos=$(positionals "$@")
+	((npos >= min && npos <= max)) || usage 2
+	odooctl=$(find_odooctl)
+	exec "$odooctl" "$verb" "$@"
+}
+
+wrap() {
+	case "${4:-}" in
+	-h | --help)
+		usage 0
+		;;
+	esac
+	run_odooctl "$@"
 }

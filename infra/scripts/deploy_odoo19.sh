@@ -11,23 +11,11 @@
 set -euo pipefail
 
 usage() {
-	{
-		echo "usage: ${0##*/} <digest> <env> [operator]"
-		echo "  e.g. ${0##*/} sha256:3f1c...e9 production alice"
-	} >&"$(( $1 == 0 ? 1 : 2 ))"
-	exit "$1"
+	say_usage "$1" "usage: ${0##*/} <digest> <env> [operator]" \
+		"  e.g. ${0##*/} sha256:3f1c...e9 production alice"
 }
 
 # shellcheck source=infra/scripts/common.sh
 . "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/common.sh"
 
-case "${1:-}" in
--h | --help)
-	usage 0
-	;;
-esac
-npos=$(positionals "$@")
-(( npos == 2 || npos == 3 )) || usage 2
-
-odooctl=$(find_odooctl)
-exec "$odooctl" deploy "$@"
+wrap deploy 2 3 "$@"

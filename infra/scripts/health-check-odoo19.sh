@@ -10,11 +10,8 @@
 set -euo pipefail
 
 usage() {
-	{
-		echo "usage: ${0##*/} [env] [--json]"
-		echo "       ${0##*/} --monitor [env]"
-	} >&"$(($1 == 0 ? 1 : 2))"
-	exit "$1"
+	say_usage "$1" "usage: ${0##*/} [env] [--json]" \
+		"       ${0##*/} --monitor [env]"
 }
 
 # shellcheck source=infra/scripts/common.sh
@@ -30,8 +27,4 @@ case "${1:-}" in
 	shift
 	;;
 esac
-npos=$(positionals "$@")
-((npos <= 1)) || usage 2
-
-odooctl=$(find_odooctl)
-exec "$odooctl" "$verb" "$@"
+run_odooctl "$verb" 0 1 "$@"

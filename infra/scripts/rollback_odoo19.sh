@@ -9,22 +9,10 @@
 set -euo pipefail
 
 usage() {
-	{
-		echo "usage: ${0##*/} [digest] [env]"
-	} >&"$(( $1 == 0 ? 1 : 2 ))"
-	exit "$1"
+	say_usage "$1" "usage: ${0##*/} [digest] [env]"
 }
 
 # shellcheck source=infra/scripts/common.sh
 . "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/common.sh"
 
-case "${1:-}" in
--h | --help)
-	usage 0
-	;;
-esac
-npos=$(positionals "$@")
-(( npos <= 2 )) || usage 2
-
-odooctl=$(find_odooctl)
-exec "$odooctl" rollback "$@"
+wrap rollback 0 2 "$@"

@@ -8,22 +8,10 @@
 set -euo pipefail
 
 usage() {
-	{
-		echo "usage: ${0##*/} [env]"
-	} >&"$(( $1 == 0 ? 1 : 2 ))"
-	exit "$1"
+	say_usage "$1" "usage: ${0##*/} [env]"
 }
 
 # shellcheck source=infra/scripts/common.sh
 . "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/common.sh"
 
-case "${1:-}" in
--h | --help)
-	usage 0
-	;;
-esac
-npos=$(positionals "$@")
-(( npos <= 1 )) || usage 2
-
-odooctl=$(find_odooctl)
-exec "$odooctl" status "$@"
+wrap status 0 1 "$@"

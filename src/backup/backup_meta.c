@@ -338,8 +338,5 @@ const char *backup_trigger_name(enum backup_trigger t)
 
 int backup_trigger_parse(const char *s)
 {
-	for (size_t i = 0; i < ARRAY_SIZE(trigger_names); i++)
-		if (!strcmp(s, trigger_names[i]))
-			return (int)i;
-	return -1;
+	return str_index(trigger_names, ARRAY_SIZE(trigger_names), s);
 }

@@ -6,7 +6,6 @@
 #include "backup/backup.h"
 #include "cmd/cmd.h"
 #include "core/log.h"
-#include "pg/pgx.h"
 #include "core/util.h"
 
 struct backup_cmd {
@@ -33,11 +32,7 @@ static int on_opt(int opt, const char *arg, void *ctx)
 		}
 		return 0;
 	case 'd':
-		o->db = arg;
-		if (!pgx_name_valid(arg))
-			log_error("--db '%s': not a database name (letters, "
-				  "digits, _ - .)", arg);
-		return pgx_name_valid(arg) ? 0 : -1;
+		return cmd_db_option(arg, &o->db);
 	}
 	return -1;
 }
@@ -48,8 +43,7 @@ static void print_result(const struct backup_result *res, int json)
 		json_t *out = json_deep_copy(res->meta);
 
 		json_object_set_new(out, "path", json_string(res->zip));
-		json_dumpf(out, stdout, JSON_INDENT(2));
-		putchar('\n');
+		cmd_print_json(out, 0);
 		json_decref(out);
 	} else {
 		printf("%s\n", res->zip);
@@ -57,24 +51,22 @@ static void print_result(const struct backup_result *res, int json)
 }
 
 /* Takes the backup, then applies retention; returns an exit status. */
-static int run(const struct config_env *env, const struct backup_cmd *o)
+static int run(const struct config_env *env, char **args, void *ctx)
 {
+	const struct backup_cmd *o = ctx;
 	struct backup_opts bo = { .env = env, .db_name = o->db,
 				  .trigger = (enum backup_trigger)o->trigger };
 	struct backup_result res;
-	struct docker *d = docker_new(env->docker_socket);
+	struct docker *d;
 	char *why = NULL;
 	int lock, rc;
 
+	(void)args;
+	lock = cmd_backup_lock(env, "backup", env->name, &rc);
+	if (lock < 0)
+		return rc;
+	d = docker_new(env->docker_socket);
 	docker_set_cancel(d, &deploy_interrupted);
-	lock = backup_lock(env, &why);
-	if (lock < 0) {
-		log_error("backup of %s refused: %s", env->name, why);
-		free(why);
-		docker_free(d);
-		cmd_record(env, "backup_refused");
-		return lock == -2 ? EXIT_REFUSED : EXIT_FAILED;
-	}
 	rc = backup_create(d, &bo, &res, &why);
 	if (rc == 0) {
 		if (backup_prune(env, &why) < 0) {
@@ -88,11 +80,10 @@ static int run(const struct config_env *env, const struct backup_cmd *o)
 			  rc == -2 ? "refused" : "failed", why);
 		free(why);
 	}
-	cmd_record(env, rc == 0 ? "backup_ok" : rc == -2 ? "backup_refused" :
-		   "backup_failed");
+	cmd_record_rc(env, "backup", rc);
 	backup_unlock(lock);
 	docker_free(d);
-	return rc == 0 ? EXIT_OK : rc == -2 ? EXIT_REFUSED : EXIT_FAILED;
+	return cmd_exit_status(rc);
 }
 
 static int exec_backup(int argc, char **argv, struct global *g)
@@ -103,25 +94,9 @@ static int exec_backup(int argc, char **argv, struct global *g)
 		{ "db", required_argument, NULL, 'd' },
 		{ NULL, 0, NULL, 0 } };
 	struct backup_cmd o = { .trigger = TRIGGER_MANUAL };
-	struct config cfg;
-	const struct config_env *env;
-	int done, rc = EXIT_USAGE;
+	const struct cmd_args a = { opts, on_opt, &o, 0, 1, 0, 1, run };
 
-	if (cmd_getopt(&cmd_backup, argc, argv, opts, &done, on_opt, &o) < 0)
-		return EXIT_USAGE;
-	if (done)
-		return EXIT_OK;
-	if (argc - optind > 1) {
-		cmd_usage_error(&cmd_backup);
-		return EXIT_USAGE;
-	}
-	env = cmd_open_env(g, optind < argc ? argv[optind] : NULL, &cfg);
-	if (!env)
-		return EXIT_USAGE;
-	cmd_trap_signals();
-	rc = run(env, &o);
-	config_release(&cfg);
-	return rc;
+	return cmd_main(&cmd_backup, argc, argv, &a, g);
 }
 
 const struct command cmd_backup = {

@@ -8,15 +8,6 @@
 #include "core/log.h"
 #include "core/util.h"
 
-static int on_opt(int opt, const char *arg, void *ctx)
-{
-	(void)arg;
-	if (opt != 'j')
-		return -1;
-	*(int *)ctx = 1;
-	return 0;
-}
-
 static const char *verdict(int v)
 {
 	return v == 1 ? "passed" : v == 0 ? "FAILED" : "-";
@@ -58,28 +49,13 @@ static void print_human(const struct backup_list *l)
 	}
 }
 
-static int exec_backups(int argc, char **argv, struct global *g)
+static int run(const struct config_env *env, char **args, void *ctx)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' }, { NULL, 0, NULL, 0 } };
-	struct config cfg;
-	const struct config_env *env;
 	struct backup_list l;
 	char *why = NULL;
-	int done, json = 0, rc = EXIT_USAGE;
+	int json = *(int *)ctx, rc;
 
-	if (cmd_getopt(&cmd_backups, argc, argv, opts, &done, on_opt,
-		       &json) < 0)
-		return EXIT_USAGE;
-	if (done)
-		return EXIT_OK;
-	if (argc - optind > 1) {
-		cmd_usage_error(&cmd_backups);
-		return EXIT_USAGE;
-	}
-	env = cmd_open_env(g, optind < argc ? argv[optind] : NULL, &cfg);
-	if (!env)
-		return EXIT_USAGE;
+	(void)args;
 	if (backup_list_load(env->backup_dir, env->name, &l, &why) < 0) {
 		log_error("%s", why);
 		free(why);
@@ -89,18 +65,24 @@ static int exec_backups(int argc, char **argv, struct global *g)
 
 		for (size_t i = 0; json && i < l.n; i++)
 			json_array_append_new(arr, item_json(&l.items[i]));
-		if (json) {
-			json_dumpf(arr, stdout, JSON_INDENT(2));
-			putchar('\n');
-		} else {
+		if (json)
+			cmd_print_json(arr, 0);
+		else
 			print_human(&l);
-		}
 		json_decref(arr);
 		backup_list_release(&l);
 		rc = EXIT_OK;
 	}
-	config_release(&cfg);
 	return rc;
+}
+
+static int exec_backups(int argc, char **argv, struct global *g)
+{
+	int json = 0;
+	const struct cmd_args a = { cmd_json_opts, cmd_json_option, &json,
+				    0, 1, 0, 0, run };
+
+	return cmd_main(&cmd_backups, argc, argv, &a, g);
 }
 
 const struct command cmd_backups = {

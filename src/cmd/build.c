@@ -118,14 +118,16 @@ static json_t *build_args(const struct config_env *env,
 	return args;
 }
 
-static int build(const struct config_env *env, const struct build_opts *o)
+static int build(const struct config_env *env, char **args, void *ctx)
 {
+	const struct build_opts *o = ctx;
 	struct docker_build b = { .context_dir = env->build_context,
 				  .dockerfile = env->dockerfile };
 	struct docker *d = docker_new(env->docker_socket);
 	char *commit, *tag = NULL, *addons, *id = NULL, *why = NULL;
 	int count = 0, rc = EXIT_FAILED;
 
+	(void)args;
 	b.labels = json_object();
 	commit = build_commit(o->commit, env->build_context, &why);
 	if (!commit) {
@@ -153,8 +155,7 @@ static int build(const struct config_env *env, const struct build_opts *o)
 		json_t *j = json_pack("{s:s,s:s,s:s,s:O}", "tag", tag, "id", id,
 				      "commit", commit, "labels", b.labels);
 
-		json_dumpf(j, stdout, JSON_INDENT(2));
-		putchar('\n');
+		cmd_print_json(j, 0);
 		json_decref(j);
 	} else {
 		printf("%s %s\n", tag, id);
@@ -182,24 +183,9 @@ static int exec_build(int argc, char **argv, struct global *g)
 		{ "json", no_argument, NULL, 'j' },
 		{ NULL, 0, NULL, 0 } };
 	struct build_opts o = { 0 };
-	struct config cfg;
-	const struct config_env *env;
-	int done, rc;
+	const struct cmd_args a = { opts, on_opt, &o, 0, 1, 0, 0, build };
 
-	if (cmd_getopt(&cmd_build, argc, argv, opts, &done, on_opt, &o) < 0)
-		return EXIT_USAGE;
-	if (done)
-		return EXIT_OK;
-	if (argc - optind > 1) {
-		cmd_usage_error(&cmd_build);
-		return EXIT_USAGE;
-	}
-	env = cmd_open_env(g, optind < argc ? argv[optind] : NULL, &cfg);
-	if (!env)
-		return EXIT_USAGE;
-	rc = build(env, &o);
-	config_release(&cfg);
-	return rc;
+	return cmd_main(&cmd_build, argc, argv, &a, g);
 }
 
 const struct command cmd_build = {

@@ -121,6 +121,17 @@ char *cmd_operator(void)
 	return xstrdup(s && *s ? s : "unknown");
 }
 
+char *cmd_operator_valid(const char *given)
+{
+	char *op = given ? xstrdup(given) : cmd_operator();
+
+	if (history_field_valid(op))
+		return op;
+	log_error("operator '%s' may not contain '|' or a newline", op);
+	free(op);
+	return NULL;
+}
+
 void cmd_record(const struct config_env *env, const char *status)
 {
 	struct current cur;

@@ -31,13 +31,15 @@ static int reown(struct pgx *px, const struct config_env *env,
 	return 0;
 }
 
-static int run(const struct config_env *env)
+static int run(const struct config_env *env, char **args, void *ctx)
 {
 	struct docker *d = NULL;
 	struct pgx px = { 0 };
 	char *role = NULL, *why = NULL;
 	int lock, rc = EXIT_FAILED, open;
 
+	(void)args;
+	(void)ctx;
 	lock = state_init(env->state_dir, &why) < 0 ? -1 :
 	       state_lock(env->state_dir, &why);
 	if (lock < 0) {
@@ -78,24 +80,9 @@ out:
 static int exec_dbrole(int argc, char **argv, struct global *g)
 {
 	static const struct option opts[] = { { NULL, 0, NULL, 0 } };
-	struct config cfg;
-	const struct config_env *env;
-	int done, rc;
+	const struct cmd_args a = { opts, NULL, NULL, 0, 1, 0, 0, run };
 
-	if (cmd_getopt(&cmd_dbrole, argc, argv, opts, &done, NULL, NULL) < 0)
-		return EXIT_USAGE;
-	if (done)
-		return EXIT_OK;
-	if (argc - optind > 1) {
-		cmd_usage_error(&cmd_dbrole);
-		return EXIT_USAGE;
-	}
-	env = cmd_open_env(g, optind < argc ? argv[optind] : NULL, &cfg);
-	if (!env)
-		return EXIT_USAGE;
-	rc = run(env);
-	config_release(&cfg);
-	return rc;
+	return cmd_main(&cmd_dbrole, argc, argv, &a, g);
 }
 
 const struct command cmd_dbrole = {

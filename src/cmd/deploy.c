@@ -65,9 +65,8 @@ static int exec_deploy(int argc, char **argv, struct global *g)
 		free(allow);
 		return EXIT_USAGE;
 	}
-	op = argc - optind == 3 ? xstrdup(argv[optind + 2]) : cmd_operator();
-	if (!history_field_valid(op)) {
-		log_error("operator '%s' may not contain '|' or a newline", op);
+	op = cmd_operator_valid(argc - optind == 3 ? argv[optind + 2] : NULL);
+	if (!op) {
 		rc = EXIT_USAGE;
 		goto out;
 	}

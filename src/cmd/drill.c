@@ -70,14 +70,16 @@ static void print_text(json_t *r)
 	}
 }
 
-static int run(const struct config_env *env, const struct drill_cmd *o)
+static int run(const struct config_env *env, char **args, void *ctx)
 {
+	const struct drill_cmd *o = ctx;
 	struct drill_opts dopts = { .env = env, .stop = &deploy_interrupted };
 	struct docker *d;
 	json_t *report = NULL;
 	char *zip, *why = NULL;
 	int lock, rc, n = 0;
 
+	(void)args;
 	zip = backup_resolve(env, o->backup ? o->backup : "latest", &why);
 	if (!zip) {
 		log_error("drill of %s: %s", env->name, why);
@@ -94,13 +96,10 @@ static int run(const struct config_env *env, const struct drill_cmd *o)
 	if (rc < 0) {
 		log_error("drill of %s %s: %s", env->name, rc == -2 ?
 			  "refused" : "could not run", why);
-		cmd_record(env, rc == -2 ? "drill_refused" : "drill_failed");
 		free(why);
 	} else {
 		if (o->json)
-			json_dumpf(report, stdout, JSON_INDENT(2));
-		if (o->json)
-			putchar('\n');
+			cmd_print_json(report, 0);
 		else
 			print_text(report);
 		rc = json_is_true(json_object_get(report, "ok")) ? 0 : -1;
@@ -110,13 +109,13 @@ static int run(const struct config_env *env, const struct drill_cmd *o)
 					  report, "failed_step")),
 				  json_string_value(json_object_get(
 					  report, "detail")));
-		cmd_record(env, rc == 0 ? "drill_ok" : "drill_failed");
 	}
+	cmd_record_rc(env, "drill", rc);
 	backup_unlock(lock);
 	docker_free(d);
 	json_decref(report);
 	free(zip);
-	return rc == 0 ? EXIT_OK : rc == -2 ? EXIT_REFUSED : EXIT_FAILED;
+	return cmd_exit_status(rc);
 }
 
 static int exec_drill(int argc, char **argv, struct global *g)
@@ -126,25 +125,9 @@ static int exec_drill(int argc, char **argv, struct global *g)
 		{ "backup", required_argument, NULL, 'b' },
 		{ NULL, 0, NULL, 0 } };
 	struct drill_cmd o = { 0 };
-	struct config cfg;
-	const struct config_env *env;
-	int done, rc;
+	const struct cmd_args a = { opts, on_opt, &o, 0, 1, 0, 1, run };
 
-	if (cmd_getopt(&cmd_drill, argc, argv, opts, &done, on_opt, &o) < 0)
-		return EXIT_USAGE;
-	if (done)
-		return EXIT_OK;
-	if (argc - optind > 1) {
-		cmd_usage_error(&cmd_drill);
-		return EXIT_USAGE;
-	}
-	env = cmd_open_env(g, optind < argc ? argv[optind] : NULL, &cfg);
-	if (!env)
-		return EXIT_USAGE;
-	cmd_trap_signals();
-	rc = run(env, &o);
-	config_release(&cfg);
-	return rc;
+	return cmd_main(&cmd_drill, argc, argv, &a, g);
 }
 
 const struct command cmd_drill = {

@@ -6,19 +6,6 @@
 #include "monitor/checks.h"
 #include "cmd/cmd.h"
 
-struct health_opts {
-	int json;
-};
-
-static int on_opt(int opt, const char *arg, void *ctx)
-{
-	(void)arg;
-	if (opt != 'j')
-		return -1;
-	((struct health_opts *)ctx)->json = 1;
-	return 0;
-}
-
 static void print_json(const struct config_env *env, const struct results *r)
 {
 	json_t *o = json_object(), *a = json_array();
@@ -31,8 +18,7 @@ static void print_json(const struct config_env *env, const struct results *r)
 			r->v[i].ok, "value", r->v[i].value, "detail",
 			r->v[i].detail, "ms", (json_int_t)r->v[i].ms));
 	json_object_set_new(o, "checks", a);
-	json_dumpf(o, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-	putchar('\n');
+	cmd_print_json(o, JSON_PRESERVE_ORDER);
 	json_decref(o);
 }
 
@@ -48,36 +34,29 @@ static void print_human(const struct results *r)
 		       r->v[i].name, r->v[i].value, r->v[i].detail);
 }
 
-static int exec_health(int argc, char **argv, struct global *g)
+static int run(const struct config_env *env, char **args, void *ctx)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' }, { NULL, 0, NULL, 0 } };
-	struct health_opts ho = { 0 };
 	struct results r = { 0 };
-	struct config cfg;
-	const struct config_env *env;
-	int done, rc;
+	int rc;
 
-	if (cmd_getopt(&cmd_health, argc, argv, opts, &done, on_opt, &ho) < 0)
-		return EXIT_USAGE;
-	if (done)
-		return EXIT_OK;
-	if (argc - optind > 1) {
-		cmd_usage_error(&cmd_health);
-		return EXIT_USAGE;
-	}
-	env = cmd_open_env(g, optind < argc ? argv[optind] : NULL, &cfg);
-	if (!env)
-		return EXIT_USAGE;
+	(void)args;
 	checks_run(env, 1000, &r);
-	if (ho.json)
+	if (*(int *)ctx)
 		print_json(env, &r);
 	else
 		print_human(&r);
 	rc = results_ok(&r) ? EXIT_OK : EXIT_FAILED;
 	results_release(&r);
-	config_release(&cfg);
 	return rc;
+}
+
+static int exec_health(int argc, char **argv, struct global *g)
+{
+	int json = 0;
+	const struct cmd_args a = { cmd_json_opts, cmd_json_option, &json,
+				    0, 1, 0, 0, run };
+
+	return cmd_main(&cmd_health, argc, argv, &a, g);
 }
 
 const struct command cmd_health = {

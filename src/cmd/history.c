@@ -82,8 +82,7 @@ static int verify(const struct config_env *env, int json)
 					    json_integer((json_int_t)r.bad_line));
 			json_object_set_new(o, "reason", json_string(r.reason));
 		}
-		json_dumpf(o, stdout, JSON_INDENT(2));
-		putchar('\n');
+		cmd_print_json(o, 0);
 		json_decref(o);
 	} else if (r.bad_line) {
 		printf("FAILED: %s/history.log: %s\n", env->state_dir,
@@ -99,6 +98,54 @@ static int verify(const struct config_env *env, int json)
 	return rc;
 }
 
+static int run(const struct config_env *env, char **args, void *ctx)
+{
+	const struct history_opts *ho = ctx;
+	struct history h;
+	size_t skipped, n = 0, first, *idx;
+	long now = (long)time(NULL);
+	char *why = NULL;
+	json_t *arr;
+
+	(void)args;
+	if (ho->verify)
+		return verify(env, ho->json);
+	if (history_load(env->state_dir, &h, &skipped, &why) < 0) {
+		log_error("%s", why);
+		free(why);
+		return EXIT_FAILED;
+	}
+	if (skipped)
+		log_warn("%zu malformed line%s in %s/history.log skipped",
+			 skipped, skipped > 1 ? "s" : "", env->state_dir);
+	idx = xcalloc(h.n + 1, sizeof(*idx));
+	for (size_t i = 0; i < h.n; i++)
+		if (keep(&h.e[i], env->name, ho, now))
+			idx[n++] = i;
+	arr = json_array();
+	first = ho->limit && n > (size_t)ho->limit ? n - (size_t)ho->limit : 0;
+	for (size_t k = first; k < n; k++) {
+		struct history_entry *e = &h.e[idx[k]];
+		char ts[21];
+
+		time_iso8601(e->time, ts);
+		if (ho->json)
+			json_array_append_new(arr, json_pack(
+				"{s:s,s:s,s:s,s:s,s:s}", "time", ts, "version",
+				e->version, "env", e->env, "status", e->status,
+				"operator", e->operator));
+		else
+			printf("%s | %s | %s | %s | %s\n", ts, e->version,
+			       e->env, e->status, e->operator);
+	}
+	free(idx);
+	if (ho->json)
+		cmd_print_json(arr, 0);
+	json_decref(arr);
+	history_release(&h);
+	return EXIT_OK;
+}
+
 static int exec_history(int argc, char **argv, struct global *g)
 {
 	static const struct option opts[] = {
@@ -109,70 +156,9 @@ static int exec_history(int argc, char **argv, struct global *g)
 		{ "verify", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 } };
 	struct history_opts ho = { 0 };
-	struct config cfg;
-	const struct config_env *env;
-	struct history h;
-	size_t skipped, n = 0, *idx;
-	long now = (long)time(NULL);
-	char *why = NULL;
-	json_t *arr;
-	int done;
+	const struct cmd_args a = { opts, on_opt, &ho, 0, 1, 0, 0, run };
 
-	if (cmd_getopt(&cmd_history, argc, argv, opts, &done, on_opt, &ho) < 0)
-		return EXIT_USAGE;
-	if (done)
-		return EXIT_OK;
-	if (argc - optind > 1) {
-		cmd_usage_error(&cmd_history);
-		return EXIT_USAGE;
-	}
-	env = cmd_open_env(g, optind < argc ? argv[optind] : NULL, &cfg);
-	if (!env)
-		return EXIT_USAGE;
-	if (ho.verify) {
-		int rc = verify(env, ho.json);
-
-		config_release(&cfg);
-		return rc;
-	}
-	if (history_load(env->state_dir, &h, &skipped, &why) < 0) {
-		log_error("%s", why);
-		free(why);
-		config_release(&cfg);
-		return EXIT_FAILED;
-	}
-	if (skipped)
-		log_warn("%zu malformed line%s in %s/history.log skipped",
-			 skipped, skipped > 1 ? "s" : "", env->state_dir);
-	idx = xcalloc(h.n + 1, sizeof(*idx));
-	for (size_t i = 0; i < h.n; i++)
-		if (keep(&h.e[i], env->name, &ho, now))
-			idx[n++] = i;
-	arr = json_array();
-	for (size_t k = ho.limit && n > (size_t)ho.limit ? n - (size_t)ho.limit : 0;
-	     k < n; k++) {
-		struct history_entry *e = &h.e[idx[k]];
-		char ts[21];
-
-		time_iso8601(e->time, ts);
-		if (ho.json)
-			json_array_append_new(arr, json_pack(
-				"{s:s,s:s,s:s,s:s,s:s}", "time", ts, "version",
-				e->version, "env", e->env, "status", e->status,
-				"operator", e->operator));
-		else
-			printf("%s | %s | %s | %s | %s\n", ts, e->version,
-			       e->env, e->status, e->operator);
-	}
-	free(idx);
-	if (ho.json) {
-		json_dumpf(arr, stdout, JSON_INDENT(2));
-		putchar('\n');
-	}
-	json_decref(arr);
-	history_release(&h);
-	config_release(&cfg);
-	return EXIT_OK;
+	return cmd_main(&cmd_history, argc, argv, &a, g);
 }
 
 const struct command cmd_history = {

@@ -104,8 +104,7 @@ static void print_json(const struct lint_report *r, int severity)
 	top = json_pack("{s:I,s:o,s:o}", "addons", (json_int_t)r->addons,
 			"python_files", r->py_files < 0 ? json_null() :
 			json_integer(r->py_files), "findings", all);
-	json_dumpf(top, stdout, JSON_INDENT(2));
-	putchar('\n');
+	cmd_print_json(top, 0);
 	json_decref(top);
 }
 

@@ -98,8 +98,7 @@ static int exec_migrate(int argc, char **argv, struct global *g)
 		if (rc != EXIT_OK)
 			json_object_set_new(c.o.report, "error",
 					    json_string(why ? why : ""));
-		json_dumpf(c.o.report, stdout, JSON_INDENT(2));
-		putchar('\n');
+		cmd_print_json(c.o.report, 0);
 		json_decref(c.o.report);
 	}
 	if (rc != EXIT_OK) {

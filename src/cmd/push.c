@@ -48,20 +48,6 @@ static int on_opt(int opt, const char *arg, void *ctx)
 	return 0;
 }
 
-static void progress(const char *what, long long done, long long total,
-		     void *arg)
-{
-	char d[32], t[32];
-
-	(void)arg;
-	fmt_bytes(done, d);
-	fmt_bytes(total, t);
-	if (total > 0)
-		log_progress("%s: %s / %s", what, d, t);
-	else
-		log_progress("%s", what);
-}
-
 /* Tags the pushed image as REPOSITORY:TAG too and pushes that: the
  * registry must answer with the same digest. */
 static int push_tag(struct docker *d, const struct config_env *env,
@@ -73,8 +59,8 @@ static int push_tag(struct docker *d, const struct config_env *env,
 
 	log_phase("push %s:%s", env->image_repository, tag);
 	if (docker_image_tag(d, image, env->image_repository, tag, cause) < 0 ||
-	    docker_image_push(d, env->image_repository, tag, progress, NULL,
-			      &got, cause) < 0)
+	    docker_image_push(d, env->image_repository, tag,
+			      log_progress_bytes, NULL, &got, cause) < 0)
 		return -1;
 	log_progress_done();
 	if (strcmp(got, digest))
@@ -97,17 +83,18 @@ static void print_json(const struct config_env *env, const char *tag,
 	j = json_pack("{s:s,s:s,s:s,s:s+++,s:o}", "tag", tag, "digest", digest,
 		      "repository", env->image_repository, "ref",
 		      env->image_repository, "@", digest, "", "tags", tags);
-	json_dumpf(j, stdout, JSON_INDENT(2));
-	putchar('\n');
+	cmd_print_json(j, 0);
 	json_decref(j);
 }
 
-static int push(const struct config_env *env, const struct push_opts *o)
+static int push(const struct config_env *env, char **args, void *ctx)
 {
+	const struct push_opts *o = ctx;
 	struct docker *d = docker_new(env->docker_socket);
 	char *commit, *tag = NULL, *digest = NULL, *why = NULL;
 	int rc = EXIT_FAILED;
 
+	(void)args;
 	commit = build_commit(o->commit, env->build_context, &why);
 	if (!commit) {
 		rc = EXIT_USAGE;
@@ -116,7 +103,7 @@ static int push(const struct config_env *env, const struct push_opts *o)
 	tag = build_tag(env, commit);
 	log_phase("push %s", tag);
 	if (docker_image_push(d, env->image_repository, strrchr(tag, ':') + 1,
-			      progress, NULL, &digest, &why) < 0)
+			      log_progress_bytes, NULL, &digest, &why) < 0)
 		goto out;
 	log_progress_done();
 	for (size_t i = 0; i < o->ntags; i++)
@@ -148,24 +135,9 @@ static int exec_push(int argc, char **argv, struct global *g)
 		{ "json", no_argument, NULL, 'j' },
 		{ NULL, 0, NULL, 0 } };
 	struct push_opts o = { 0 };
-	struct config cfg;
-	const struct config_env *env;
-	int done, rc;
+	const struct cmd_args a = { opts, on_opt, &o, 0, 1, 0, 0, push };
 
-	if (cmd_getopt(&cmd_push, argc, argv, opts, &done, on_opt, &o) < 0)
-		return EXIT_USAGE;
-	if (done)
-		return EXIT_OK;
-	if (argc - optind > 1) {
-		cmd_usage_error(&cmd_push);
-		return EXIT_USAGE;
-	}
-	env = cmd_open_env(g, optind < argc ? argv[optind] : NULL, &cfg);
-	if (!env)
-		return EXIT_USAGE;
-	rc = push(env, &o);
-	config_release(&cfg);
-	return rc;
+	return cmd_main(&cmd_push, argc, argv, &a, g);
 }
 
 const struct command cmd_push = {

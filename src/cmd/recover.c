@@ -6,31 +6,16 @@
 #include "migrate/migrate.h"
 #include "core/state.h"
 
-static int exec_recover(int argc, char **argv, struct global *g)
+static int run(const struct config_env *env, char **args, void *ctx)
 {
-	struct config cfg;
-	const struct config_env *env;
 	char *op, *why = NULL;
-	int done, nothing = 0, rc;
+	int nothing = 0, rc;
 
-	if (cmd_getopt(&cmd_recover, argc, argv, NULL, &done, NULL, NULL) < 0)
+	(void)args;
+	(void)ctx;
+	op = cmd_operator_valid(NULL);
+	if (!op)
 		return EXIT_USAGE;
-	if (done)
-		return EXIT_OK;
-	if (argc - optind > 1) {
-		cmd_usage_error(&cmd_recover);
-		return EXIT_USAGE;
-	}
-	env = cmd_open_env(g, optind < argc ? argv[optind] : NULL, &cfg);
-	if (!env)
-		return EXIT_USAGE;
-	op = cmd_operator();
-	if (!history_field_valid(op)) {
-		log_error("operator '%s' may not contain '|' or a newline", op);
-		free(op);
-		config_release(&cfg);
-		return EXIT_USAGE;
-	}
 	rc = (int)deploy_recover(env, op, &nothing, &why);
 	if (rc == EXIT_OK) {
 		int none = 0, committed = 0;
@@ -48,8 +33,14 @@ static int exec_recover(int argc, char **argv, struct global *g)
 			  env->name);
 	}
 	free(op);
-	config_release(&cfg);
 	return rc;
+}
+
+static int exec_recover(int argc, char **argv, struct global *g)
+{
+	const struct cmd_args a = { NULL, NULL, NULL, 0, 1, 0, 0, run };
+
+	return cmd_main(&cmd_recover, argc, argv, &a, g);
 }
 
 const struct command cmd_recover = {

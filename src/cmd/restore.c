@@ -5,7 +5,6 @@
 #include "backup/backup.h"
 #include "cmd/cmd.h"
 #include "core/log.h"
-#include "pg/pgx.h"
 #include "core/state.h"
 #include "core/util.h"
 
@@ -20,11 +19,7 @@ static int on_opt(int opt, const char *arg, void *ctx)
 
 	switch (opt) {
 	case 'd':
-		o->db = arg;
-		if (!pgx_name_valid(arg))
-			log_error("--db '%s': not a database name (letters, "
-				  "digits, _ - .)", arg);
-		return pgx_name_valid(arg) ? 0 : -1;
+		return cmd_db_option(arg, &o->db);
 	case 'f':
 		o->force = 1;
 		return 0;
@@ -52,9 +47,10 @@ static int lock_both(const struct config_env *env, int locks[2])
 	return locks[0] == -2 || locks[1] == -2 ? EXIT_REFUSED : EXIT_FAILED;
 }
 
-static int run(const struct config_env *env, const char *arg,
-	       const struct restore_cmd *c)
+static int run(const struct config_env *env, char **args, void *ctx)
 {
+	const struct restore_cmd *c = ctx;
+	const char *arg = args[0];
 	struct restore_opts o = { .env = env, .db = c->db, .force = c->force,
 				  .neutralize = c->neutralize };
 	struct docker *d;
@@ -81,13 +77,12 @@ static int run(const struct config_env *env, const char *arg,
 			  rc == -2 ? "refused" : "failed", why);
 		free(why);
 	}
-	cmd_record(env, rc == 0 ? "restore_ok" : rc == -2 ? "restore_refused" :
-		   "restore_failed");
+	cmd_record_rc(env, "restore", rc);
 	backup_unlock(locks[1]);
 	state_unlock(locks[0]);
 	docker_free(d);
 	free(zip);
-	return rc == 0 ? EXIT_OK : rc == -2 ? EXIT_REFUSED : EXIT_FAILED;
+	return cmd_exit_status(rc);
 }
 
 static int exec_restore(int argc, char **argv, struct global *g)
@@ -98,25 +93,9 @@ static int exec_restore(int argc, char **argv, struct global *g)
 		{ "neutralize", no_argument, NULL, 'n' },
 		{ NULL, 0, NULL, 0 } };
 	struct restore_cmd c = { 0 };
-	struct config cfg;
-	const struct config_env *env;
-	int done, rc = EXIT_USAGE;
+	const struct cmd_args a = { opts, on_opt, &c, 1, 2, 1, 1, run };
 
-	if (cmd_getopt(&cmd_restore, argc, argv, opts, &done, on_opt, &c) < 0)
-		return EXIT_USAGE;
-	if (done)
-		return EXIT_OK;
-	if (argc - optind < 1 || argc - optind > 2) {
-		cmd_usage_error(&cmd_restore);
-		return EXIT_USAGE;
-	}
-	env = cmd_open_env(g, optind + 1 < argc ? argv[optind + 1] : NULL, &cfg);
-	if (!env)
-		return EXIT_USAGE;
-	cmd_trap_signals();
-	rc = run(env, argv[optind], &c);
-	config_release(&cfg);
-	return rc;
+	return cmd_main(&cmd_restore, argc, argv, &a, g);
 }
 
 const struct command cmd_restore = {

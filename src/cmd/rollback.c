@@ -54,10 +54,8 @@ static int exec_rollback(int argc, char **argv, struct global *g)
 		free(why);
 		goto out_cfg;
 	}
-	op = cmd_operator();
-	if (!history_field_valid(op)) {
-		log_error("operator '%s' may not contain '|' or a newline", op);
-		free(op);
+	op = cmd_operator_valid(NULL);
+	if (!op) {
 		release_release(&rel);
 		goto out_cfg;
 	}

@@ -13,19 +13,6 @@
 #include "stack/stack.h"
 #include "core/state.h"
 
-struct status_opts {
-	int json;
-};
-
-static int on_opt(int opt, const char *arg, void *ctx)
-{
-	(void)arg;
-	if (opt != 'j')
-		return -1;
-	((struct status_opts *)ctx)->json = 1;
-	return 0;
-}
-
 static json_t *jstr(const char *s)
 {
 	return s ? json_string(s) : json_null();
@@ -243,37 +230,28 @@ static void print_human(json_t *o)
 		       docker_json_str(rel, "container"));
 }
 
+static int run(const struct config_env *env, char **args, void *ctx)
+{
+	json_t *o;
+	int rc = EXIT_OK;
+
+	(void)args;
+	o = status_json(env, &rc);
+	if (*(int *)ctx)
+		cmd_print_json(o, JSON_PRESERVE_ORDER);
+	else
+		print_human(o);
+	json_decref(o);
+	return rc;
+}
+
 static int exec_status(int argc, char **argv, struct global *g)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' }, { NULL, 0, NULL, 0 } };
-	struct status_opts so = { 0 };
-	struct config cfg;
-	const struct config_env *env;
-	json_t *o;
-	int done, rc = EXIT_OK;
+	int json = 0;
+	const struct cmd_args a = { cmd_json_opts, cmd_json_option, &json,
+				    0, 1, 0, 0, run };
 
-	if (cmd_getopt(&cmd_status, argc, argv, opts, &done, on_opt, &so) < 0)
-		return EXIT_USAGE;
-	if (done)
-		return EXIT_OK;
-	if (argc - optind > 1) {
-		cmd_usage_error(&cmd_status);
-		return EXIT_USAGE;
-	}
-	env = cmd_open_env(g, optind < argc ? argv[optind] : NULL, &cfg);
-	if (!env)
-		return EXIT_USAGE;
-	o = status_json(env, &rc);
-	if (so.json) {
-		json_dumpf(o, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-		putchar('\n');
-	} else {
-		print_human(o);
-	}
-	json_decref(o);
-	config_release(&cfg);
-	return rc;
+	return cmd_main(&cmd_status, argc, argv, &a, g);
 }
 
 const struct command cmd_status = {

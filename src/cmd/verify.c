@@ -7,17 +7,10 @@
 #include "core/log.h"
 #include "core/util.h"
 
-static int on_opt(int opt, const char *arg, void *ctx)
+static int run(const struct config_env *env, char **args, void *ctx)
 {
-	(void)arg;
-	if (opt != 'j')
-		return -1;
-	*(int *)ctx = 1;
-	return 0;
-}
-
-static int run(const struct config_env *env, const char *arg, int json)
-{
+	const char *arg = args[0];
+	int json = *(int *)ctx;
 	struct docker *d;
 	json_t *verdict = NULL;
 	char *zip, *why = NULL;
@@ -29,13 +22,10 @@ static int run(const struct config_env *env, const char *arg, int json)
 		free(why);
 		return EXIT_USAGE;
 	}
-	lock = backup_lock(env, &why);
+	lock = cmd_backup_lock(env, "verify", zip, &rc);
 	if (lock < 0) {
-		log_error("verify of %s refused: %s", zip, why);
-		free(why);
 		free(zip);
-		cmd_record(env, "verify_refused");
-		return lock == -2 ? EXIT_REFUSED : EXIT_FAILED;
+		return rc;
 	}
 	d = docker_new(env->docker_socket);
 	docker_set_cancel(d, &deploy_interrupted);
@@ -45,8 +35,7 @@ static int run(const struct config_env *env, const char *arg, int json)
 			  "could not finish", why);
 		free(why);
 	} else if (json) {
-		json_dumpf(verdict, stdout, JSON_INDENT(2));
-		putchar('\n');
+		cmd_print_json(verdict, 0);
 	}
 	if (rc == 0 && !json_is_true(json_object_get(verdict, "ok")))
 		log_error("verify of %s failed: %s", zip, json_string_value(
@@ -65,28 +54,11 @@ static int run(const struct config_env *env, const char *arg, int json)
 
 static int exec_verify(int argc, char **argv, struct global *g)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' }, { NULL, 0, NULL, 0 } };
-	struct config cfg;
-	const struct config_env *env;
-	int done, json = 0, rc = EXIT_USAGE;
+	int json = 0;
+	const struct cmd_args a = { cmd_json_opts, cmd_json_option, &json,
+				    1, 2, 1, 1, run };
 
-	if (cmd_getopt(&cmd_verify, argc, argv, opts, &done, on_opt,
-		       &json) < 0)
-		return EXIT_USAGE;
-	if (done)
-		return EXIT_OK;
-	if (argc - optind < 1 || argc - optind > 2) {
-		cmd_usage_error(&cmd_verify);
-		return EXIT_USAGE;
-	}
-	env = cmd_open_env(g, optind + 1 < argc ? argv[optind + 1] : NULL, &cfg);
-	if (!env)
-		return EXIT_USAGE;
-	cmd_trap_signals();
-	rc = run(env, argv[optind], json);
-	config_release(&cfg);
-	return rc;
+	return cmd_main(&cmd_verify, argc, argv, &a, g);
 }
 
 const struct command cmd_verify = {

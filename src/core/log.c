@@ -245,66 +245,39 @@ static void vlog(const char *prefix, const char *fmt, va_list ap)
 	secret_free(text);
 }
 
-void log_error(const char *fmt, ...)
+/* log_NAME(fmt, ...): one line after prefix, unless the level is below
+ * least (so errors and warnings are never silenced). */
+#define LOG_FUNCTION(name, least, prefix)				\
+	void name(const char *fmt, ...)					\
+	{								\
+		va_list ap;						\
+									\
+		if (level < (least))					\
+			return;						\
+		va_start(ap, fmt);					\
+		vlog(prefix, fmt, ap);					\
+		va_end(ap);						\
+	}
+
+LOG_FUNCTION(log_error, LOG_QUIET, "<3>error: ")
+LOG_FUNCTION(log_warn, LOG_QUIET, "<4>warning: ")
+LOG_FUNCTION(log_notice, LOG_NORMAL, "<5>")
+LOG_FUNCTION(log_phase, LOG_NORMAL, "<6>==> ")
+LOG_FUNCTION(log_info, LOG_NORMAL, "<6>    ")
+LOG_FUNCTION(log_debug, LOG_VERBOSE, "<7>    debug: ")
+
+void log_progress_bytes(const char *what, long long done, long long total,
+			void *arg)
 {
-	va_list ap;
+	char d[32], t[32];
 
-	va_start(ap, fmt);
-	vlog("<3>error: ", fmt, ap);
-	va_end(ap);
-}
-
-void log_warn(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vlog("<4>warning: ", fmt, ap);
-	va_end(ap);
-}
-
-void log_notice(const char *fmt, ...)
-{
-	va_list ap;
-
-	if (level == LOG_QUIET)
-		return;
-	va_start(ap, fmt);
-	vlog("<5>", fmt, ap);
-	va_end(ap);
-}
-
-void log_phase(const char *fmt, ...)
-{
-	va_list ap;
-
-	if (level == LOG_QUIET)
-		return;
-	va_start(ap, fmt);
-	vlog("<6>==> ", fmt, ap);
-	va_end(ap);
-}
-
-void log_info(const char *fmt, ...)
-{
-	va_list ap;
-
-	if (level == LOG_QUIET)
-		return;
-	va_start(ap, fmt);
-	vlog("<6>    ", fmt, ap);
-	va_end(ap);
-}
-
-void log_debug(const char *fmt, ...)
-{
-	va_list ap;
-
-	if (level != LOG_VERBOSE)
-		return;
-	va_start(ap, fmt);
-	vlog("<7>    debug: ", fmt, ap);
-	va_end(ap);
+	(void)arg;
+	fmt_bytes(done, d);
+	fmt_bytes(total, t);
+	if (total > 0)
+		log_progress("%s: %s / %s", what, d, t);
+	else
+		log_progress("%s", what);
 }
 
 void log_progress(const char *fmt, ...)

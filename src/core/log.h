@@ -33,6 +33,12 @@ void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  */
 void log_progress(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_progress_done(void);
+/*
+ * log_progress() of "WHAT: DONE / TOTAL" in bytes ("WHAT" alone when the
+ * total is unknown): the progress callback of a pull or push (arg unused).
+ */
+void log_progress_bytes(const char *what, long long done, long long total,
+			void *arg);
 
 /*
  * Redaction: every value added here is replaced by "[redacted]" in each

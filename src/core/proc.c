@@ -10,6 +10,33 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+char **proc_environ(const char *const drop[], size_t extra, size_t *n)
+{
+	size_t len = 0;
+	char **envp;
+
+	while (environ[len])
+		len++;
+	envp = xcalloc(len + extra + 1, sizeof(*envp));
+	*n = 0;
+	for (size_t i = 0; i < len; i++) {
+		size_t k = 0;
+
+		while (drop[k] && !str_starts_with(environ[i], drop[k]))
+			k++;
+		if (!drop[k])
+			envp[(*n)++] = xstrdup(environ[i]);
+	}
+	return envp;
+}
+
+void proc_environ_free(char **envp)
+{
+	for (char **e = envp; e && *e; e++)
+		free(*e);
+	free(envp);
+}
+
 int proc_run(const char *const argv[], char *const envp[], struct buf *out,
 	     int *status, char **cause)
 {

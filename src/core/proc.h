@@ -7,6 +7,14 @@
 extern char **environ;
 
 /*
+ * A copy of environ without the variables that start with a prefix of
+ * drop ("NAME=", NULL-terminated), with room for extra more at its end:
+ * they go from (*n)++ on. NULL-terminated; proc_environ_free() frees it.
+ */
+char **proc_environ(const char *const drop[], size_t extra, size_t *n);
+void proc_environ_free(char **envp);
+
+/*
  * Runs argv (looked up in PATH) with envp, stdin from /dev/null, stdout
  * and stderr into out (its tail, when longer than out->max). *status is
  * waitpid()'s. -1 with *cause only when it could not run at all.

@@ -63,6 +63,16 @@ char *strtrim(char *s);
  */
 char *str_one_line(char *s);
 int str_starts_with(const char *s, const char *prefix);
+/* The index of s in names[0..n), or -1: an enum's value from its name. */
+int str_index(const char *const names[], size_t n, const char *s);
+/*
+ * A host on this machine: none (NULL or ""), a unix socket directory (a
+ * path, as libpq reads a host), localhost, 127.x.y.z or ::1.
+ */
+int host_is_local(const char *h);
+/* s percent-encoded for a URL's path segment or query value: every byte
+ * but ALPHA, DIGIT and "-._~" (as curl_easy_escape). Caller frees. */
+char *url_escape(const char *s);
 /* FNV-1a of s, for hash tables. */
 uint64_t str_hash(const char *s);
 /* Overwrites a secret before it is freed. */

@@ -90,12 +90,10 @@ char *docker_upath(const char *fmt, ...)
 	va_start(ap, fmt);
 	for (const char *p = fmt; *p; p++) {
 		if (p[0] == '%' && p[1] == 's') {
-			char *e = curl_easy_escape(NULL, va_arg(ap, char *), 0);
+			char *e = url_escape(va_arg(ap, char *));
 
-			if (!e)
-				abort();
 			buf_append(&b, e, strlen(e));
-			curl_free(e);
+			free(e);
 			p++;
 		} else if (p[0] == '%' && p[1] == 'd') {
 			buf_printf(&b, "%d", va_arg(ap, int));

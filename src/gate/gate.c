@@ -2,7 +2,7 @@
 #include "net/health.h"
 #include "stack/compose.h"
 #include "core/log.h"
-#include "pg/pgprobe.h"
+#include "pg/pg.h"
 #include "stack/proxy.h"
 
 #include <stdlib.h>
@@ -63,9 +63,20 @@ static int check_registry(const struct gate_input *in, char **cause)
 
 static int check_database(const struct gate_input *in, char **cause)
 {
+	struct pg *pg = in->pg;
+	int rc = 0;
+
 	if (in->first_release)
 		return 0;	/* the stack's PostgreSQL starts with it */
-	return pg_check(in->env, NULL, 5, cause);
+	if (!pg && !(pg = pg_open(in->env, 5, cause)))
+		return -1;
+	if (pg_db_why(pg)) {
+		*cause = xstrdup(pg_db_why(pg));
+		rc = -1;
+	}
+	if (pg != in->pg)
+		pg_close(pg);
+	return rc;
 }
 
 static int check_proxy(const struct gate_input *in, char **cause)

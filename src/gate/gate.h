@@ -7,6 +7,7 @@
 
 #include "core/config.h"
 #include "engine/docker.h"
+#include "pg/pg.h"
 #include "core/release.h"
 
 struct gate_input {
@@ -16,6 +17,7 @@ struct gate_input {
 	int first_release;	/* nothing serves yet: the stack may be down */
 	int local_ok;		/* the image is here already (rollback) */
 	const char *proxy_id;	/* running proxy, or NULL */
+	struct pg *pg;		/* to db_name (pg_open()), or NULL: its own */
 };
 
 /* 0 when every check passes; -1 with *cause "gate 'name' failed: ...". */

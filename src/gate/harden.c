@@ -229,12 +229,36 @@ out:
 	return rc;
 }
 
+/* The role's superuser bit and the objects of db_name it does not own. */
+static void gather_db(struct pg *pg, const struct config_env *env,
+		      struct harden_facts *f)
+{
+	struct pg *own = NULL;
+	char *sql, *why = NULL;
+
+	if (!pg)
+		pg = own = pg_open(env, 10, &why);
+	if (!pg) {
+		f->role_why = why;
+		f->foreign_why = xstrdup(why);
+		f->foreign = -1;
+		return;
+	}
+	pg_role_superuser(pg, f->role, &f->role_super, &f->role_why);
+	sql = dbrole_count_sql(f->role);
+	if (pg_db_foreign(pg, sql, &f->foreign, &f->foreign_first,
+			  &f->foreign_why) < 0)
+		f->foreign = -1;
+	free(sql);
+	pg_close(own);
+}
+
 int harden_gather(struct docker *d, const struct config_env *env,
-		  const char *ref, const char *proxy_id,
+		  struct pg *pg, const char *ref, const char *proxy_id,
 		  struct harden_facts *f, char **cause)
 {
 	const char *admin;
-	char *why = NULL, *sql;
+	char *why = NULL;
 
 	memset(f, 0, sizeof(*f));
 	f->opts = json_object();
@@ -256,12 +280,7 @@ int harden_gather(struct docker *d, const struct config_env *env,
 	}
 	if (!f->role)
 		f->role = xstrdup(env->db_user);
-	pg_role_superuser(env, f->role, &f->role_super, &f->role_why);
-	sql = dbrole_count_sql(f->role);
-	if (pg_db_foreign(env, sql, &f->foreign, &f->foreign_first,
-			  &f->foreign_why) < 0)
-		f->foreign = -1;
-	free(sql);
+	gather_db(pg, env, f);
 	f->db_name = env->db_name;
 	f->env_name = env->name;
 	return 0;
@@ -530,6 +549,14 @@ int harden_gate(struct docker *d, const struct config_env *env,
 		const char *ref, const char *proxy_id, const char *allow_cli,
 		char **allowed, char **cause)
 {
+	return harden_gate_on(d, env, NULL, ref, proxy_id, allow_cli, allowed,
+			      cause);
+}
+
+int harden_gate_on(struct docker *d, const struct config_env *env,
+		   struct pg *pg, const char *ref, const char *proxy_id,
+		   const char *allow_cli, char **allowed, char **cause)
+{
 	struct harden_facts f;
 	char *why = NULL;
 	int rc = -1;
@@ -538,7 +565,7 @@ int harden_gate(struct docker *d, const struct config_env *env,
 	if (harden_allow_valid(env->gate_allow, cause) < 0 ||
 	    harden_allow_valid(allow_cli, cause) < 0)
 		return -1;
-	if (harden_gather(d, env, ref, proxy_id, &f, &why) < 0) {
+	if (harden_gather(d, env, pg, ref, proxy_id, &f, &why) < 0) {
 		*cause = xasprintf("gate 'harden' failed: %s", why);
 		free(why);
 	} else {

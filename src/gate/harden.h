@@ -14,6 +14,7 @@
 
 #include "core/config.h"
 #include "engine/docker.h"
+#include "pg/pg.h"
 
 enum harden_admin { ADMIN_UNSET, ADMIN_DEFAULT, ADMIN_OK };
 
@@ -46,10 +47,11 @@ int harden_allow_valid(const char *list, char **cause);
 
 /*
  * Gathers the facts for the pulled image ref; proxy_id is the running
- * switch nginx (NULL: none). -1 with *cause when the image cannot be read.
+ * switch nginx (NULL: none); pg the connection to ask PostgreSQL on (NULL:
+ * one of its own). -1 with *cause when the image cannot be read.
  */
 int harden_gather(struct docker *d, const struct config_env *env,
-		  const char *ref, const char *proxy_id,
+		  struct pg *pg, const char *ref, const char *proxy_id,
 		  struct harden_facts *f, char **cause);
 void harden_facts_release(struct harden_facts *f);
 
@@ -71,6 +73,10 @@ int harden_run(const struct harden_facts *f, const char *allow_cfg,
 int harden_gate(struct docker *d, const struct config_env *env,
 		const char *ref, const char *proxy_id, const char *allow_cli,
 		char **allowed, char **cause);
+/* The same, asking PostgreSQL on pg (NULL: a connection of its own). */
+int harden_gate_on(struct docker *d, const struct config_env *env,
+		   struct pg *pg, const char *ref, const char *proxy_id,
+		   const char *allow_cli, char **allowed, char **cause);
 
 /* Parsers, exposed for tests. */
 int harden_conf_parse(const char *text, json_t *opts, char **cause);

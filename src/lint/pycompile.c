@@ -97,16 +97,11 @@ static char *find_python(void)
 /* The environment, with byte code sent to prefix. */
 static char **make_env(const char *prefix)
 {
-	size_t n = 0, k = 0;
-	char **env;
+	static const char *const ours[] = { "PYTHONPYCACHEPREFIX=",
+					    "PYTHONDONTWRITEBYTECODE=", NULL };
+	size_t k;
+	char **env = proc_environ(ours, 1, &k);
 
-	while (environ[n])
-		n++;
-	env = xcalloc(n + 2, sizeof(*env));
-	for (size_t i = 0; i < n; i++)
-		if (!str_starts_with(environ[i], "PYTHONPYCACHEPREFIX=") &&
-		    !str_starts_with(environ[i], "PYTHONDONTWRITEBYTECODE="))
-			env[k++] = xstrdup(environ[i]);
 	env[k] = xasprintf("PYTHONPYCACHEPREFIX=%s", prefix);
 	return env;
 }
@@ -326,9 +321,7 @@ long pycompile_addons(const char *const *dirs, size_t n,
 		buf_init(&run.out, PYCOMPILE_OUTPUT_MAX);
 		rc = compile_all(&run, &f, cause);
 		nftw(prefix, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-		for (char **e = run.envp; *e; e++)
-			free(*e);
-		free(run.envp);
+		proc_environ_free(run.envp);
 		buf_release(&run.out);
 	}
 	for (size_t i = 0; i < f.n; i++)

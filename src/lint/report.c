@@ -60,10 +60,7 @@ const char *lint_severity_name(enum lint_severity s)
 
 int lint_severity_parse(const char *s)
 {
-	for (size_t i = 0; i < ARRAY_SIZE(severity_names); i++)
-		if (!strcmp(s, severity_names[i]))
-			return (int)i;
-	return -1;
+	return str_index(severity_names, ARRAY_SIZE(severity_names), s);
 }
 
 size_t lint_report_count(const struct lint_report *r, enum lint_severity s)

@@ -110,43 +110,42 @@ int health_probe(const struct config_env *env, const char *base_url,
 	return health_ready(env, base_url, env->health_timeout * 1000, cause);
 }
 
-int health_proxy(const struct config_env *env, char **cause)
+/* GET path through the proxy: 0 when it answers status, else -1 with
+ * *cause naming the request as what (after "the proxy's GET path"). */
+static int proxy_get(const struct config_env *env, const char *path,
+		     long status, const char *what, char **cause)
 {
-	char *url = xasprintf("%s/web/health", env->proxy_url);
+	char *url = xasprintf("%s%s", env->proxy_url, path);
 	struct http_request req = { .method = "GET", .url = url,
 				    .timeout_ms = env->health_timeout * 1000 };
 	struct http_response r;
 	int rc = -1;
 
 	if (http_do(&req, &r, cause) == 0) {
-		if (r.status == 200)
+		if (r.status == status) {
 			rc = 0;
-		else
-			*cause = answer("the proxy's GET /web/health", &r);
+		} else {
+			char *said = xasprintf("the proxy's GET %s%s", path,
+					       what);
+
+			*cause = answer(said, &r);
+			free(said);
+		}
 	}
 	http_response_release(&r);
 	free(url);
 	return rc;
 }
 
+int health_proxy(const struct config_env *env, char **cause)
+{
+	return proxy_get(env, "/web/health", 200, "", cause);
+}
+
 int health_proxy_maintenance(const struct config_env *env, char **cause)
 {
-	char *url = xasprintf("%s/web/login", env->proxy_url);
-	struct http_request req = { .method = "GET", .url = url,
-				    .timeout_ms = env->health_timeout * 1000 };
-	struct http_response r;
-	int rc = -1;
-
-	if (http_do(&req, &r, cause) == 0) {
-		if (r.status == 503)
-			rc = 0;
-		else
-			*cause = answer("the proxy's GET /web/login (maintenance "
-					"page expected)", &r);
-	}
-	http_response_release(&r);
-	free(url);
-	return rc;
+	return proxy_get(env, "/web/login", 503,
+			 " (maintenance page expected)", cause);
 }
 
 /* "200", or "400 or 401". */

@@ -101,8 +101,15 @@ int dbrole_reown(struct pgx *px, const char *db, const char *role,
 int dbrole_ensure(const struct config_env *env, int set_password,
 		  char **role, char **cause)
 {
+	return dbrole_ensure_on(NULL, env, set_password, role, cause);
+}
+
+int dbrole_ensure_on(struct pg *pg, const struct config_env *env,
+		     int set_password, char **role, char **cause)
+{
+	struct pg *own = NULL;
 	char *pw, *why = NULL;
-	int created = 0, rc;
+	int created = 0, rc = -1;
 
 	*role = config_db_owner(env);
 	if (!strcmp(*role, env->db_user)) {
@@ -122,7 +129,12 @@ int dbrole_ensure(const struct config_env *env, int set_password,
 		free(why);
 		return -1;
 	}
-	rc = pg_role_ensure(env, *role, pw, set_password, &created, cause);
+	if (!pg)
+		pg = own = pg_open(env, 10, cause);
+	if (pg)
+		rc = pg_role_ensure(pg, *role, pw, set_password, &created,
+				    cause);
+	pg_close(own);
 	secret_free(pw);
 	if (rc == 0 && created)
 		log_info("created role '%s' (LOGIN CREATEDB NOSUPERUSER "

@@ -16,6 +16,7 @@
 #define ODOOCTL_DBROLE_H
 
 #include "core/config.h"
+#include "pg/pg.h"
 #include "pg/pgx.h"
 
 /*
@@ -42,5 +43,8 @@ int dbrole_reown(struct pgx *px, const char *db, const char *role,
  */
 int dbrole_ensure(const struct config_env *env, int set_password,
 		  char **role, char **cause);
+/* The same on pg, an open connection (NULL: one of its own, when needed). */
+int dbrole_ensure_on(struct pg *pg, const struct config_env *env,
+		     int set_password, char **role, char **cause);
 
 #endif

@@ -6,11 +6,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* A host on this machine: a unix socket directory or a loopback address. */
-static int host_is_local(const char *h)
+/* "WHAT: " (when what is not NULL) and the first line of conn's error. */
+static char *pg_error(PGconn *conn, const char *what)
 {
-	return !h || !*h || h[0] == '/' || !strcmp(h, "localhost") ||
-	       !strncmp(h, "127.", 4) || !strcmp(h, "::1");
+	const char *msg = PQerrorMessage(conn);
+
+	return xasprintf("%s%s%.*s", what ? what : "", what ? ": " : "",
+			 (int)strcspn(msg, "\n"), msg);
 }
 
 /* Connects; NULL with *cause (which never holds the password).
@@ -49,15 +51,11 @@ static PGconn *pg_connect(const struct config_env *env, const char *dbname,
 	conn = PQconnectdbParams(keys, values, 0);
 	secret_free(password);
 	if (PQstatus(conn) != CONNECTION_OK) {
-		char *msg = xstrdup(PQerrorMessage(conn));
-
-		for (char *c = msg; *c; c++)	/* one line, for logs */
-			if (*c == '\n' || *c == '\t')
-				*c = ' ';
+		char *msg = str_one_line(xstrdup(PQerrorMessage(conn)));
 
 		*cause = xasprintf("cannot connect to PostgreSQL database "
 				   "'%s' at %s:%ld: %s", values[4],
-				   env->db_host, env->db_port, strtrim(msg));
+				   env->db_host, env->db_port, msg);
 		free(msg);
 		PQfinish(conn);
 		return NULL;
@@ -65,31 +63,61 @@ static PGconn *pg_connect(const struct config_env *env, const char *dbname,
 	return conn;
 }
 
-int pg_role_superuser(const struct config_env *env, const char *role,
-		      int *super, char **cause)
+struct pg {
+	PGconn *conn;
+	const struct config_env *env;
+	char *db_why;	/* why not to db_name; NULL when it is */
+};
+
+struct pg *pg_open(const struct config_env *env, long timeout_s,
+		   char **cause)
+{
+	struct pg *pg = xcalloc(1, sizeof(*pg));
+	char *why = NULL;
+
+	pg->env = env;
+	pg->conn = pg_connect(env, NULL, timeout_s, &pg->db_why);
+	if (!pg->conn)	/* db_name may not exist yet, or be closed to us */
+		pg->conn = pg_connect(env, "postgres", timeout_s, &why);
+	if (!pg->conn) {
+		*cause = pg->db_why;
+		free(why);
+		free(pg);
+		return NULL;
+	}
+	return pg;
+}
+
+void pg_close(struct pg *pg)
+{
+	if (!pg)
+		return;
+	PQfinish(pg->conn);
+	free(pg->db_why);
+	free(pg);
+}
+
+const char *pg_db_why(const struct pg *pg)
+{
+	return pg->db_why;
+}
+
+int pg_role_superuser(struct pg *pg, const char *role, int *super,
+		      char **cause)
 {
 	const char *params[1] = { role };
-	PGconn *conn = pg_connect(env, "postgres", 10, cause);
+	PGconn *conn = pg->conn;
 	PGresult *res;
 	int rc = -1;
 
 	*super = -1;
-	if (!conn) {	/* no access to the maintenance database: ours */
-		free(*cause);
-		*cause = NULL;
-		conn = pg_connect(env, NULL, 10, cause);
-	}
-	if (!conn)
-		return -1;
 	res = role ? PQexecParams(conn, "SELECT rolsuper FROM pg_roles WHERE "
 				  "rolname = $1", 1, NULL, params, NULL, NULL,
 				  0)
 		   : PQexec(conn, "SELECT rolsuper FROM pg_roles WHERE "
 			    "rolname = current_user");
 	if (PQresultStatus(res) != PGRES_TUPLES_OK)
-		*cause = xasprintf("cannot read pg_roles: %.*s",
-				   (int)strcspn(PQerrorMessage(conn), "\n"),
-				   PQerrorMessage(conn));
+		*cause = pg_error(conn, "cannot read pg_roles");
 	else if (PQntuples(res) != 1)
 		*cause = xasprintf("no role '%s' in PostgreSQL", role);
 	else
@@ -97,7 +125,6 @@ int pg_role_superuser(const struct config_env *env, const char *role,
 	if (rc == 0)
 		*super = !strcmp(PQgetvalue(res, 0, 0), "t");
 	PQclear(res);
-	PQfinish(conn);
 	return rc;
 }
 
@@ -111,9 +138,7 @@ static char *pg_value(PGconn *conn, const char *sql, const char *param,
 	char *v = NULL;
 
 	if (PQresultStatus(res) != PGRES_TUPLES_OK)
-		*cause = xasprintf("%.*s", (int)strcspn(PQerrorMessage(conn),
-							"\n"),
-				   PQerrorMessage(conn));
+		*cause = pg_error(conn, NULL);
 	else
 		v = xstrdup(PQntuples(res) ? PQgetvalue(res, 0, col) : "");
 	PQclear(res);
@@ -127,10 +152,12 @@ static int pg_secret_exec(PGconn *conn, char *sql, const char *what,
 	PGresult *res = PQexec(conn, sql);
 	int rc = PQresultStatus(res) == PGRES_COMMAND_OK ? 0 : -1;
 
-	if (rc < 0)
-		*cause = xasprintf("cannot %s: %.*s", what,
-				   (int)strcspn(PQerrorMessage(conn), "\n"),
-				   PQerrorMessage(conn));
+	if (rc < 0) {
+		char *cannot = xasprintf("cannot %s", what);
+
+		*cause = pg_error(conn, cannot);
+		free(cannot);
+	}
 	PQclear(res);
 	explicit_bzero(sql, strlen(sql));
 	free(sql);
@@ -174,17 +201,14 @@ static int role_write(PGconn *conn, const char *role, const char *password,
 	return rc;
 }
 
-int pg_role_ensure(const struct config_env *env, const char *role,
-		   const char *password, int set_password, int *created,
-		   char **cause)
+int pg_role_ensure(struct pg *pg, const char *role, const char *password,
+		   int set_password, int *created, char **cause)
 {
-	PGconn *conn = pg_connect(env, "postgres", 10, cause);
+	PGconn *conn = pg->conn;
 	char *super, *why = NULL;
 	int rc = -1;
 
 	*created = 0;
-	if (!conn)
-		return -1;
 	super = pg_value(conn, "SELECT rolsuper FROM pg_roles WHERE "
 			 "rolname = $1", role, 0, &why);
 	if (!super) {
@@ -201,45 +225,40 @@ int pg_role_ensure(const struct config_env *env, const char *role,
 		rc = 0;
 	}
 	free(super);
-	PQfinish(conn);
 	return rc;
 }
 
-int pg_db_foreign(const struct config_env *env, const char *sql,
-		  long long *count, char **first, char **cause)
+int pg_db_foreign(struct pg *pg, const char *sql, long long *count,
+		  char **first, char **cause)
 {
-	PGconn *conn = pg_connect(env, "postgres", 10, cause);
-	char *exists;
+	const char *db = pg->env->db_name;
 	PGresult *res;
 	int rc = -1;
 
 	*count = 0;
 	*first = NULL;
-	if (!conn)
-		return -1;
-	exists = pg_value(conn, "SELECT 1 FROM pg_database WHERE datname = "
-			  "$1", env->db_name, 0, cause);
-	PQfinish(conn);
-	if (!exists || !*exists) {
+	if (pg->db_why) {	/* connected to "postgres" */
+		char *exists = pg_value(pg->conn, "SELECT 1 FROM pg_database "
+					"WHERE datname = $1", db, 0, cause);
+
+		if (exists && *exists)
+			*cause = xstrdup(pg->db_why);
+		rc = exists && !*exists ? 0 : -1;
 		free(exists);
-		return exists ? 0 : -1;
+		return rc;
 	}
-	free(exists);
-	conn = pg_connect(env, NULL, 10, cause);
-	if (!conn)
-		return -1;
-	res = PQexec(conn, sql);
+	res = PQexec(pg->conn, sql);
 	if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1 &&
 	    PQnfields(res) == 2) {
 		*count = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
 		*first = xstrdup(PQgetvalue(res, 0, 1));
 		rc = 0;
 	} else {
-		*cause = xasprintf("database '%s': %.*s", env->db_name,
-				   (int)strcspn(PQerrorMessage(conn), "\n"),
-				   PQerrorMessage(conn));
+		char *what = xasprintf("database '%s'", db);
+
+		*cause = pg_error(pg->conn, what);
+		free(what);
 	}
 	PQclear(res);
-	PQfinish(conn);
 	return rc;
 }

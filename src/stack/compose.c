@@ -56,29 +56,17 @@ static const char *compose_command(const struct config_env *env,
 static char **compose_environ(const struct config_env *env,
 			      const char *image_ref)
 {
-	size_t n = 0, i = 0;
-	char **envp;
+	static const char *const ours[] = { "ODOO_IMAGE=",
+					    "ODOOCTL_PROXY_DIR=",
+					    "DOCKER_HOST=", NULL };
+	size_t i;
+	char **envp = proc_environ(ours, 3, &i);
 
-	while (environ[n])
-		n++;
-	envp = xcalloc(n + 4, sizeof(*envp));
-	for (size_t j = 0; j < n; j++)
-		if (!str_starts_with(environ[j], "ODOO_IMAGE=") &&
-		    !str_starts_with(environ[j], "ODOOCTL_PROXY_DIR=") &&
-		    !str_starts_with(environ[j], "DOCKER_HOST="))
-			envp[i++] = xstrdup(environ[j]);
 	envp[i++] = xasprintf("ODOO_IMAGE=%s",
 			      image_ref ? image_ref : PLACEHOLDER_IMAGE);
 	envp[i++] = xasprintf("ODOOCTL_PROXY_DIR=%s/proxy", env->state_dir);
 	envp[i++] = xasprintf("DOCKER_HOST=unix://%s", env->docker_socket);
 	return envp;
-}
-
-static void environ_free(char **envp)
-{
-	for (char **e = envp; *e; e++)
-		free(*e);
-	free(envp);
 }
 
 static char *last_line(struct buf *out)
@@ -137,7 +125,7 @@ done:
 	buf_release(&local);
 	free(words);
 	free(files);
-	environ_free(envp);
+	proc_environ_free(envp);
 	return rc;
 }
 
