@@ -74,7 +74,9 @@ static int check_database(const struct gate_input *in, char **cause)
 		*cause = xstrdup(pg_db_why(pg));
 		rc = -1;
 	}
-	if (pg != in->pg)
+	if (pg != in->pg && rc == 0 && in->keep)
+		*in->keep = pg;
+	else if (pg != in->pg)
 		pg_close(pg);
 	return rc;
 }

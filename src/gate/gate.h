@@ -18,6 +18,8 @@ struct gate_input {
 	int local_ok;		/* the image is here already (rollback) */
 	const char *proxy_id;	/* running proxy, or NULL */
 	struct pg *pg;		/* to db_name (pg_open()), or NULL: its own */
+	struct pg **keep;	/* NULL, or where the database check leaves
+				 * the connection it opened (caller closes) */
 };
 
 /* 0 when every check passes; -1 with *cause "gate 'name' failed: ...". */

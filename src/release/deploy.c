@@ -1,6 +1,7 @@
 #include "release/deploy_priv.h"
 #include "backup/backup.h"
 #include "pg/dbrole.h"
+#include "pg/pg.h"
 #include "gate/gate.h"
 #include "gate/harden.h"
 #include "release/journal.h"
@@ -55,7 +56,7 @@ static enum odooctl_exit gate(struct deploy *dp, char **cause)
 {
 	struct gate_input in = { .env = dp->env, .d = dp->d, .rel = dp->rel,
 				 .first_release = !dp->prev.digest,
-				 .proxy_id = dp->proxy_id };
+				 .proxy_id = dp->proxy_id, .keep = &dp->pg };
 	json_t *img = NULL;
 	int found = 0;
 	char *why = NULL;
@@ -136,14 +137,14 @@ static int gate_harden(struct deploy *dp, char **cause)
 	if (dp->kind == DEPLOY_ROLLBACK)
 		return 0;
 	/* A cluster made before the stack's init script created it. */
-	if (dbrole_ensure(dp->env, 0, &role, &why) < 0) {
+	if (dbrole_ensure_on(dp->pg, dp->env, 0, &role, &why) < 0) {
 		*cause = xasprintf("gate 'db_role' failed: %s", why);
 		free(why);
 		return -1;
 	}
 	free(role);
-	if (harden_gate(dp->d, dp->env, dp->rel->ref, dp->proxy_id,
-			dp->allow, &allowed, cause) < 0)
+	if (harden_gate_on(dp->d, dp->env, dp->pg, dp->rel->ref, dp->proxy_id,
+			   dp->allow, &allowed, cause) < 0)
 		return -1;
 	for (char *c = allowed ? strtok_r(allowed, ",", &save) : NULL; c;
 	     c = strtok_r(NULL, ",", &save)) {
@@ -206,6 +207,8 @@ static enum odooctl_exit pipeline(struct deploy *dp, char **cause)
 		return refuse_late(dp, why, cause);
 	if (dp->db_path && gate_backup(dp, &why) < 0)
 		return refuse_late(dp, why, cause);
+	pg_close(dp->pg);	/* the database phase closes other sessions */
+	dp->pg = NULL;
 	if (dp->db_path && (dp_phase_db(dp, &why) < 0 || dp_interrupted(&why)))
 		return dp_fail(dp, why, cause);
 	log_phase("start %s%s", dp->rel->digest, dp->db_path ? "" :
@@ -256,6 +259,7 @@ void dp_deploy_release(struct deploy *dp)
 	free(dp->modules);
 	free(dp->backup);
 	addon_diff_release(&dp->diff);
+	pg_close(dp->pg);
 	docker_free(dp->d);
 }
 

@@ -30,7 +30,8 @@ int dp_phase_pull(struct deploy *dp, char **cause)
 		return 0;
 	}
 	log_phase("pull %s", dp->rel->ref);
-	if (docker_image_pull(dp->d, dp->rel->ref, dp_progress, NULL, cause) < 0)
+	if (docker_image_pull(dp->d, dp->rel->ref, log_progress_bytes, NULL,
+			      cause) < 0)
 		return -1;
 	log_progress_done();
 	return 0;

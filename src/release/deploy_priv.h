@@ -8,6 +8,7 @@
 
 #include "release/deploy.h"
 #include "engine/docker.h"
+#include "pg/pg.h"
 #include "core/state.h"
 #include "release/trigger.h"
 
@@ -19,6 +20,7 @@ struct deploy {
 	const char *allow;	/* hardening checks allowed to fail */
 	char **held;		/* deploy_run_held: the caller commits */
 	struct docker *d;
+	struct pg *pg;		/* the gate's connection, for its later checks */
 	char *proxy_id;
 	struct current prev;	/* what served before; digest NULL if none */
 	int prev_running;
@@ -54,8 +56,6 @@ int dp_interrupted(char **cause);
 /* 1 when the container runs, 0 when not (or absent), -1 when unknown. */
 int dp_running(struct docker *d, const char *name);
 void dp_show_logs(struct docker *d, const char *name);
-void dp_progress(const char *what, long long done, long long total,
-		 void *arg);
 /* How long clients got the maintenance page, once it is down again. */
 void dp_log_window(const struct deploy *dp);
 /* What status shows of the release that serves: which path it took. */

@@ -97,20 +97,6 @@ void dp_show_logs(struct docker *d, const char *name)
 	buf_release(&out);
 }
 
-void dp_progress(const char *what, long long done, long long total,
-		 void *arg)
-{
-	char d[32], t[32];
-
-	(void)arg;
-	fmt_bytes(done, d);
-	fmt_bytes(total, t);
-	if (total > 0)
-		log_progress("%s: %s / %s", what, d, t);
-	else
-		log_progress("%s", what);
-}
-
 /* How long clients got the maintenance page, once it is down again. */
 void dp_log_window(const struct deploy *dp)
 {
