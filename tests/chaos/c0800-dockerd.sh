@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
 # Chaos: the Docker engine restarts under a deploy (as a crash and a
-# restart by systemd would), mid-pull and mid-switch. Containers come back
-# by their restart policy; the deploy fails and rolls back, or leaves its
-# journal for `odooctl recover` when the engine was gone for its rollback
-# too; either way the last good release answers afterwards. Needs the
+# restart by systemd would), mid-pull, mid-switch, and in the upgrade of a
+# database-changing release, whose writers are frozen with their restart
+# policy off: the engine must not bring the old release back on the
+# database the upgrade changes. Containers come back by their restart
+# policy; the deploy fails and rolls back, or leaves its journal for
+# `odooctl recover` when the engine was gone for its rollback too; either
+# way the last good release answers afterwards, on the data it had. Needs the
 # dockerd the suite started itself (CI does); skipped on a shared engine.
 # run alone: it restarts the engine every other test runs on
 . "$(dirname "$0")/../e2e/lib.sh"
 . "$(dirname "$0")/../e2e/deploy.sh"
+. "$(dirname "$0")/../e2e/backup.sh"
 . "$(dirname "$0")/../e2e/services.sh"
 . "$(dirname "$0")/chaos.sh"
 
@@ -69,5 +73,17 @@ if [[ $DEPLOY_RC == 0 ]]; then
 else
 	chaos_end "$OUTCOME" A
 fi
+
+# ---- mid-upgrade of a database-changing release --------------------------------
+before=$(serving)
+db_release D "" "CREATE TABLE chaos_d (id int);
+SELECT pg_sleep(5);" ""
+D=$DIGEST
+chaos_begin "dockerd restarted" "database-changing deploy: upgrade"
+restart_at '^==> upgrade' "$D"
+unlike "$DEPLOY_RC" "^0$" "mid-upgrade: the deploy did not pass" || true
+is "$(pg_sql central "SELECT to_regclass('chaos_d') IS NULL" || true)" t \
+	"mid-upgrade: the upgrade's table is gone (the rollback point is back)"
+chaos_end "$OUTCOME" "$before"
 
 done_testing
