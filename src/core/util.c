@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -382,4 +383,10 @@ int sleep_ms(long ms)
 	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
 
 	return nanosleep(&ts, NULL) == 0 ? 0 : -1;
+}
+
+int host_is_loopback(const char *h)
+{
+	return !strcasecmp(h, "localhost") || !strncmp(h, "127.", 4) ||
+	       !strcmp(h, "::1") || !strcmp(h, "[::1]");
 }

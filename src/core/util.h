@@ -76,5 +76,8 @@ long time_parse_iso8601(const char *s);
 long long clock_ms(void);
 /* Sleeps ms milliseconds; returns early (and -1) when interrupted. */
 int sleep_ms(long ms);
+/* A host name or address of this machine's loopback ("localhost",
+ * 127.0.0.0/8, ::1, with or without brackets). */
+int host_is_loopback(const char *h);
 
 #endif

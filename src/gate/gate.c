@@ -2,7 +2,7 @@
 #include "net/health.h"
 #include "stack/compose.h"
 #include "core/log.h"
-#include "pg/pgprobe.h"
+#include "pg/pg.h"
 #include "stack/proxy.h"
 
 #include <stdlib.h>

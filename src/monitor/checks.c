@@ -3,7 +3,7 @@
 #include "engine/docker_get.h"
 #include "engine/docker_reply.h"
 #include "net/health.h"
-#include "pg/pgprobe.h"
+#include "pg/pg.h"
 #include "core/state.h"
 #include "core/util.h"
 
@@ -429,9 +429,9 @@ static void check_db(const struct config_env *env, long timeout_ms,
 
 		results_add(r, "db.server", 1,
 			    xasprintf("%.1f ms", p.query_ms),
-			    xasprintf("SELECT 1 on 'postgres' at %s:%ld "
-				      "(connect %.1f ms)", env->db_host,
-				      env->db_port, p.connect_ms));
+			    xasprintf("SELECT 1 on 'postgres' at %s "
+				      "(connect %.1f ms)", p.server,
+				      p.connect_ms));
 		results_add(r, "db.connections", pc < CONN_MAX_PERCENT,
 			    xasprintf("%ld/%ld", p.backends,
 				      p.max_connections),
@@ -464,7 +464,7 @@ static void check_postgres_container(const struct config_env *env,
 	char *why = NULL;
 
 	memset(&st, 0, sizeof(st));
-	if (config_db_external(env))	/* db.* checks reach it through pgwire */
+	if (config_db_external(env))	/* db.* checks reach it over libpq */
 		return;
 	if (docker_get_service(env->docker_socket, env->compose_project,
 			       env->postgres_service, timeout_ms, &st,

@@ -1,31 +1,113 @@
 #include "pg/pg.h"
 #include "core/util.h"
 
+#include <errno.h>
 #include <libpq-fe.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
-/* A host on this machine: a unix socket directory or a loopback address. */
-static int host_is_local(const char *h)
+#define SLICE_MS 100
+
+/* Hosts on this machine: unix socket directories or loopback addresses
+ * (libpq's host may be a comma-separated list). */
+static int hosts_local(const char *hosts)
 {
-	return !h || !*h || h[0] == '/' || !strcmp(h, "localhost") ||
-	       !strncmp(h, "127.", 4) || !strcmp(h, "::1");
+	char *list = xstrdup(hosts ? hosts : ""), *save = NULL, *h;
+	int local = 1;
+
+	for (h = strtok_r(list, ",", &save); h && local;
+	     h = strtok_r(NULL, ",", &save))
+		local = h[0] == '/' || host_is_loopback(h);
+	free(list);
+	return local;
 }
 
-/* Connects; NULL with *cause (which never holds the password).
- * To a local host, GSSAPI encryption is not negotiated (unless PGGSSENCMODE
- * says otherwise): on loopback it protects nothing, and libpq's probe for
- * Kerberos credentials loads and initialises the krb5 libraries in every
- * process that connects, a long-running monitor included. */
-static PGconn *pg_connect(const struct config_env *env, const char *dbname,
-			  long timeout_s, char **cause)
+/* The first line of libpq's message, for one-line causes. */
+static char *pg_error_line(const char *msg)
 {
-	char port[16], timeout[16], *password, *why = NULL;
+	return xstrndup(msg, strcspn(msg, "\n"));
+}
+
+/* Waits until conn's socket is ready (out: for writing), the deadline or
+ * cancel; -1 with *why then. */
+static int pg_wait(PGconn *conn, int out, long long deadline,
+		   const volatile sig_atomic_t *cancel, char **why)
+{
+	struct pollfd pfd = { .fd = PQsocket(conn),
+			      .events = out ? POLLOUT : POLLIN };
+
+	for (;;) {
+		long long left = deadline - clock_ms();
+		int n;
+
+		if (cancel && *cancel) {
+			*why = xstrdup("cancelled");
+			return -1;
+		}
+		if (left <= 0) {
+			*why = xstrdup("timeout expired");
+			return -1;
+		}
+		if (pfd.fd < 0) {
+			*why = xstrdup("no socket");
+			return -1;
+		}
+		n = poll(&pfd, 1, (int)(left < SLICE_MS ? left : SLICE_MS));
+		if (n > 0)
+			return 0;
+		if (n < 0 && errno != EINTR) {
+			*why = xstrdup(strerror(errno));
+			return -1;
+		}
+	}
+}
+
+/* PQconnectPoll until connected, failed, the deadline or cancel. */
+static int pg_poll_connect(PGconn *conn, long long deadline,
+			   const volatile sig_atomic_t *cancel, char **why)
+{
+	PostgresPollingStatusType st = PGRES_POLLING_WRITING;
+
+	for (;;) {
+		if (st == PGRES_POLLING_OK)
+			return 0;
+		if (st == PGRES_POLLING_FAILED) {
+			*why = str_one_line(xstrdup(PQerrorMessage(conn)));
+			return -1;
+		}
+		if (pg_wait(conn, st == PGRES_POLLING_WRITING, deadline,
+			    cancel, why) < 0)
+			return -1;
+		st = PQconnectPoll(conn);
+	}
+}
+
+/*
+ * Connects within timeout_ms over the whole of it (name lookups aside),
+ * each host of a multi-host db_host in turn as libpq does; NULL with
+ * *cause (which never holds the password). To local hosts only, GSSAPI
+ * encryption is not negotiated (unless PGGSSENCMODE says otherwise): on
+ * loopback it protects nothing, and libpq's probe for Kerberos
+ * credentials initialises the krb5 libraries in every process that
+ * connects, a long-running monitor included. A statement may run for
+ * timeout_ms (statement_timeout). Everything else (sslmode, sslrootcert,
+ * target_session_attrs, passfile, service...) is libpq's reading of the
+ * environment.
+ */
+static PGconn *pg_open(const struct config_env *env, const char *dbname,
+		       long timeout_ms, const volatile sig_atomic_t *cancel,
+		       char **cause)
+{
+	char port[24], timeout[24], options[48], *password, *why = NULL;
 	const char *keys[] = { "host", "port", "user", "password", "dbname",
 			       "connect_timeout", "application_name",
-			       "gssencmode", NULL };
-	const char *values[9];
+			       "options", "gssencmode", NULL };
+	const char *values[10];
+	long long deadline = clock_ms() + timeout_ms;
 	PGconn *conn;
 
 	password = config_db_password(env, &why);
@@ -35,7 +117,9 @@ static PGconn *pg_connect(const struct config_env *env, const char *dbname,
 		return NULL;
 	}
 	snprintf(port, sizeof(port), "%ld", env->db_port);
-	snprintf(timeout, sizeof(timeout), "%ld", timeout_s);
+	snprintf(timeout, sizeof(timeout), "%ld", (timeout_ms + 999) / 1000);
+	snprintf(options, sizeof(options), "-c statement_timeout=%ld",
+		 timeout_ms);
 	values[0] = env->db_host;
 	values[1] = port;
 	values[2] = env->db_user;
@@ -43,26 +127,31 @@ static PGconn *pg_connect(const struct config_env *env, const char *dbname,
 	values[4] = dbname ? dbname : env->db_name;
 	values[5] = timeout;
 	values[6] = "odooctl";
-	values[7] = host_is_local(env->db_host) && !getenv("PGGSSENCMODE") ?
+	values[7] = options;
+	values[8] = hosts_local(env->db_host) && !getenv("PGGSSENCMODE") ?
 			    "disable" : NULL;
-	values[8] = NULL;
-	conn = PQconnectdbParams(keys, values, 0);
+	values[9] = NULL;
+	conn = PQconnectStartParams(keys, values, 0);
 	secret_free(password);
-	if (PQstatus(conn) != CONNECTION_OK) {
-		char *msg = xstrdup(PQerrorMessage(conn));
-
-		for (char *c = msg; *c; c++)	/* one line, for logs */
-			if (*c == '\n' || *c == '\t')
-				*c = ' ';
-
+	if (!conn || PQstatus(conn) == CONNECTION_BAD ||
+	    pg_poll_connect(conn, deadline, cancel, &why) < 0) {
+		if (!why)
+			why = str_one_line(xstrdup(conn ? PQerrorMessage(conn)
+						   : "out of memory"));
 		*cause = xasprintf("cannot connect to PostgreSQL database "
 				   "'%s' at %s:%ld: %s", values[4],
-				   env->db_host, env->db_port, strtrim(msg));
-		free(msg);
+				   env->db_host, env->db_port, strtrim(why));
+		free(why);
 		PQfinish(conn);
 		return NULL;
 	}
 	return conn;
+}
+
+static PGconn *pg_connect(const struct config_env *env, const char *dbname,
+			  long timeout_s, char **cause)
+{
+	return pg_open(env, dbname, timeout_s * 1000, NULL, cause);
 }
 
 int pg_role_superuser(const struct config_env *env, const char *role,
@@ -242,4 +331,125 @@ int pg_db_foreign(const struct config_env *env, const char *sql,
 	PQclear(res);
 	PQfinish(conn);
 	return rc;
+}
+
+/* ---- probes -------------------------------------------------------------- */
+
+/* One statement within the deadline: its result, or NULL with *why. */
+static PGresult *pg_query(PGconn *conn, const char *sql, long long deadline,
+			  char **why)
+{
+	PGresult *res = NULL, *r;
+
+	if (!PQsendQuery(conn, sql)) {
+		*why = pg_error_line(PQerrorMessage(conn));
+		return NULL;
+	}
+	for (;;) {
+		while (!PQisBusy(conn)) {
+			r = PQgetResult(conn);
+			if (!r)
+				goto done;
+			PQclear(res);
+			res = r;
+		}
+		if (pg_wait(conn, 0, deadline, NULL, why) < 0)
+			break;
+		if (!PQconsumeInput(conn)) {
+			*why = pg_error_line(PQerrorMessage(conn));
+			break;
+		}
+	}
+	PQclear(res);
+	return NULL;
+done:
+	if (PQresultStatus(res) != PGRES_TUPLES_OK &&
+	    PQresultStatus(res) != PGRES_COMMAND_OK) {
+		*why = pg_error_line(res ? PQresultErrorMessage(res) :
+				     PQerrorMessage(conn));
+		PQclear(res);
+		return NULL;
+	}
+	return res;
+}
+
+static long long now_us(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (long long)t.tv_sec * 1000000 + t.tv_nsec / 1000;
+}
+
+static double ms_since(long long t0_us)
+{
+	return (double)(now_us() - t0_us) / 1e3;
+}
+
+/* The connection count and limit, and where the connection went. */
+static int probe_counts(PGconn *conn, long long deadline, struct pg_probe *p,
+			char **why)
+{
+	PGresult *res = pg_query(conn, "SELECT (SELECT sum(numbackends) FROM "
+				 "pg_stat_database)::bigint, current_setting("
+				 "'max_connections')::bigint", deadline, why);
+
+	if (!res)
+		return -1;
+	if (PQntuples(res) != 1 || PQnfields(res) != 2) {
+		*why = xasprintf("%d rows of %d columns for the connection "
+				 "count", PQntuples(res), PQnfields(res));
+		PQclear(res);
+		return -1;
+	}
+	p->backends = atol(PQgetvalue(res, 0, 0));
+	p->max_connections = atol(PQgetvalue(res, 0, 1));
+	PQclear(res);
+	snprintf(p->server, sizeof(p->server), "%s:%s", PQhost(conn),
+		 PQport(conn));
+	return 0;
+}
+
+static int pg_run(const struct config_env *env, const char *dbname,
+		  long timeout_s, struct pg_probe *p, char **cause)
+{
+	const char *db = dbname ? dbname : env->db_name;
+	long long t0 = now_us(), deadline = clock_ms() + timeout_s * 1000;
+	PGconn *conn = pg_open(env, db, timeout_s * 1000, NULL, cause);
+	PGresult *res;
+	char *why = NULL;
+	int rc = -1;
+
+	if (p)
+		p->connect_ms = ms_since(t0);
+	if (!conn)
+		return -1;
+	t0 = now_us();
+	if (p)
+		p->server_version = PQserverVersion(conn);
+	res = pg_query(conn, "SELECT 1", deadline, &why);
+	if (p)
+		p->query_ms = ms_since(t0);
+	if (res) {
+		PQclear(res);
+		rc = p ? probe_counts(conn, deadline, p, &why) : 0;
+	}
+	if (rc < 0)
+		*cause = xasprintf("PostgreSQL database '%s': %s", db, why);
+	free(why);
+	PQfinish(conn);
+	return rc;
+}
+
+int pg_check(const struct config_env *env, const char *dbname,
+	     long timeout_s, char **cause)
+{
+	return pg_run(env, dbname, timeout_s, NULL, cause);
+}
+
+int pg_probe(const struct config_env *env, const char *dbname,
+	     long timeout_s, struct pg_probe *p, char **cause)
+{
+	memset(p, 0, sizeof(*p));
+	return pg_run(env, dbname, timeout_s, p, cause);
 }

@@ -1,8 +1,31 @@
-/* PostgreSQL through libpq: roles and ownership (the probes: pgprobe.h). */
+/* PostgreSQL through libpq: reachability probes, roles and ownership. */
 #ifndef ODOOCTL_PG_H
 #define ODOOCTL_PG_H
 
 #include "core/config.h"
+
+/*
+ * Connects to dbname (NULL: env->db_name) and runs SELECT 1, all within
+ * timeout_s (connection, authentication and query: a server that keeps
+ * sending does not stretch it). The password never reaches argv or a
+ * message. db_host may list several hosts ("a,b"): libpq tries each, as
+ * PGTARGETSESSIONATTRS says.
+ */
+int pg_check(const struct config_env *env, const char *dbname,
+	     long timeout_s, char **cause);
+
+struct pg_probe {
+	double connect_ms;	/* connection and authentication */
+	double query_ms;	/* SELECT 1 */
+	long backends;		/* sum of pg_stat_database.numbackends */
+	long max_connections;
+	long server_version;	/* server_version_num: 150004 */
+	char server[128];	/* host:port the connection went to */
+};
+
+/* pg_check, timed, with the server's connection count and limit. */
+int pg_probe(const struct config_env *env, const char *dbname,
+	     long timeout_s, struct pg_probe *p, char **cause);
 
 /*
  * Whether role (NULL: the role odooctl connects as) is a superuser:

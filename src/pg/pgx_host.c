@@ -1,5 +1,5 @@
 #include "pg/pgx_priv.h"
-#include "pg/pgprobe.h"
+#include "pg/pg.h"
 #include "core/proc.h"
 #include "core/util.h"
 
