@@ -65,7 +65,9 @@ static int check_database(const struct gate_input *in, char **cause)
 {
 	if (in->first_release)
 		return 0;	/* the stack's PostgreSQL starts with it */
-	return pg_check(in->env, NULL, 5, cause);
+	/* a SIGTERM of the deploy stops the wait */
+	return pg_check(in->env, NULL, 5, in->d ? docker_get_cancel(in->d) :
+			NULL, cause);
 }
 
 static int check_proxy(const struct gate_input *in, char **cause)

@@ -337,7 +337,7 @@ int pg_db_foreign(const struct config_env *env, const char *sql,
 
 /* One statement within the deadline: its result, or NULL with *why. */
 static PGresult *pg_query(PGconn *conn, const char *sql, long long deadline,
-			  char **why)
+			  const volatile sig_atomic_t *cancel, char **why)
 {
 	PGresult *res = NULL, *r;
 
@@ -353,7 +353,7 @@ static PGresult *pg_query(PGconn *conn, const char *sql, long long deadline,
 			PQclear(res);
 			res = r;
 		}
-		if (pg_wait(conn, 0, deadline, NULL, why) < 0)
+		if (pg_wait(conn, 0, deadline, cancel, why) < 0)
 			break;
 		if (!PQconsumeInput(conn)) {
 			*why = pg_error_line(PQerrorMessage(conn));
@@ -392,7 +392,8 @@ static int probe_counts(PGconn *conn, long long deadline, struct pg_probe *p,
 {
 	PGresult *res = pg_query(conn, "SELECT (SELECT sum(numbackends) FROM "
 				 "pg_stat_database)::bigint, current_setting("
-				 "'max_connections')::bigint", deadline, why);
+				 "'max_connections')::bigint", deadline, NULL,
+				 why);
 
 	if (!res)
 		return -1;
@@ -411,11 +412,12 @@ static int probe_counts(PGconn *conn, long long deadline, struct pg_probe *p,
 }
 
 static int pg_run(const struct config_env *env, const char *dbname,
-		  long timeout_s, struct pg_probe *p, char **cause)
+		  long timeout_s, const volatile sig_atomic_t *cancel,
+		  struct pg_probe *p, char **cause)
 {
 	const char *db = dbname ? dbname : env->db_name;
 	long long t0 = now_us(), deadline = clock_ms() + timeout_s * 1000;
-	PGconn *conn = pg_open(env, db, timeout_s * 1000, NULL, cause);
+	PGconn *conn = pg_open(env, db, timeout_s * 1000, cancel, cause);
 	PGresult *res;
 	char *why = NULL;
 	int rc = -1;
@@ -427,7 +429,7 @@ static int pg_run(const struct config_env *env, const char *dbname,
 	t0 = now_us();
 	if (p)
 		p->server_version = PQserverVersion(conn);
-	res = pg_query(conn, "SELECT 1", deadline, &why);
+	res = pg_query(conn, "SELECT 1", deadline, cancel, &why);
 	if (p)
 		p->query_ms = ms_since(t0);
 	if (res) {
@@ -442,14 +444,15 @@ static int pg_run(const struct config_env *env, const char *dbname,
 }
 
 int pg_check(const struct config_env *env, const char *dbname,
-	     long timeout_s, char **cause)
+	     long timeout_s, const volatile sig_atomic_t *cancel,
+	     char **cause)
 {
-	return pg_run(env, dbname, timeout_s, NULL, cause);
+	return pg_run(env, dbname, timeout_s, cancel, NULL, cause);
 }
 
 int pg_probe(const struct config_env *env, const char *dbname,
 	     long timeout_s, struct pg_probe *p, char **cause)
 {
 	memset(p, 0, sizeof(*p));
-	return pg_run(env, dbname, timeout_s, p, cause);
+	return pg_run(env, dbname, timeout_s, NULL, p, cause);
 }

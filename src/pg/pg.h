@@ -4,15 +4,19 @@
 
 #include "core/config.h"
 
+#include <signal.h>
+
 /*
  * Connects to dbname (NULL: env->db_name) and runs SELECT 1, all within
  * timeout_s (connection, authentication and query: a server that keeps
- * sending does not stretch it). The password never reaches argv or a
+ * sending does not stretch it), or until *cancel is set (looked at every
+ * 100 ms; NULL: never): "cancelled". The password never reaches argv or a
  * message. db_host may list several hosts ("a,b"): libpq tries each, as
  * PGTARGETSESSIONATTRS says.
  */
 int pg_check(const struct config_env *env, const char *dbname,
-	     long timeout_s, char **cause);
+	     long timeout_s, const volatile sig_atomic_t *cancel,
+	     char **cause);
 
 struct pg_probe {
 	double connect_ms;	/* connection and authentication */
