@@ -89,11 +89,12 @@ static int pg_poll_connect(PGconn *conn, long long deadline,
 /*
  * Connects within timeout_ms over the whole of it (name lookups aside),
  * each host of a multi-host db_host in turn as libpq does; NULL with
- * *cause (which never holds the password). To local hosts only, GSSAPI
- * encryption is not negotiated (unless PGGSSENCMODE says otherwise): on
- * loopback it protects nothing, and libpq's probe for Kerberos
- * credentials initialises the krb5 libraries in every process that
- * connects, a long-running monitor included. A statement may run for
+ * *cause (which never holds the password). To local hosts only, neither
+ * GSSAPI encryption nor TLS is negotiated unless PGGSSENCMODE or
+ * PGSSLMODE ask for it: on loopback they protect nothing, libpq's probe
+ * for Kerberos credentials initialises the krb5 libraries in every
+ * process that connects, and a TLS handshake at every probe was most of
+ * the monitor's CPU (bench/monitor-footprint). A statement may run for
  * timeout_ms (statement_timeout). Everything else (sslmode, sslrootcert,
  * target_session_attrs, passfile, service...) is libpq's reading of the
  * environment.
@@ -105,8 +106,9 @@ static PGconn *pg_open(const struct config_env *env, const char *dbname,
 	char port[24], timeout[24], options[48], *password, *why = NULL;
 	const char *keys[] = { "host", "port", "user", "password", "dbname",
 			       "connect_timeout", "application_name",
-			       "options", "gssencmode", NULL };
-	const char *values[10];
+			       "options", "gssencmode", "sslmode", NULL };
+	const char *values[11];
+	int local = hosts_local(env->db_host);
 	long long deadline = clock_ms() + timeout_ms;
 	PGconn *conn;
 
@@ -128,9 +130,9 @@ static PGconn *pg_open(const struct config_env *env, const char *dbname,
 	values[5] = timeout;
 	values[6] = "odooctl";
 	values[7] = options;
-	values[8] = hosts_local(env->db_host) && !getenv("PGGSSENCMODE") ?
-			    "disable" : NULL;
-	values[9] = NULL;
+	values[8] = local && !getenv("PGGSSENCMODE") ? "disable" : NULL;
+	values[9] = local && !getenv("PGSSLMODE") ? "disable" : NULL;
+	values[10] = NULL;
 	conn = PQconnectStartParams(keys, values, 0);
 	secret_free(password);
 	if (!conn || PQstatus(conn) == CONNECTION_BAD ||

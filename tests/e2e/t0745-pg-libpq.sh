@@ -139,14 +139,14 @@ mkdir -p "$dir/state"
 run u_scram 'pw scram'
 like "$OUT" "^true\|SELECT 1 on 'postgres' at 127.0.0.1:$port " \
 	"scram-sha-256: login and SELECT 1" || diag "$OUT"
-is "$(login u_scram)" "scram-sha-256 ssl" \
-	"the server took scram-sha-256, over TLS (prefer, as libpq)"
+is "$(login u_scram)" "scram-sha-256 plain" \
+	"the server took scram-sha-256; no PGSSLMODE: no TLS to loopback"
 run u_scram wrong
 like "$OUT" "^false\|cannot connect to PostgreSQL database 'postgres' at 127.0.0.1:$port: connection to server at \"127.0.0.1\", port $port failed: FATAL:  password authentication failed for user \"u_scram\"" \
 	"wrong password: the server's message, naming database and server"
 run u_md5 pw-md5
 like "$OUT" '^true\|' "md5: login" || diag "$OUT"
-is "$(login u_md5)" "md5 ssl" "the server took md5"
+is "$(login u_md5)" "md5 plain" "the server took md5"
 run u_gss x
 like "$OUT" '^false\|.*GSSAPI' "gss: refused, said so" || diag "$OUT"
 run u_scram 'pw scram' "$sock"
@@ -162,8 +162,12 @@ like "$OUT" 'no pg_hba.conf entry for host "127.0.0.1", user "u_tls", database "
 PGSSLMODE=allow run u_tls pw-tls
 like "$OUT/$(login u_tls)" '^true\|.*/scram-sha-256 ssl$' \
 	"allow: plain refused, then TLS" || diag "$OUT"
+run u_tls pw-tls
+like "$OUT" 'no encryption' \
+	"no PGSSLMODE, loopback: no TLS, refused by hostssl" || diag "$OUT"
 PGSSLMODE=prefer run u_tls pw-tls
-like "$OUT" '^true\|' "prefer: TLS" || diag "$OUT"
+like "$OUT/$(login u_tls)" '^true\|.*/scram-sha-256 ssl$' \
+	"PGSSLMODE=prefer: TLS, as libpq" || diag "$OUT"
 PGSSLMODE=require run u_scram 'pw scram'
 like "$OUT/$(login u_scram)" '^true\|.*/scram-sha-256 ssl$' \
 	"require: scram-sha-256 over TLS" || diag "$OUT"
@@ -209,7 +213,7 @@ like "$OUT" "^true\|.* at 127.0.0.3:$port " \
 	"target_session_attrs=read-write: B, the writable one" || diag "$OUT"
 
 # ---- a deadline over the whole exchange ---------------------------------------
-# A server that answers the TLS request, then sends an authentication
+# A server that refuses TLS if asked, then sends an authentication
 # request of 2000 bytes one byte every 50 ms: each wait is short, the
 # whole would take 100 s; `odooctl health` gives a probe 10 s.
 tport=$(free_port)
@@ -222,9 +226,9 @@ s.listen(8)
 while True:
     c, _ = s.accept()
     try:
-        if len(c.recv(8)) == 8:
-            c.sendall(b"N")
-            c.recv(4096)
+        if c.recv(8)[4:] == (80877103).to_bytes(4, "big"):
+            c.sendall(b"N")  # no TLS; then the startup packet
+        c.recv(4096)
         c.sendall(b"R" + (2000).to_bytes(4, "big"))
         for _ in range(1996):
             c.sendall(b"\0")
