@@ -413,35 +413,126 @@ static int probe_counts(PGconn *conn, long long deadline, struct pg_probe *p,
 	return 0;
 }
 
+/* ---- connections kept between probes ------------------------------------ */
+
+#define KEEP_MAX 4
+
+struct pg_keep {
+	char *key[KEEP_MAX];	/* host, port, user, database */
+	PGconn *conn[KEEP_MAX];
+};
+
+struct pg_keep *pg_keep_new(void)
+{
+	return xcalloc(1, sizeof(struct pg_keep));
+}
+
+void pg_keep_free(struct pg_keep *k)
+{
+	if (!k)
+		return;
+	for (size_t i = 0; i < KEEP_MAX; i++) {
+		free(k->key[i]);
+		PQfinish(k->conn[i]);
+	}
+	free(k);
+}
+
+static char *keep_key(const struct config_env *env, const char *db)
+{
+	return xasprintf("%s\n%ld\n%s\n%s", env->db_host, env->db_port,
+			 env->db_user, db);
+}
+
+/* The kept connection of key, taken out of k; NULL when none. */
+static PGconn *keep_take(struct pg_keep *k, const char *key)
+{
+	for (size_t i = 0; k && i < KEEP_MAX; i++) {
+		if (k->key[i] && !strcmp(k->key[i], key)) {
+			PGconn *c = k->conn[i];
+
+			free(k->key[i]);
+			k->key[i] = NULL;
+			k->conn[i] = NULL;
+			return c;
+		}
+	}
+	return NULL;
+}
+
+/* Keeps conn under key (in a free slot, else instead of the first). */
+static void keep_put(struct pg_keep *k, const char *key, PGconn *conn)
+{
+	size_t i = 0;
+
+	while (i < KEEP_MAX && k->key[i])
+		i++;
+	if (i == KEEP_MAX) {
+		i = 0;
+		free(k->key[0]);
+		PQfinish(k->conn[0]);
+	}
+	k->key[i] = xstrdup(key);
+	k->conn[i] = conn;
+}
+
+/* ---- probes, run --------------------------------------------------------- */
+
+/* SELECT 1 and, for a probe, the counts; -1 with *why. */
+static int probe_queries(PGconn *conn, long long deadline,
+			 const volatile sig_atomic_t *cancel,
+			 struct pg_probe *p, char **why)
+{
+	long long t0 = now_us();
+	PGresult *res = pg_query(conn, "SELECT 1", deadline, cancel, why);
+
+	if (p) {
+		p->query_ms = ms_since(t0);
+		p->server_version = PQserverVersion(conn);
+	}
+	if (!res)
+		return -1;
+	PQclear(res);
+	return p ? probe_counts(conn, deadline, p, why) : 0;
+}
+
 static int pg_run(const struct config_env *env, const char *dbname,
 		  long timeout_s, const volatile sig_atomic_t *cancel,
-		  struct pg_probe *p, char **cause)
+		  struct pg_keep *keep, struct pg_probe *p, char **cause)
 {
 	const char *db = dbname ? dbname : env->db_name;
 	long long t0 = now_us(), deadline = clock_ms() + timeout_s * 1000;
-	PGconn *conn = pg_open(env, db, timeout_s * 1000, cancel, cause);
-	PGresult *res;
-	char *why = NULL;
+	char *key = keep ? keep_key(env, db) : NULL, *why = NULL;
+	PGconn *conn = keep_take(keep, key);
 	int rc = -1;
 
+	/* a kept connection that broke (a restart, a failover) is no
+	 * verdict: a new one within the same deadline is */
+	if (conn && probe_queries(conn, deadline, cancel, p, &why) == 0) {
+		if (p)
+			p->kept = 1;
+		rc = 0;
+		goto out;
+	}
+	PQfinish(conn);
+	free(why);
+	why = NULL;
+	t0 = now_us();
+	conn = pg_open(env, db, deadline - clock_ms(), cancel, cause);
 	if (p)
 		p->connect_ms = ms_since(t0);
 	if (!conn)
-		return -1;
-	t0 = now_us();
-	if (p)
-		p->server_version = PQserverVersion(conn);
-	res = pg_query(conn, "SELECT 1", deadline, cancel, &why);
-	if (p)
-		p->query_ms = ms_since(t0);
-	if (res) {
-		PQclear(res);
-		rc = p ? probe_counts(conn, deadline, p, &why) : 0;
-	}
+		goto out;
+	rc = probe_queries(conn, deadline, cancel, p, &why);
 	if (rc < 0)
 		*cause = xasprintf("PostgreSQL database '%s': %s", db, why);
+out:
+	if (rc == 0 && keep)
+		keep_put(keep, key, conn);
+	else
+		PQfinish(conn);
 	free(why);
-	PQfinish(conn);
+	free(key);
 	return rc;
 }
 
@@ -449,12 +540,13 @@ int pg_check(const struct config_env *env, const char *dbname,
 	     long timeout_s, const volatile sig_atomic_t *cancel,
 	     char **cause)
 {
-	return pg_run(env, dbname, timeout_s, cancel, NULL, cause);
+	return pg_run(env, dbname, timeout_s, cancel, NULL, NULL, cause);
 }
 
 int pg_probe(const struct config_env *env, const char *dbname,
-	     long timeout_s, struct pg_probe *p, char **cause)
+	     long timeout_s, struct pg_keep *keep, struct pg_probe *p,
+	     char **cause)
 {
 	memset(p, 0, sizeof(*p));
-	return pg_run(env, dbname, timeout_s, NULL, p, cause);
+	return pg_run(env, dbname, timeout_s, NULL, keep, p, cause);
 }

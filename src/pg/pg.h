@@ -25,11 +25,24 @@ struct pg_probe {
 	long max_connections;
 	long server_version;	/* server_version_num: 150004 */
 	char server[128];	/* host:port the connection went to */
+	int kept;		/* on a kept connection: connect_ms 0 */
 };
 
-/* pg_check, timed, with the server's connection count and limit. */
+/*
+ * Connections a daemon keeps from one probe to the next, one per
+ * database (the monitor's passes: a SCRAM login every second would be
+ * most of its CPU). A kept connection that fails its query is replaced
+ * by a new one within the same deadline.
+ */
+struct pg_keep;
+struct pg_keep *pg_keep_new(void);
+void pg_keep_free(struct pg_keep *k);	/* NULL: nothing */
+
+/* pg_check, timed, with the server's connection count and limit; on a
+ * connection kept in keep (NULL: a new one, closed after). */
 int pg_probe(const struct config_env *env, const char *dbname,
-	     long timeout_s, struct pg_probe *p, char **cause);
+	     long timeout_s, struct pg_keep *keep, struct pg_probe *p,
+	     char **cause);
 
 /*
  * Whether role (NULL: the role odooctl connects as) is a superuser:

@@ -282,6 +282,28 @@ done
 like "$(curl -fs "http://127.0.0.1:$mport/metrics")" \
 	'odooctl_check_up\{env="t",check="db.server"\} 1' \
 	"the monitor probes the database (libpq), /metrics answers (libmicrohttpd)"
+# its connections are kept from one pass to the next (a SCRAM login a
+# second would be most of its CPU), and replaced when they break
+backends() {
+	psql -X -At -h "$sock" -p "$port" -U postgres -d postgres -c \
+		"SELECT string_agg(pid::text, ' ' ORDER BY pid) FROM
+		 pg_stat_activity WHERE application_name = 'odooctl'"
+}
+before=$(backends)
+sleep 3
+# (db_name is postgres here: one database, one connection)
+like "$before" '^[0-9]+$' "the monitor keeps its connection" ||
+	diag "$before"
+is "$(backends)" "$before" "the same one, three passes later"
+psql -X -q -h "$sock" -p "$port" -U postgres -d postgres -c \
+	"SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+	 WHERE application_name = 'odooctl'" >/dev/null
+sleep 3
+after=$(backends)
+like "$after" '^[0-9]+$' "killed, it is made again" ||
+	diag "$after"
+unlike "$(cat "$dir/monitor.log")" 'db\.(server|business): failed' \
+	"a kept connection that broke is no failed check"
 maps=$(cat "/proc/$monitor_pid/maps")
 like "$maps" 'libcurl' "the running monitor maps libcurl"
 like "$maps" 'libpq' "the running monitor maps libpq"
