@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The database probes (pg_check, pg_probe in src/lib/pg.c, over libpq)
+# The database probes (pg_check, pg_probe in src/pg/pg.c, over libpq)
 # as `odooctl health` and the monitor run them, against real servers:
 # throw-away clusters of Debian's PostgreSQL (initdb, pg_ctl) on one free
 # port, A on 127.0.0.1 and 127.0.0.2, B on 127.0.0.3, with TLS (a
