@@ -271,6 +271,42 @@ static void *trickle(void *arg)
 	return NULL;
 }
 
+/* Reads a request and answers nothing for 3 s: a receiver that hangs. */
+static void *hang(void *arg)
+{
+	int c = accept(*(int *)arg, NULL, NULL);
+	char buf[4096];
+
+	if (c < 0)
+		return NULL;
+	if (read(c, buf, sizeof(buf)) > 0)
+		sleep(3);
+	close(c);
+	return NULL;
+}
+
+/* A webhook to a receiver that hangs: the attempt ends at alert_timeout,
+ * with the reason the monitor logs. */
+static void test_alertq_post_hangs(void **state)
+{
+	int port, fd = listen_tcp(8, &port);
+	char *url = xasprintf("http://127.0.0.1:%d/hooks/T0KEN", port);
+	volatile int abort_flag = 0;
+	long long start = clock_ms();
+	char *cause = NULL;
+	pthread_t t;
+
+	(void)state;
+	pthread_create(&t, NULL, hang, &fd);
+	assert_int_equal(alertq_post(url, "{}", 1, &abort_flag, &cause), -1);
+	assert_string_equal(cause, "timed out after 1000 ms");
+	assert_true(clock_ms() - start < 2000);
+	free(cause);
+	pthread_join(t, NULL);
+	close(fd);
+	free(url);
+}
+
 /* A server that keeps sending does not stretch the deadline: it bounds
  * the whole exchange, not each wait for a byte. */
 static void test_trickle(void **state)
@@ -916,6 +952,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_userinfo_and_http_proxy),
 		cmocka_unit_test(test_http_do),
 		cmocka_unit_test(test_alertq_post),
+		cmocka_unit_test(test_alertq_post_hangs),
 		cmocka_unit_test(test_tls),
 		cmocka_unit_test(test_tls_to_plain),
 		cmocka_unit_test(test_tls_proxy),
