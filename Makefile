@@ -1,7 +1,8 @@
 # odooctl build. `make` builds build/odooctl; `make check` runs every test.
 CC      ?= cc
 comma   := ,
-PKGS    := libcurl jansson inih libpq libarchive libssl libcrypto
+PKGS    := libcurl jansson inih libpq libarchive libmicrohttpd libssl \
+           libcrypto
 WARN    := -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes \
            -Wmissing-prototypes -Wvla -Werror
 CFLAGS  ?= -O2 -g
@@ -24,14 +25,12 @@ all: $(B)/odooctl $(B)/odooctl-monitor
 $(B)/odooctl: $(CMD_OBJ) $(B)/libodooctl.a
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS)
 
-# The monitor's own program: linked without libcurl, libpq and libarchive
-# (see src/odooctl-monitor.c), so that one of them creeping into the
-# monitor's code fails here rather than in its resident size.
-LEAN_PKGS := jansson inih libcrypto libssl
+# The monitor's own program (src/odooctl-monitor.c): only the objects it
+# calls, and --as-needed, so that it maps only the libraries those call
+# (libcurl, libpq, libmicrohttpd, jansson, inih; not libarchive).
 $(B)/odooctl-monitor: $(B)/obj/odooctl-monitor.o $(B)/obj/cmd/monitor.o \
 		$(B)/obj/cmd/common.o $(B)/obj/cmd/global.o $(B)/libodooctl.a
-	$(CC) $(ALL_CFLAGS) -o $@ $^ $(shell pkg-config --libs $(LEAN_PKGS)) \
-		-lpthread
+	$(CC) $(ALL_CFLAGS) -Wl,--as-needed -o $@ $^ $(LDLIBS) -lpthread
 
 $(B)/libodooctl.a: $(LIB_OBJ)
 	rm -f $@ && ar rcs $@ $^
@@ -44,20 +43,12 @@ $(B)/tests/%: tests/unit/%.c $(B)/libodooctl.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(B)/libodooctl.a $(LDLIBS) -lcmocka
 
-# A helper of the e2e tests (t0745), linked as the monitor would link the
-# probes: --as-needed, so that it maps no library it does not call.
-E2E_TOOLS := $(B)/tests/pgwire_probe
-
-$(B)/tests/pgwire_probe: tests/e2e/pgwire_probe.c $(B)/libodooctl.a
-	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Wl,--as-needed -o $@ $< $(B)/libodooctl.a $(LDLIBS)
-
 # src/'s folders are its layers: includes point down, as each folder's
 # README.md allows; no include circle; no file over 1,000 lines.
 layers:
 	python3 tools/check-layers.py src
 
-unit: $(UNIT) $(E2E_TOOLS)
+unit: $(UNIT)
 	@for t in $(UNIT); do echo "# $$t"; $$t || exit 1; done
 
 # The parsers of outside input under libFuzzer (Debian's clang), each from
@@ -69,15 +60,15 @@ unit: $(UNIT) $(E2E_TOOLS)
 # the Docker Engine API's replies (streams, frames, errors, inspections),
 # what AWS answers the SSM provider (pages, errors, instance metadata
 # credentials, the shared credentials file), the verdicts on a
-# release's health answers, httpc's response parser, the request heads
-# the /metrics server reads, what a PostgreSQL server answers the probes
-# (pgwire's messages, startup and SCRAM) and the odoo.conf of an Odoo
-# that odooctl migrate moves (odooconf.c), for FUZZ_EACH_SECONDS each.
+# release's health answers, a plain pg_dump's scan and the odoo.conf of
+# an Odoo that odooctl migrate moves (odooconf.c), for FUZZ_EACH_SECONDS
+# each. HTTP and PostgreSQL replies are libcurl's and libpq's to parse,
+# HTTP requests to /metrics libmicrohttpd's.
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 30
 FUZZ_EACH_SECONDS ?= 10
 FUZZ_TARGETS := pyliteral config state upgrade regauth secrets harden engine \
-                aws health dumpscan metrics httpc pgwire odooconf
+                aws health dumpscan odooconf
 FUZZ_FLAGS   := -std=c17 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer \
                 -fno-sanitize-recover=all \
                 $(shell pkg-config --cflags $(PKGS)) -Isrc
@@ -94,9 +85,6 @@ FUZZ_SEEDS_engine = $(wildcard tests/fuzz/seeds-engine/*)
 FUZZ_SEEDS_aws = $(wildcard tests/fuzz/seeds-aws/*)
 FUZZ_SEEDS_health = $(wildcard tests/fuzz/seeds-health/*)
 FUZZ_SEEDS_dumpscan = $(wildcard tests/fuzz/seeds-dumpscan/*)
-FUZZ_SEEDS_metrics = $(wildcard tests/fuzz/seeds-metrics/*)
-FUZZ_SEEDS_httpc = $(wildcard tests/fuzz/seeds-httpc/*)
-FUZZ_SEEDS_pgwire = $(wildcard tests/fuzz/seeds-pgwire/*)
 FUZZ_SEEDS_odooconf = $(wildcard services/*/odoo.conf \
                 tests/fuzz/seeds-odooconf/*)
 
@@ -137,9 +125,6 @@ fuzz: $(FUZZ_TARGETS:%=$(B)/fuzz/fuzz_%)
 	$(call fuzz-run,aws,$(FUZZ_EACH_SECONDS),)
 	$(call fuzz-run,health,$(FUZZ_EACH_SECONDS),)
 	$(call fuzz-run,dumpscan,$(FUZZ_EACH_SECONDS),)
-	$(call fuzz-run,metrics,$(FUZZ_EACH_SECONDS),)
-	$(call fuzz-run,httpc,$(FUZZ_EACH_SECONDS),-dict=tests/fuzz/httpc.dict)
-	$(call fuzz-run,pgwire,$(FUZZ_EACH_SECONDS),)
 	$(call fuzz-run,odooconf,$(FUZZ_EACH_SECONDS),)
 
 # Everything CI runs: the normal build with its unit tests, the literal

@@ -5,14 +5,18 @@
  *
  *   libfloor
  *
- * Linked with exactly the libraries odooctl-monitor links (the Makefile's
- * LEAN_PKGS: jansson, inih, OpenSSL's libcrypto and libssl), it touches
- * each once (a JSON object, an empty INI text, a SHA-256, an SSL_CTX as a
- * webhook over https would make), then prints its own memory in kB from
- * /proc/self/smaps_rollup: "rss pss anonymous".
+ * Linked with the libraries odooctl-monitor calls (libcurl, libpq,
+ * libmicrohttpd, jansson, inih, OpenSSL's libcrypto and libssl), it touches
+ * each once (a curl handle, libpq's connection defaults, a feature query of
+ * libmicrohttpd, a JSON object, an empty INI text, a SHA-256, an SSL_CTX),
+ * then prints its own memory in kB from /proc/self/smaps_rollup: "rss pss
+ * anonymous".
  */
+#include <curl/curl.h>
 #include <ini.h>
 #include <jansson.h>
+#include <libpq-fe.h>
+#include <microhttpd.h>
 #include <openssl/evp.h>
 #include <openssl/ssl.h>
 #include <stdio.h>
@@ -45,15 +49,20 @@ int main(void)
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int mdlen = 0;
 	SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
+	CURL *h = curl_easy_init();
+	PQconninfoOption *pq = PQconndefaults();
 
 	ini_parse_string("", on_ini, NULL);
 	EVP_Digest("floor", 5, md, &mdlen, EVP_sha256(), NULL);
-	if (!o || !ctx || mdlen != 32) {
+	if (!o || !ctx || mdlen != 32 || !h || !pq ||
+	    MHD_is_feature_supported(MHD_FEATURE_POLL) < 0) {
 		fprintf(stderr, "libfloor: a library failed\n");
 		return 1;
 	}
 	printf("%ld %ld %ld\n", field("Rss:"), field("Pss:"),
 	       field("Anonymous:"));
+	PQconninfoFree(pq);
+	curl_easy_cleanup(h);
 	SSL_CTX_free(ctx);
 	json_decref(o);
 	return 0;

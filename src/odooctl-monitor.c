@@ -1,16 +1,17 @@
 /*
  * odooctl-monitor: `odooctl monitor` as a program of its own. It links the
- * checks, the alerts and the /metrics server and nothing that streams or
- * moves data: no libcurl, libpq or libarchive (the Makefile links it
- * without them, so a dependency that would pull one in fails the build).
- * What a daemon that runs for months keeps resident: see
+ * checks, the alerts and the /metrics server, and nothing of odooctl's
+ * commands: libcurl (HTTP), libpq (the database probes), libmicrohttpd
+ * (/metrics), jansson, inih; not libarchive (the Makefile links it
+ * --as-needed). What a daemon that runs for months keeps resident: see
  * bench/monitor-footprint.
  *
  *   odooctl-monitor [-c FILE] [-q|-v] [monitor] [ENV]
  *
  * `odooctl monitor` execs it with its own arguments. Webhooks to https
  * URLs are posted by a child, `odooctl-monitor --post-webhook TIMEOUT`
- * (internal; alertq.h), so that OpenSSL's TLS never stays resident here.
+ * (internal; alertq.h), so that the CA store it loads never stays in the
+ * daemon's heap.
  */
 #include <limits.h>
 #include <stdio.h>

@@ -126,8 +126,9 @@ int cmd_global_options(int argc, char **argv, struct global *g,
 		       void (*usage)(FILE *), int *rc);
 /*
  * `odooctl monitor`: execs odooctl-monitor from odooctl's own directory
- * with the same arguments (the monitor's own program: it links none of
- * libcurl, libpq and libarchive, and stays small resident). Returns only
+ * with the same arguments (the monitor's own program: it maps only the
+ * libraries the checks, alerts and /metrics use; not libarchive, nor
+ * odooctl's commands). Returns only
  * when there is no such program, after a warning: the monitor then runs
  * in this process.
  */

@@ -67,6 +67,7 @@ void cmd_exec_monitor(char **argv)
 		execv(path, argv);
 	}
 	log_warn("cannot run %s (%s): the monitor runs in this process, "
-		 "with libcurl and libpq loaded", path, strerror(errno));
+		 "with every library of odooctl loaded", path,
+		 strerror(errno));
 	free(path);
 }

@@ -345,7 +345,8 @@ int str_index(const char *const names[], size_t n, const char *s)
 int host_is_local(const char *h)
 {
 	return !h || !*h || h[0] == '/' || !strcasecmp(h, "localhost") ||
-	       !strncmp(h, "127.", 4) || !strcmp(h, "::1");
+	       !strncmp(h, "127.", 4) || !strcmp(h, "::1") ||
+	       !strcmp(h, "[::1]");
 }
 
 char *url_escape(const char *s)
@@ -417,3 +418,4 @@ int sleep_ms(long ms)
 
 	return nanosleep(&ts, NULL) == 0 ? 0 : -1;
 }
+

@@ -67,7 +67,8 @@ int str_starts_with(const char *s, const char *prefix);
 int str_index(const char *const names[], size_t n, const char *s);
 /*
  * A host on this machine: none (NULL or ""), a unix socket directory (a
- * path, as libpq reads a host), localhost, 127.x.y.z or ::1.
+ * path, as libpq reads a host), localhost, 127.x.y.z or ::1 (with or
+ * without brackets, as in a URL).
  */
 int host_is_local(const char *h);
 /* s percent-encoded for a URL's path segment or query value: every byte

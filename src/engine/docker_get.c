@@ -1,7 +1,7 @@
 #include "engine/docker_get.h"
 #include "engine/docker.h"
 #include "engine/docker_reply.h"
-#include "net/httpc.h"
+#include "net/http.h"
 #include "core/util.h"
 
 #include <stdint.h>
@@ -38,20 +38,20 @@ static int get(const char *socket, const char *path, const char *what,
 {
 	char *url = xasprintf("http://localhost/%s%s", DOCKER_API_VERSION,
 			      path), *why = NULL;
-	struct httpc_request req = { .method = "GET", .url = url,
-				     .unix_socket = socket,
-				     .timeout_ms = timeout_ms,
-				     .body_max = JSON_MAX,
-				     /* what names the call, not our url */
-				     .reason_only = 1 };
-	struct httpc_response resp;
+	struct http_request req = { .method = "GET", .url = url,
+				    .unix_socket = socket,
+				    .timeout_ms = timeout_ms,
+				    .body_max = JSON_MAX,
+				    /* what names the call, not our url */
+				    .reason_only = 1 };
+	struct http_response resp;
 	json_error_t err;
 	int rc = -1;
 
 	*reply = NULL;
 	if (status)
 		*status = 0;
-	if (httpc_do(&req, &resp, &why) < 0) {
+	if (http_do(&req, &resp, &why) < 0) {
 		*cause = xasprintf("%s: %s", what, why);
 		free(why);
 		goto out;
@@ -71,7 +71,7 @@ static int get(const char *socket, const char *path, const char *what,
 	}
 	rc = 0;
 out:
-	httpc_response_release(&resp);
+	http_response_release(&resp);
 	free(url);
 	return rc;
 }

@@ -1,10 +1,9 @@
 /*
  * The Engine API's plain GETs that the health checks make (info, a
- * container's inspect, a compose project's containers), over httpc: a
- * process that runs only the checks (`odooctl monitor`) links no libcurl.
- * Messages name the call as docker.c's do ("cannot inspect container
- * 'x': ..."), then httpc's reason ("connection refused", "timed out after
- * 10000 ms").
+ * container's inspect, a compose project's containers), through http.h
+ * with a deadline per call and no struct docker. Messages name the call as
+ * docker.c's do ("cannot inspect container 'x': ..."), then http.h's
+ * reason ("connection refused", "timed out after 10000 ms").
  */
 #ifndef ODOOCTL_DOCKER_GET_H
 #define ODOOCTL_DOCKER_GET_H

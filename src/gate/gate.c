@@ -68,7 +68,9 @@ static int check_database(const struct gate_input *in, char **cause)
 
 	if (in->first_release)
 		return 0;	/* the stack's PostgreSQL starts with it */
-	if (!pg && !(pg = pg_open(in->env, 5, cause)))
+	/* a SIGTERM of the deploy stops the wait */
+	if (!pg && !(pg = pg_open(in->env, 5, in->d ?
+				  docker_get_cancel(in->d) : NULL, cause)))
 		return -1;
 	if (pg_db_why(pg)) {
 		*cause = xstrdup(pg_db_why(pg));

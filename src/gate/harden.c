@@ -237,7 +237,7 @@ static void gather_db(struct pg *pg, const struct config_env *env,
 	char *sql, *why = NULL;
 
 	if (!pg)
-		pg = own = pg_open(env, 10, &why);
+		pg = own = pg_open(env, 10, NULL, &why);
 	if (!pg) {
 		f->role_why = why;
 		f->foreign_why = xstrdup(why);

@@ -1,5 +1,5 @@
 #include "monitor/alertq.h"
-#include "net/httpc.h"
+#include "net/http.h"
 #include "core/log.h"
 #include "core/util.h"
 
@@ -47,25 +47,23 @@ const char *alertq_name(const struct alertq *q)
 int alertq_post(const char *url, const char *body, long timeout_s,
 		const volatile int *abort_flag, char **cause)
 {
-	static const char *const headers[] = {
-		"Content-Type: application/json", NULL
-	};
-	struct httpc_request req = {
-		.method = "POST", .url = url, .headers = headers, .body = body,
-		.body_len = strlen(body), .timeout_ms = timeout_s * 1000,
-		.body_max = 64 * 1024, .cancel = abort_flag,
+	struct http_request req = {
+		.method = "POST", .url = url, .body = body,
+		.content_type = "application/json",
+		.timeout_ms = timeout_s * 1000, .body_max = 64 * 1024,
+		.cancel = abort_flag,
 		/* the url may hold the webhook's token: the reason alone */
 		.reason_only = 1,
 	};
-	struct httpc_response resp;
+	struct http_response resp;
 	char *why = NULL;
 
-	if (httpc_do(&req, &resp, &why) < 0) {
+	if (http_do(&req, &resp, &why) < 0) {
 		*cause = *abort_flag ? xstrdup("stopped") : xstrdup(why);
 		free(why);
 		return -1;
 	}
-	httpc_response_release(&resp);
+	http_response_release(&resp);
 	if (resp.status < 200 || resp.status > 299) {
 		*cause = xasprintf("answered HTTP %ld", resp.status);
 		return -1;

@@ -52,9 +52,9 @@ int alertq_run(const char *command, const char *body, const struct alert *a,
 
 /*
  * Webhooks to https URLs posted by a child, `EXE --post-webhook TIMEOUT`
- * (odooctl-monitor sets its own path): OpenSSL's TLS code and the CA
- * bundle (about 5 MB resident once touched) then never stay in the
- * daemon. Plain http is posted in-process. Set before any queue starts.
+ * (odooctl-monitor sets its own path): the CA bundle libcurl loads for
+ * it (a few MB of heap once touched) then never stays in the daemon.
+ * Plain http is posted in-process. Set before any queue starts.
  */
 void alertq_set_poster(const char *exe);
 /* One delivery through such a child: its stdin gets the url (never its

@@ -3,7 +3,7 @@
 #include "engine/docker_get.h"
 #include "engine/docker_reply.h"
 #include "net/health.h"
-#include "pg/pgprobe.h"
+#include "pg/pg.h"
 #include "core/state.h"
 #include "core/util.h"
 
@@ -411,27 +411,35 @@ static void check_disks(const struct config_env *env, const char *docker_root,
 
 /* ---- database ----------------------------------------------------------- */
 
+/* "connect 1.2 ms", or that the probe ran on a kept connection */
+static char *connect_text(const struct pg_probe *p)
+{
+	return p->kept ? xstrdup("connection kept") :
+			 xasprintf("connect %.1f ms", p->connect_ms);
+}
+
 static void check_db(const struct config_env *env, long timeout_ms,
-		     struct results *r)
+		     struct pg_keep *keep, struct results *r)
 {
 	long timeout_s = timeout_ms > 2000 ? (timeout_ms + 999) / 1000 : 2;
 	struct pg_probe p;
 	char *why = NULL;
 
 	/* pg_probe takes whole seconds: at least 2 */
-	if (pg_probe(env, "postgres", timeout_s, &p, &why) < 0) {
+	if (pg_probe(env, "postgres", timeout_s, keep, &p, &why) < 0) {
 		results_add(r, "db.server", 0, NULL, why);
 		results_add(r, "db.connections", 0, NULL,
 			    xstrdup("no connection to count them"));
 	} else {
 		long pc = p.max_connections ?
 			100 * p.backends / p.max_connections : 100;
+		char *c = connect_text(&p);
 
 		results_add(r, "db.server", 1,
 			    xasprintf("%.1f ms", p.query_ms),
-			    xasprintf("SELECT 1 on 'postgres' at %s:%ld "
-				      "(connect %.1f ms)", env->db_host,
-				      env->db_port, p.connect_ms));
+			    xasprintf("SELECT 1 on 'postgres' at %s (%s)",
+				      p.server, c));
+		free(c);
 		results_add(r, "db.connections", pc < CONN_MAX_PERCENT,
 			    xasprintf("%ld/%ld", p.backends,
 				      p.max_connections),
@@ -439,13 +447,17 @@ static void check_db(const struct config_env *env, long timeout_ms,
 				      "(max %d%%)", CONN_MAX_PERCENT));
 	}
 	why = NULL;
-	if (pg_probe(env, env->db_name, timeout_s, &p, &why) < 0)
+	if (pg_probe(env, env->db_name, timeout_s, keep, &p, &why) < 0) {
 		results_add(r, "db.business", 0, NULL, why);
-	else
+	} else {
+		char *c = connect_text(&p);
+
 		results_add(r, "db.business", 1,
 			    xasprintf("%.1f ms", p.query_ms),
-			    xasprintf("SELECT 1 on '%s' (connect %.1f ms)",
-				      env->db_name, p.connect_ms));
+			    xasprintf("SELECT 1 on '%s' (%s)", env->db_name,
+				      c));
+		free(c);
+	}
 }
 
 /* ---- containers and application ------------------------------------------ */
@@ -464,7 +476,7 @@ static void check_postgres_container(const struct config_env *env,
 	char *why = NULL;
 
 	memset(&st, 0, sizeof(st));
-	if (config_db_external(env))	/* db.* checks reach it through pgwire */
+	if (config_db_external(env))	/* db.* checks reach it over libpq */
 		return;
 	if (docker_get_service(env->docker_socket, env->compose_project,
 			       env->postgres_service, timeout_ms, &st,
@@ -611,7 +623,7 @@ void checks_run_ctx(const struct config_env *env, struct checks_ctx *ctx,
 	r->mark = clock_ms();
 	check_odoo(env, ctx->timeout_ms, r);
 	check_proxy(env, r);
-	check_db(env, ctx->timeout_ms, r);
+	check_db(env, ctx->timeout_ms, ctx->pg, r);
 	check_postgres_container(env, ctx->timeout_ms, r);
 	check_cpu(env, ctx, r);
 	check_mem(env, r);

@@ -78,12 +78,15 @@ int checks_backup_fresh(long newest_verified, long now, long max_hours);
 void checks_run(const struct config_env *env, long cpu_sample_ms,
 		struct results *r);
 
+struct pg_keep;
+
 /* What a daemon keeps from one pass to the next. */
 struct checks_ctx {
 	long timeout_ms;	/* each HTTP check's; DB connect rounds up */
 	long cpu_sample_ms;	/* > 0: sample that long; 0: since last pass */
 	struct cpu_sample cpu;	/* the last sample, when have_cpu */
 	int have_cpu;
+	struct pg_keep *pg;	/* database connections; NULL: none kept */
 };
 
 /* checks_run with the context's timeouts; updates ctx->cpu. */

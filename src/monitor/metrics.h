@@ -1,7 +1,7 @@
 /*
  * The monitor's Prometheus endpoint: a text exposition rendered from a
- * snapshot after each pass (pure, for the unit tests), served by our own
- * small HTTP server (metrics_serve.c) on its own thread, from the last
+ * snapshot after each pass (pure, for the unit tests), served by
+ * libmicrohttpd (metrics_http.c) on its own thread, from the last
  * published copy.
  */
 #ifndef ODOOCTL_METRICS_H
@@ -44,19 +44,14 @@ struct metrics_view {
 /* The text exposition format (version 0.0.4). Caller frees. */
 char *metrics_render(const struct metrics_view *v);
 
-/* ---- serving (metrics_serve.c) --------------------------------------------
- * A small HTTP/1.1 server of our own, not libmicrohttpd: that library maps
- * GnuTLS and its dependencies (about 2.7 MB resident) into a monitor whose
- * footprint target is 8 MB, to answer GET /metrics on a loopback port.
- * One thread polls the listening socket and up to METRICS_CONNS
- * connections; each connection gets one answer and is closed
- * (Connection: close), and one that has not sent its request head within
- * METRICS_IDLE_MS is dropped.
+/* ---- serving (metrics_http.c) ---------------------------------------------
+ * GET /metrics through libmicrohttpd, on its own thread: at most
+ * METRICS_CONNS connections at once, each dropped after METRICS_IDLE_S
+ * seconds of silence.
  */
 #define METRICS_CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"
 #define METRICS_CONNS 16
-#define METRICS_IDLE_MS 10000
-#define METRICS_HEAD_MAX 8192
+#define METRICS_IDLE_S 10
 
 struct metrics_server;
 
@@ -66,28 +61,5 @@ struct metrics_server *metrics_server_start(const char *listen,
 /* Serves text (taken) from now on. */
 void metrics_server_publish(struct metrics_server *s, char *text);
 void metrics_server_stop(struct metrics_server *s);
-
-/* The request head parser, pure (fuzz_metrics feeds it any bytes). */
-enum metrics_head { MH_INCOMPLETE, MH_OK, MH_BAD, MH_TOO_LONG };
-
-/*
- * Looks at the n bytes a client sent so far: MH_INCOMPLETE until the blank
- * line that ends the head; MH_OK with the method and the path (without
- * its query) copied, NUL-terminated, into method[mlen] and path[plen];
- * MH_BAD for a request line that is not "METHOD SP TARGET SP HTTP/1.x";
- * MH_TOO_LONG past METRICS_HEAD_MAX bytes without the end of the head.
- */
-enum metrics_head metrics_parse_head(const char *data, size_t n,
-				     char *method, size_t mlen, char *path,
-				     size_t plen);
-
-/*
- * The whole answer to a request (status line, headers, and the body unless
- * HEAD), for text as the current metrics: GET or HEAD of /metrics → 200,
- * / → 200 with a pointer to /metrics, another path → 404, another method
- * → 405, bad → 400. Caller frees; *len its length.
- */
-char *metrics_answer(enum metrics_head h, const char *method,
-		     const char *path, const char *text, size_t *len);
 
 #endif

@@ -4,6 +4,7 @@
 #include "core/config.h"
 #include "core/log.h"
 #include "monitor/metrics.h"
+#include "pg/pg.h"
 #include "secrets/secrets.h"
 #include "core/state.h"
 #include "core/util.h"
@@ -167,6 +168,9 @@ static void reload(struct monitor *m)
 	config_release(&m->cfg);
 	m->cfg = cfg;	/* env points into cfg.envs, which moves along */
 	m->ctx.timeout_ms = m->env->monitor_timeout * 1000;
+	/* the database, its user or password may have changed */
+	pg_keep_free(m->ctx.pg);
+	m->ctx.pg = pg_keep_new();
 	configure_alerts(m);
 	log_notice("reloaded %s", m->config_path);
 	describe(m);
@@ -424,6 +428,7 @@ static void monitor_release(struct monitor *m)
 	free(m->listen);
 	free(m->release);
 	free(m->container);
+	pg_keep_free(m->ctx.pg);
 	config_release(&m->cfg);
 }
 
@@ -439,6 +444,7 @@ int monitor_run(const char *config_path, const char *env_name,
 		strcpy(m.host, "localhost");
 	m.started = (long)time(NULL);
 	m.ctx.timeout_ms = m.env->monitor_timeout * 1000;
+	m.ctx.pg = pg_keep_new();
 	m.q[0] = alertq_new(ALERT_WEBHOOK, QUEUE_MAX);
 	m.q[1] = alertq_new(ALERT_COMMAND, QUEUE_MAX);
 	if (configure_metrics(&m, cause) < 0) {

@@ -130,7 +130,7 @@ int dbrole_ensure_on(struct pg *pg, const struct config_env *env,
 		return -1;
 	}
 	if (!pg)
-		pg = own = pg_open(env, 10, cause);
+		pg = own = pg_open(env, 10, NULL, cause);
 	if (pg)
 		rc = pg_role_ensure(pg, *role, pw, set_password, &created,
 				    cause);

@@ -1,10 +1,14 @@
 #include "pg/pg.h"
 #include "core/util.h"
 
+#include <errno.h>
 #include <libpq-fe.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* "WHAT: " (when what is not NULL) and the first line of conn's error. */
 static char *pg_error(PGconn *conn, const char *what)
@@ -15,19 +19,100 @@ static char *pg_error(PGconn *conn, const char *what)
 			 (int)strcspn(msg, "\n"), msg);
 }
 
-/* Connects; NULL with *cause (which never holds the password).
- * To a local host, GSSAPI encryption is not negotiated (unless PGGSSENCMODE
- * says otherwise): on loopback it protects nothing, and libpq's probe for
- * Kerberos credentials loads and initialises the krb5 libraries in every
- * process that connects, a long-running monitor included. */
-static PGconn *pg_connect(const struct config_env *env, const char *dbname,
-			  long timeout_s, char **cause)
+#define SLICE_MS 100
+
+/* Hosts on this machine: unix socket directories or loopback addresses
+ * (libpq's host may be a comma-separated list). */
+static int hosts_local(const char *hosts)
 {
-	char port[16], timeout[16], *password, *why = NULL;
+	char *list = xstrdup(hosts ? hosts : ""), *save = NULL, *h;
+	int local = 1;
+
+	for (h = strtok_r(list, ",", &save); h && local;
+	     h = strtok_r(NULL, ",", &save))
+		local = host_is_local(h);
+	free(list);
+	return local;
+}
+
+/* Waits until conn's socket is ready (out: for writing), the deadline or
+ * cancel; -1 with *why then. */
+static int pg_wait(PGconn *conn, int out, long long deadline,
+		   const volatile sig_atomic_t *cancel, char **why)
+{
+	struct pollfd pfd = { .fd = PQsocket(conn),
+			      .events = out ? POLLOUT : POLLIN };
+
+	for (;;) {
+		long long left = deadline - clock_ms();
+		int n;
+
+		if (cancel && *cancel) {
+			*why = xstrdup("cancelled");
+			return -1;
+		}
+		if (left <= 0) {
+			*why = xstrdup("timeout expired");
+			return -1;
+		}
+		if (pfd.fd < 0) {
+			*why = xstrdup("no socket");
+			return -1;
+		}
+		n = poll(&pfd, 1, (int)(left < SLICE_MS ? left : SLICE_MS));
+		if (n > 0)
+			return 0;
+		if (n < 0 && errno != EINTR) {
+			*why = xstrdup(strerror(errno));
+			return -1;
+		}
+	}
+}
+
+/* PQconnectPoll until connected, failed, the deadline or cancel. */
+static int pg_poll_connect(PGconn *conn, long long deadline,
+			   const volatile sig_atomic_t *cancel, char **why)
+{
+	PostgresPollingStatusType st = PGRES_POLLING_WRITING;
+
+	for (;;) {
+		if (st == PGRES_POLLING_OK)
+			return 0;
+		if (st == PGRES_POLLING_FAILED) {
+			*why = str_one_line(xstrdup(PQerrorMessage(conn)));
+			return -1;
+		}
+		if (pg_wait(conn, st == PGRES_POLLING_WRITING, deadline,
+			    cancel, why) < 0)
+			return -1;
+		st = PQconnectPoll(conn);
+	}
+}
+
+/*
+ * Connects within timeout_ms over the whole of it (name lookups aside),
+ * each host of a multi-host db_host in turn as libpq does; NULL with
+ * *cause (which never holds the password). To local hosts only, neither
+ * GSSAPI encryption nor TLS is negotiated unless PGGSSENCMODE or
+ * PGSSLMODE ask for it: on loopback they protect nothing, libpq's probe
+ * for Kerberos credentials initialises the krb5 libraries in every
+ * process that connects, and a TLS handshake at every probe was most of
+ * the monitor's CPU (bench/monitor-footprint). A statement may run for
+ * timeout_ms (statement_timeout). Everything else (sslmode, sslrootcert,
+ * target_session_attrs, passfile, service...) is libpq's reading of the
+ * environment.
+ */
+static PGconn *pg_dial(const struct config_env *env, const char *dbname,
+		       long timeout_ms, const volatile sig_atomic_t *cancel,
+		       char **cause)
+{
+	char port[24], timeout[24], options[48], *password, *why = NULL;
 	const char *keys[] = { "host", "port", "user", "password", "dbname",
 			       "connect_timeout", "application_name",
-			       "gssencmode", NULL };
-	const char *values[9];
+			       "options", "gssencmode", "sslmode", NULL };
+	const char *values[11];
+	int local = hosts_local(env->db_host);
+	long long deadline = clock_ms() + timeout_ms;
 	PGconn *conn;
 
 	password = config_db_password(env, &why);
@@ -37,7 +122,9 @@ static PGconn *pg_connect(const struct config_env *env, const char *dbname,
 		return NULL;
 	}
 	snprintf(port, sizeof(port), "%ld", env->db_port);
-	snprintf(timeout, sizeof(timeout), "%ld", timeout_s);
+	snprintf(timeout, sizeof(timeout), "%ld", (timeout_ms + 999) / 1000);
+	snprintf(options, sizeof(options), "-c statement_timeout=%ld",
+		 timeout_ms);
 	values[0] = env->db_host;
 	values[1] = port;
 	values[2] = env->db_user;
@@ -45,22 +132,32 @@ static PGconn *pg_connect(const struct config_env *env, const char *dbname,
 	values[4] = dbname ? dbname : env->db_name;
 	values[5] = timeout;
 	values[6] = "odooctl";
-	values[7] = host_is_local(env->db_host) && !getenv("PGGSSENCMODE") ?
-			    "disable" : NULL;
-	values[8] = NULL;
-	conn = PQconnectdbParams(keys, values, 0);
+	values[7] = options;
+	values[8] = local && !getenv("PGGSSENCMODE") ? "disable" : NULL;
+	values[9] = local && !getenv("PGSSLMODE") ? "disable" : NULL;
+	values[10] = NULL;
+	conn = PQconnectStartParams(keys, values, 0);
 	secret_free(password);
-	if (PQstatus(conn) != CONNECTION_OK) {
-		char *msg = str_one_line(xstrdup(PQerrorMessage(conn)));
-
+	if (!conn || PQstatus(conn) == CONNECTION_BAD ||
+	    pg_poll_connect(conn, deadline, cancel, &why) < 0) {
+		if (!why)
+			why = str_one_line(xstrdup(conn ? PQerrorMessage(conn)
+						   : "out of memory"));
 		*cause = xasprintf("cannot connect to PostgreSQL database "
 				   "'%s' at %s:%ld: %s", values[4],
-				   env->db_host, env->db_port, msg);
-		free(msg);
+				   env->db_host, env->db_port, strtrim(why));
+		free(why);
 		PQfinish(conn);
 		return NULL;
 	}
 	return conn;
+}
+
+static PGconn *pg_connect(const struct config_env *env, const char *dbname,
+			  long timeout_s, const volatile sig_atomic_t *cancel,
+			  char **cause)
+{
+	return pg_dial(env, dbname, timeout_s * 1000, cancel, cause);
 }
 
 struct pg {
@@ -70,15 +167,15 @@ struct pg {
 };
 
 struct pg *pg_open(const struct config_env *env, long timeout_s,
-		   char **cause)
+		   const volatile sig_atomic_t *cancel, char **cause)
 {
 	struct pg *pg = xcalloc(1, sizeof(*pg));
 	char *why = NULL;
 
 	pg->env = env;
-	pg->conn = pg_connect(env, NULL, timeout_s, &pg->db_why);
+	pg->conn = pg_connect(env, NULL, timeout_s, cancel, &pg->db_why);
 	if (!pg->conn)	/* db_name may not exist yet, or be closed to us */
-		pg->conn = pg_connect(env, "postgres", timeout_s, &why);
+		pg->conn = pg_connect(env, "postgres", timeout_s, cancel, &why);
 	if (!pg->conn) {
 		*cause = pg->db_why;
 		free(why);
@@ -261,4 +358,220 @@ int pg_db_foreign(struct pg *pg, const char *sql, long long *count,
 	}
 	PQclear(res);
 	return rc;
+}
+
+/* ---- probes -------------------------------------------------------------- */
+
+/* One statement within the deadline: its result, or NULL with *why. */
+static PGresult *pg_query(PGconn *conn, const char *sql, long long deadline,
+			  const volatile sig_atomic_t *cancel, char **why)
+{
+	PGresult *res = NULL, *r;
+
+	if (!PQsendQuery(conn, sql)) {
+		*why = str_one_line(xstrdup(PQerrorMessage(conn)));
+		return NULL;
+	}
+	for (;;) {
+		while (!PQisBusy(conn)) {
+			r = PQgetResult(conn);
+			if (!r)
+				goto done;
+			PQclear(res);
+			res = r;
+		}
+		if (pg_wait(conn, 0, deadline, cancel, why) < 0)
+			break;
+		if (!PQconsumeInput(conn)) {
+			*why = str_one_line(xstrdup(PQerrorMessage(conn)));
+			break;
+		}
+	}
+	PQclear(res);
+	return NULL;
+done:
+	if (PQresultStatus(res) != PGRES_TUPLES_OK &&
+	    PQresultStatus(res) != PGRES_COMMAND_OK) {
+		*why = str_one_line(xstrdup(res ? PQresultErrorMessage(res) :
+					    PQerrorMessage(conn)));
+		PQclear(res);
+		return NULL;
+	}
+	return res;
+}
+
+static long long now_us(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (long long)t.tv_sec * 1000000 + t.tv_nsec / 1000;
+}
+
+static double ms_since(long long t0_us)
+{
+	return (double)(now_us() - t0_us) / 1e3;
+}
+
+/* The connection count and limit, and where the connection went. */
+static int probe_counts(PGconn *conn, long long deadline, struct pg_probe *p,
+			char **why)
+{
+	PGresult *res = pg_query(conn, "SELECT (SELECT sum(numbackends) FROM "
+				 "pg_stat_database)::bigint, current_setting("
+				 "'max_connections')::bigint", deadline, NULL,
+				 why);
+
+	if (!res)
+		return -1;
+	if (PQntuples(res) != 1 || PQnfields(res) != 2) {
+		*why = xasprintf("%d rows of %d columns for the connection "
+				 "count", PQntuples(res), PQnfields(res));
+		PQclear(res);
+		return -1;
+	}
+	p->backends = atol(PQgetvalue(res, 0, 0));
+	p->max_connections = atol(PQgetvalue(res, 0, 1));
+	PQclear(res);
+	snprintf(p->server, sizeof(p->server), "%s:%s", PQhost(conn),
+		 PQport(conn));
+	return 0;
+}
+
+/* ---- connections kept between probes ------------------------------------ */
+
+#define KEEP_MAX 4
+
+struct pg_keep {
+	char *key[KEEP_MAX];	/* host, port, user, database */
+	PGconn *conn[KEEP_MAX];
+};
+
+struct pg_keep *pg_keep_new(void)
+{
+	return xcalloc(1, sizeof(struct pg_keep));
+}
+
+void pg_keep_free(struct pg_keep *k)
+{
+	if (!k)
+		return;
+	for (size_t i = 0; i < KEEP_MAX; i++) {
+		free(k->key[i]);
+		PQfinish(k->conn[i]);
+	}
+	free(k);
+}
+
+static char *keep_key(const struct config_env *env, const char *db)
+{
+	return xasprintf("%s\n%ld\n%s\n%s", env->db_host, env->db_port,
+			 env->db_user, db);
+}
+
+/* The kept connection of key, taken out of k; NULL when none. */
+static PGconn *keep_take(struct pg_keep *k, const char *key)
+{
+	for (size_t i = 0; k && i < KEEP_MAX; i++) {
+		if (k->key[i] && !strcmp(k->key[i], key)) {
+			PGconn *c = k->conn[i];
+
+			free(k->key[i]);
+			k->key[i] = NULL;
+			k->conn[i] = NULL;
+			return c;
+		}
+	}
+	return NULL;
+}
+
+/* Keeps conn under key (in a free slot, else instead of the first). */
+static void keep_put(struct pg_keep *k, const char *key, PGconn *conn)
+{
+	size_t i = 0;
+
+	while (i < KEEP_MAX && k->key[i])
+		i++;
+	if (i == KEEP_MAX) {
+		i = 0;
+		free(k->key[0]);
+		PQfinish(k->conn[0]);
+	}
+	k->key[i] = xstrdup(key);
+	k->conn[i] = conn;
+}
+
+/* ---- probes, run --------------------------------------------------------- */
+
+/* SELECT 1 and, for a probe, the counts; -1 with *why. */
+static int probe_queries(PGconn *conn, long long deadline,
+			 const volatile sig_atomic_t *cancel,
+			 struct pg_probe *p, char **why)
+{
+	long long t0 = now_us();
+	PGresult *res = pg_query(conn, "SELECT 1", deadline, cancel, why);
+
+	if (p) {
+		p->query_ms = ms_since(t0);
+		p->server_version = PQserverVersion(conn);
+	}
+	if (!res)
+		return -1;
+	PQclear(res);
+	return p ? probe_counts(conn, deadline, p, why) : 0;
+}
+
+static int pg_run(const struct config_env *env, const char *dbname,
+		  long timeout_s, const volatile sig_atomic_t *cancel,
+		  struct pg_keep *keep, struct pg_probe *p, char **cause)
+{
+	const char *db = dbname ? dbname : env->db_name;
+	long long t0 = now_us(), deadline = clock_ms() + timeout_s * 1000;
+	char *key = keep ? keep_key(env, db) : NULL, *why = NULL;
+	PGconn *conn = keep_take(keep, key);
+	int rc = -1;
+
+	/* a kept connection that broke (a restart, a failover) is no
+	 * verdict: a new one within the same deadline is */
+	if (conn && probe_queries(conn, deadline, cancel, p, &why) == 0) {
+		if (p)
+			p->kept = 1;
+		rc = 0;
+		goto out;
+	}
+	PQfinish(conn);
+	free(why);
+	why = NULL;
+	t0 = now_us();
+	conn = pg_dial(env, db, deadline - clock_ms(), cancel, cause);
+	if (p)
+		p->connect_ms = ms_since(t0);
+	if (!conn)
+		goto out;
+	rc = probe_queries(conn, deadline, cancel, p, &why);
+	if (rc < 0)
+		*cause = xasprintf("PostgreSQL database '%s': %s", db, why);
+out:
+	if (rc == 0 && keep)
+		keep_put(keep, key, conn);
+	else
+		PQfinish(conn);
+	free(why);
+	free(key);
+	return rc;
+}
+
+int pg_check(const struct config_env *env, const char *dbname,
+	     long timeout_s, const volatile sig_atomic_t *cancel,
+	     char **cause)
+{
+	return pg_run(env, dbname, timeout_s, cancel, NULL, NULL, cause);
+}
+
+int pg_probe(const struct config_env *env, const char *dbname,
+	     long timeout_s, struct pg_keep *keep, struct pg_probe *p,
+	     char **cause)
+{
+	memset(p, 0, sizeof(*p));
+	return pg_run(env, dbname, timeout_s, NULL, keep, p, cause);
 }

@@ -1,5 +1,5 @@
 #include "pg/pgx_priv.h"
-#include "pg/pgprobe.h"
+#include "pg/pg.h"
 #include "core/proc.h"
 #include "core/util.h"
 
@@ -220,7 +220,8 @@ int pgx_host_open(const struct config_env *env, struct pgx *px,
 	int rc;
 
 	px->name = xasprintf("%s:%ld", env->db_host, env->db_port);
-	if (pg_probe(env, "postgres", PROBE_TIMEOUT_S, &probe, cause) < 0) {
+	if (pg_probe(env, "postgres", PROBE_TIMEOUT_S, NULL, &probe,
+		     cause) < 0) {
 		rc = -2;
 	} else {
 		rc = pick_client(env, px, probe.server_version, cause);

@@ -1,7 +1,7 @@
 /*
  * secrets_fetch: the providers (env_file, command, ssm) apart from
  * secrets.c's parsing and redaction, so that a program which only redacts
- * (`odooctl monitor`) does not link the SSM provider and its libcurl.
+ * (`odooctl monitor`) does not link the providers.
  */
 #include "secrets/secrets.h"
 #include "core/proc.h"

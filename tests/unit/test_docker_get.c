@@ -1,4 +1,4 @@
-/* docker_get.c: the checks' Engine API GETs over httpc, against canned
+/* docker_get.c: the checks' Engine API GETs over http.h (libcurl), against canned
  * replies on a unix socket (the answers a real daemon gives, and the
  * errors it cannot be made to give). */
 #include <setjmp.h>
@@ -141,7 +141,7 @@ static void test_info_and_errors(void **state)
 
 	assert_int_equal(docker_get_info("/nonexistent/docker.sock", 5000, &j,
 					 &cause), -1);
-	/* the call, then httpc's reason, without the url of the call */
+	/* the call, then http.h's reason, without the url of the call */
 	want = "cannot get information from docker at "
 	       "'/nonexistent/docker.sock': /nonexistent/docker.sock: "
 	       "no such file or directory";

@@ -1,16 +1,17 @@
 /*
- * lib/httpc.c: the response parser on every shape of reply and every
- * error path, fed whole and byte by byte with the same result; then whole
- * exchanges against servers of the test's own (canned replies over TCP on
- * 127.0.0.1 and over a unix socket, a listener that never answers, a
- * closed port, a TLS server with a throw-away CA made by the openssl CLI)
- * and the two users, http_do and alertq_post.
+ * lib/http.c, HTTP over libcurl: whole exchanges against servers of the
+ * test's own (canned replies over TCP on 127.0.0.1 and over a unix socket,
+ * a listener that never answers, one that trickles a byte at a time past
+ * the deadline, a closed port, a TLS server with a throw-away CA made by
+ * the openssl CLI, a CONNECT proxy that relays or answers 407) and the
+ * users, http_do and alertq_post.
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <poll.h>
@@ -23,319 +24,7 @@
 #include "monitor/alertq.h"
 #include "canned_server.h"
 #include "net/http.h"
-#include "net/httpc.h"
 #include "core/util.h"
-
-/* ---- the parser ---------------------------------------------------------- */
-
-struct parsed {
-	enum httpc_state state;
-	long status;
-	char *body;
-	const char *error;
-	size_t used;
-};
-
-static void parse_step(const char *in, size_t len, size_t step, int head,
-		       size_t max, int eof, struct parsed *out)
-{
-	struct httpc_parser p;
-	struct buf body;
-	size_t off = 0;
-
-	buf_init(&body, max);
-	httpc_parser_init(&p, &body, head);
-	while (off < len && p.state != HP_DONE && p.state != HP_ERROR) {
-		size_t n = len - off < step ? len - off : step;
-		size_t used = httpc_parser_feed(&p, in + off, n);
-
-		if (used < n)
-			assert_true(p.state == HP_DONE || p.state == HP_ERROR);
-		off += used;
-	}
-	if (eof)
-		httpc_parser_eof(&p);
-	out->state = p.state;
-	out->status = p.status;
-	out->error = p.error;
-	out->used = off;
-	out->body = buf_detach(&body, NULL);
-	httpc_parser_release(&p);
-}
-
-/* Whole, byte by byte and in 7-byte pieces: the same outcome. */
-static void parse(const char *in, int head, size_t max, int eof,
-		  struct parsed *out)
-{
-	static const size_t steps[] = { 1, 7 };
-	size_t len = strlen(in);
-
-	parse_step(in, len, len ? len : 1, head, max, eof, out);
-	for (size_t i = 0; i < ARRAY_SIZE(steps); i++) {
-		struct parsed o;
-
-		parse_step(in, len, steps[i], head, max, eof, &o);
-		assert_int_equal(o.state, out->state);
-		assert_int_equal(o.status, out->status);
-		assert_ptr_equal(o.error, out->error);
-		/* an error may come after some of the body */
-		if (o.state != HP_ERROR) {
-			assert_string_equal(o.body, out->body);
-			assert_int_equal(o.used, out->used);
-		}
-		free(o.body);
-	}
-}
-
-static void expect_done(const char *in, int head, int eof, long status,
-			const char *body)
-{
-	struct parsed o;
-
-	parse(in, head, 1 << 20, eof, &o);
-	if (o.state != HP_DONE)
-		fail_msg("not done (%d, %s): %s", o.state,
-			 o.error ? o.error : "-", in);
-	assert_int_equal(o.status, status);
-	assert_string_equal(o.body, body);
-	free(o.body);
-}
-
-static void expect_error_max(const char *in, size_t max, const char *error)
-{
-	struct parsed o;
-
-	parse(in, 0, max, 1, &o);
-	if (o.state != HP_ERROR)
-		fail_msg("no error (state %d): %s", o.state, in);
-	assert_string_equal(o.error, error);
-	free(o.body);
-}
-
-static void expect_error(const char *in, const char *error)
-{
-	expect_error_max(in, 1 << 20, error);
-}
-
-static void test_parse_length(void **state)
-{
-	struct parsed o;
-
-	(void)state;
-	expect_done("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello", 0, 0,
-		    200, "hello");
-	expect_done("HTTP/1.0 404 Not Found\r\ncontent-LENGTH:  2 \r\n"
-		    "Content-Length: 2\r\n\r\nno", 0, 0, 404, "no");
-	expect_done("HTTP/1.1 200\r\nContent-Length: 0\r\n\r\n", 0, 0, 200,
-		    "");
-	expect_done("HTTP/1.1 201 Created\nContent-Length: 2\n\nok", 0, 0, 201,
-		    "ok");
-	/* what follows the body is not read */
-	parse("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokEXTRA", 0, 100,
-	      0, &o);
-	assert_int_equal(o.state, HP_DONE);
-	assert_string_equal(o.body, "ok");
-	assert_int_equal(o.used, strlen("HTTP/1.1 200 OK\r\nContent-Length: "
-					"2\r\n\r\nok"));
-	free(o.body);
-}
-
-static void test_parse_chunked(void **state)
-{
-	(void)state;
-	expect_done("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
-		    "5;name=value\r\nhello\r\n6 ; x\r\n world\r\n0\r\n\r\n",
-		    0, 0, 200, "hello world");
-	expect_done("HTTP/1.1 200 OK\r\ntransfer-encoding: Chunked\r\n\r\n"
-		    "a\r\n0123456789\r\n00\r\nX-Trailer: 1\r\nY: 2\r\n\r\n",
-		    0, 0, 200, "0123456789");
-	/* chunked wins over a Content-Length */
-	expect_done("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n"
-		    "Transfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n",
-		    0, 0, 200, "ok");
-}
-
-static void test_parse_close_delimited(void **state)
-{
-	struct parsed o;
-
-	(void)state;
-	expect_done("HTTP/1.0 200 OK\r\nServer: x\r\n\r\nuntil the end", 0, 1,
-		    200, "until the end");
-	expect_done("HTTP/1.1 500 Oops\r\n\r\n", 0, 1, 500, "");
-	parse("HTTP/1.0 200 OK\r\n\r\nmore", 0, 100, 0, &o);
-	assert_int_equal(o.state, HP_BODY);
-	free(o.body);
-}
-
-static void test_parse_no_body(void **state)
-{
-	(void)state;
-	expect_done("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n", 1, 0,
-		    200, "");
-	expect_done("HTTP/1.1 204 No Content\r\n\r\n", 0, 0, 204, "");
-	expect_done("HTTP/1.1 304 Not Modified\r\nContent-Length: 9\r\n\r\n",
-		    0, 0, 304, "");
-	expect_done("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 102 Processing\r\n"
-		    "X: y\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n"
-		    "\r\nok",
-		    0, 0, 200, "ok");
-}
-
-/* A peer streaming interim replies for ever ends the exchange. */
-static void test_parse_interim_bound(void **state)
-{
-	struct buf b;
-
-	(void)state;
-	buf_init(&b, SIZE_MAX);
-	for (int i = 0; i < 8; i++)
-		buf_printf(&b, "HTTP/1.1 100 Continue\r\n\r\n");
-	buf_printf(&b, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
-	expect_done(b.data, 0, 0, 200, "ok");
-	buf_reset(&b);
-	for (int i = 0; i < 9; i++)
-		buf_printf(&b, "HTTP/1.1 100 Continue\r\n\r\n");
-	buf_printf(&b, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
-	expect_error(b.data, "too many interim (1xx) replies");
-	buf_release(&b);
-}
-
-static void test_parse_bad_head(void **state)
-{
-	char *s;
-
-	(void)state;
-	expect_error("HTTP/2 200 OK\r\n\r\n", "bad status line");
-	expect_error("HTTP/1.1 20x OK\r\n\r\n", "bad status line");
-	expect_error("HTTP/1.1 2000 OK\r\n\r\n", "bad status line");
-	expect_error("HTTP/1.1 099 Low\r\n\r\n", "bad status line");
-	expect_error("SSH-2.0-OpenSSH_9.2\r\n", "bad status line");
-	expect_error("\r\n", "bad status line");
-	expect_error("HTTP/1.1 200 OK\r\nno colon\r\n\r\n", "bad header line");
-	expect_error("HTTP/1.1 200 OK\r\n: empty name\r\n\r\n",
-		     "bad header line");
-	expect_error("HTTP/1.1 200 OK\r\nA: b\r\n folded\r\n\r\n",
-		     "bad header line");
-	expect_error("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\n",
-		     "unsupported Transfer-Encoding");
-	s = xasprintf("HTTP/1.1 200 OK\r\nX: %09000d\r\n\r\n", 0);
-	expect_error(s, "header line too long");
-	free(s);
-	s = xasprintf("HTTP/1.1 200 %09000d\r\n\r\n", 0);
-	expect_error(s, "status line too long");
-	free(s);
-}
-
-static void test_parse_nul(void **state)
-{
-	static const char in[] = "HTTP/1.1 200 OK\r\nX: a\0b\r\n\r\n";
-	struct httpc_parser p;
-	struct buf body;
-
-	(void)state;
-	buf_init(&body, 100);
-	httpc_parser_init(&p, &body, 0);
-	httpc_parser_feed(&p, in, sizeof(in) - 1);
-	assert_int_equal(p.state, HP_ERROR);
-	assert_string_equal(p.error, "NUL byte in the reply's head");
-	httpc_parser_release(&p);
-	buf_release(&body);
-}
-
-static void test_parse_too_many_headers(void **state)
-{
-	struct buf b;
-
-	(void)state;
-	buf_init(&b, SIZE_MAX);
-	buf_printf(&b, "HTTP/1.1 200 OK\r\n");
-	for (int i = 0; i < 101; i++)
-		buf_printf(&b, "X-%d: y\r\n", i);
-	buf_printf(&b, "\r\n");
-	expect_error(b.data, "too many header lines");
-	buf_reset(&b);
-	buf_printf(&b, "HTTP/1.1 200 OK\r\n");
-	for (int i = 0; i < 10; i++)
-		buf_printf(&b, "X-%d: %08000d\r\n", i, i);
-	buf_printf(&b, "\r\n");
-	expect_error(b.data, "headers too large");
-	buf_release(&b);
-}
-
-static void test_parse_bad_length(void **state)
-{
-	(void)state;
-	expect_error("HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n",
-		     "bad Content-Length");
-	expect_error("HTTP/1.1 200 OK\r\nContent-Length: 1x\r\n\r\n",
-		     "bad Content-Length");
-	expect_error("HTTP/1.1 200 OK\r\nContent-Length: 1, 1\r\n\r\n",
-		     "bad Content-Length");
-	expect_error("HTTP/1.1 200 OK\r\nContent-Length:\r\n\r\n",
-		     "bad Content-Length");
-	expect_error("HTTP/1.1 200 OK\r\nContent-Length: "
-		     "99999999999999999999\r\n\r\n", "bad Content-Length");
-	expect_error("HTTP/1.1 200 OK\r\nContent-Length: 1\r\n"
-		     "Content-Length: 2\r\n\r\nab",
-		     "conflicting Content-Length");
-}
-
-static void test_parse_bad_chunks(void **state)
-{
-	(void)state;
-	expect_error("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
-		     "FFFFFFFFFFFFFFFFF\r\n", "chunk size too large");
-	expect_error("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
-		     "8000000000000000\r\n", "chunk size too large");
-	expect_error("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
-		     "-5\r\nhello\r\n", "bad chunk size");
-	expect_error("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
-		     "\r\n", "bad chunk size");
-	expect_error("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
-		     "5x\r\nhello\r\n", "bad chunk size");
-	expect_error("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
-		     "5\r\nhelloXY\r\n0\r\n\r\n", "bad chunk end");
-	expect_error("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
-		     "5\r\nhello\r\n0\r\nbad trailer\r\n\r\n",
-		     "bad header line");
-}
-
-static void test_parse_too_large(void **state)
-{
-	(void)state;
-	expect_error_max("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello",
-			 4, "reply body too large");
-	expect_error_max("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n",
-			 4, "reply body too large");
-	expect_error_max("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n"
-			 "\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n", 4,
-			 "reply body too large");
-	expect_error_max("HTTP/1.0 200 OK\r\n\r\nhello", 4,
-			 "reply body too large");
-	expect_done("HTTP/1.0 200 OK\r\nContent-Length: 4\r\n\r\nfour", 0, 0,
-		    200, "four");
-}
-
-static void test_parse_truncated(void **state)
-{
-	(void)state;
-	expect_error("", "empty reply");
-	expect_error("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhel",
-		     "connection closed before the end of the reply");
-	expect_error("HTTP/1.1 200 OK\r\nContent-Le",
-		     "connection closed before the end of the reply");
-	expect_error("HTTP/1.1 20",
-		     "connection closed before the end of the reply");
-	expect_error("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
-		     "5\r\nhello\r\n",
-		     "connection closed before the end of the reply");
-	expect_error("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
-		     "5\r\nhello\r\n0\r\n",
-		     "connection closed before the end of the reply");
-	expect_error("HTTP/1.1 100 Continue\r\n\r\n",
-		     "connection closed before the end of the reply");
-}
 
 /* ---- servers ------------------------------------------------------------- */
 
@@ -381,36 +70,35 @@ static char *tcp_stop(struct server *s)
 }
 
 static int get(const char *method, const char *url, const char *body,
-	       const char *const *headers, long timeout_ms, size_t max,
-	       struct httpc_response *r, char **cause)
+	       const char *header, long timeout_ms, size_t max,
+	       struct http_response *r, char **cause)
 {
-	struct httpc_request req = {
-		.method = method, .url = url, .headers = headers, .body = body,
-		.body_len = body ? strlen(body) : 0, .timeout_ms = timeout_ms,
-		.body_max = max,
+	struct http_request req = {
+		.method = method, .url = url, .header = header, .body = body,
+		.timeout_ms = timeout_ms, .body_max = max,
 	};
 
 	*cause = NULL;
-	return httpc_do(&req, r, cause);
+	return http_do(&req, r, cause);
 }
 
 static void expect_body(const char *url, long status, const char *body)
 {
-	struct httpc_response r;
+	struct http_response r;
 	char *cause;
 
 	if (get("GET", url, NULL, NULL, 5000, 100, &r, &cause) < 0)
 		fail_msg("%s", cause);
 	assert_int_equal(r.status, status);
 	assert_string_equal(r.body.data ? r.body.data : "", body);
-	httpc_response_release(&r);
+	http_response_release(&r);
 }
 
 /* A GET fails with "GET url: reason". */
 static void expect_failure(const char *url, long timeout_ms,
 			   const char *reason)
 {
-	struct httpc_response r;
+	struct http_response r;
 	char *cause, *want = xasprintf("GET %s: %s", url, reason);
 
 	assert_int_equal(get("GET", url, NULL, NULL, timeout_ms, 100, &r,
@@ -418,7 +106,7 @@ static void expect_failure(const char *url, long timeout_ms,
 	assert_string_equal(cause, want);
 	assert_int_equal(r.status, 0);
 	assert_int_equal(r.body.len, 0);
-	httpc_response_release(&r);
+	http_response_release(&r);
 	free(want);
 	free(cause);
 }
@@ -427,7 +115,6 @@ static void expect_failure(const char *url, long timeout_ms,
 
 static void test_tcp_methods(void **state)
 {
-	static const char *const headers[] = { "X-A: b", NULL };
 	struct canned replies[] = {
 		{ .data = "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello" },
 		{ .data = "HTTP/1.1 201 Created\r\nContent-Length: 2\r\n"
@@ -436,47 +123,45 @@ static void test_tcp_methods(void **state)
 			  "\r\n" },
 		{ .data = "HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n" },
 	};
-	struct httpc_response r;
+	struct http_response r;
 	char *cause, *url, *requests, *want;
 	int port;
 	struct server *s = tcp_start(replies, ARRAY_SIZE(replies), &port);
 
 	(void)state;
 	url = xasprintf("http://127.0.0.1:%d/web/health?x=1#frag", port);
-	assert_int_equal(get("GET", url, NULL, headers, 5000, 100, &r, &cause),
+	assert_int_equal(get("GET", url, NULL, "X-A: b", 5000, 100, &r, &cause),
 			 0);
 	assert_int_equal(r.status, 200);
 	assert_string_equal(r.body.data, "hello");
-	httpc_response_release(&r);
+	http_response_release(&r);
 	assert_int_equal(get("POST", url, "{\"a\":1}", NULL, 5000, 100, &r,
 			     &cause), 0);
 	assert_int_equal(r.status, 201);
-	httpc_response_release(&r);
+	http_response_release(&r);
 	assert_int_equal(get("POST", url, NULL, NULL, 5000, 100, &r, &cause),
 			 0);
 	assert_int_equal(r.status, 202);
-	httpc_response_release(&r);
+	http_response_release(&r);
 	/* a HEAD is done at the end of the head, whatever the length says */
 	assert_int_equal(get("HEAD", url, NULL, NULL, 5000, 100, &r, &cause),
 			 0);
 	assert_int_equal(r.status, 200);
 	assert_int_equal(r.body.len, 0);
-	httpc_response_release(&r);
+	http_response_release(&r);
 	requests = tcp_stop(s);
-	want = xasprintf(
-		"GET /web/health?x=1 HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n"
-		"User-Agent: odooctl\r\nConnection: close\r\nX-A: b\r\n\r\n\n"
-		"POST /web/health?x=1 HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n"
-		"User-Agent: odooctl\r\nConnection: close\r\n"
-		"Content-Length: 7\r\n\r\n{\"a\":1}\n"
-		"POST /web/health?x=1 HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n"
-		"User-Agent: odooctl\r\nConnection: close\r\n"
-		"Content-Length: 0\r\n\r\n\n"
-		"HEAD /web/health?x=1 HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n"
-		"User-Agent: odooctl\r\nConnection: close\r\n\r\n\n",
-		port, port, port, port);
-	assert_string_equal(requests, want);
+	want = xasprintf("GET /web/health?x=1 HTTP/1.1\r\nHost: 127.0.0.1:%d"
+			 "\r\nUser-Agent: odooctl\r\n", port);
+	assert_true(str_starts_with(requests, want));
 	free(want);
+	assert_non_null(strstr(requests, "\r\nX-A: b\r\n\r\n\nPOST "
+			       "/web/health?x=1 HTTP/1.1\r\n"));
+	assert_non_null(strstr(requests, "\r\nContent-Length: 7\r\n\r\n"
+			       "{\"a\":1}\nPOST /web/health?x=1 HTTP/1.1\r\n"));
+	assert_non_null(strstr(requests, "\r\nContent-Length: 0\r\n\r\n\n"
+			       "HEAD /web/health?x=1 HTTP/1.1\r\n"));
+	assert_null(strstr(requests, "Expect:"));
+	assert_null(strstr(requests, "#frag"));
 	free(requests);
 	free(url);
 }
@@ -510,7 +195,7 @@ static void test_tcp_framings(void **state)
 	expect_failure(url, 5000, "connection closed before the end of the "
 		       "reply");
 	expect_failure(url, 5000, "empty reply");
-	expect_failure(url, 5000, "bad status line");
+	expect_failure(url, 5000, "received HTTP/0.9 when not allowed");
 	free(tcp_stop(s));
 	free(url);
 }
@@ -521,27 +206,27 @@ static void test_unix_socket(void **state)
 		{ .data = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}" },
 	};
 	struct server *s = server_start(replies, ARRAY_SIZE(replies));
-	struct httpc_request req = {
+	struct http_request req = {
 		.method = "GET", .url = "http://docker/v1.43/info",
 		.unix_socket = s->sock, .timeout_ms = 5000, .body_max = 100,
 	};
-	struct httpc_response r;
+	struct http_response r;
 	char *cause = NULL, *requests, *missing;
 
 	(void)state;
-	assert_int_equal(httpc_do(&req, &r, &cause), 0);
+	assert_int_equal(http_do(&req, &r, &cause), 0);
 	assert_int_equal(r.status, 200);
 	assert_string_equal(r.body.data, "{}");
-	httpc_response_release(&r);
+	http_response_release(&r);
 	requests = server_stop(s);
 	assert_true(str_starts_with(requests, "GET /v1.43/info HTTP/1.1\r\n"
 				    "Host: docker\r\n"));
 	free(requests);
 
-	missing = xasprintf("/tmp/odooctl-test-httpc-none-%d.sock", getpid());
+	missing = xasprintf("/tmp/odooctl-test-http-none-%d.sock", getpid());
 	req.unix_socket = missing;
-	assert_int_equal(httpc_do(&req, &r, &cause), -1);
-	httpc_response_release(&r);
+	assert_int_equal(http_do(&req, &r, &cause), -1);
+	http_response_release(&r);
 	requests = xasprintf("GET http://docker/v1.43/info: %s: no such file "
 			     "or directory", missing);
 	assert_string_equal(cause, requests);
@@ -552,13 +237,93 @@ static void test_unix_socket(void **state)
 
 static void test_refused(void **state)
 {
-	char *url;
+	char *url, *want;
 	int port, fd = listen_tcp(0, &port);
 
 	(void)state;
 	close(fd);
 	url = xasprintf("http://127.0.0.1:%d/web/health", port);
-	expect_failure(url, 5000, "connection refused");
+	want = xasprintf("cannot connect to 127.0.0.1 port %d: connection "
+			 "refused", port);
+	expect_failure(url, 5000, want);
+	free(want);
+	free(url);
+}
+
+/* Sends a head, then a byte of the body every 20 ms for 2 s. */
+static void *trickle(void *arg)
+{
+	static const char head[] = "HTTP/1.1 200 OK\r\nContent-Length: "
+				   "99\r\n\r\n";
+	int c = accept(*(int *)arg, NULL, NULL);
+	char buf[4096];
+
+	if (c < 0)
+		return NULL;
+	if (read(c, buf, sizeof(buf)) > 0 &&
+	    send(c, head, strlen(head), MSG_NOSIGNAL) > 0)
+		for (int i = 0; i < 99; i++) {
+			if (send(c, "x", 1, MSG_NOSIGNAL) != 1)
+				break;
+			usleep(20 * 1000);
+		}
+	close(c);
+	return NULL;
+}
+
+/* Reads a request and answers nothing for 3 s: a receiver that hangs. */
+static void *hang(void *arg)
+{
+	int c = accept(*(int *)arg, NULL, NULL);
+	char buf[4096];
+
+	if (c < 0)
+		return NULL;
+	if (read(c, buf, sizeof(buf)) > 0)
+		sleep(3);
+	close(c);
+	return NULL;
+}
+
+/* A webhook to a receiver that hangs: the attempt ends at alert_timeout,
+ * with the reason the monitor logs. */
+static void test_alertq_post_hangs(void **state)
+{
+	int port, fd = listen_tcp(8, &port);
+	char *url = xasprintf("http://127.0.0.1:%d/hooks/T0KEN", port);
+	volatile int abort_flag = 0;
+	long long start = clock_ms();
+	char *cause = NULL;
+	pthread_t t;
+
+	(void)state;
+	pthread_create(&t, NULL, hang, &fd);
+	assert_int_equal(alertq_post(url, "{}", 1, &abort_flag, &cause), -1);
+	assert_string_equal(cause, "timed out after 1000 ms");
+	assert_true(clock_ms() - start < 2000);
+	free(cause);
+	pthread_join(t, NULL);
+	close(fd);
+	free(url);
+}
+
+/* A server that keeps sending does not stretch the deadline: it bounds
+ * the whole exchange, not each wait for a byte. */
+static void test_trickle(void **state)
+{
+	int port, fd = listen_tcp(8, &port);
+	char *url = xasprintf("http://127.0.0.1:%d/", port);
+	long long start = clock_ms();
+	pthread_t t;
+
+	(void)state;
+	pthread_create(&t, NULL, trickle, &fd);
+	expect_failure(url, 500, "timed out after 500 ms");
+	assert_true(clock_ms() - start >= 490);
+	assert_true(clock_ms() - start < 1500);
+	shutdown(fd, SHUT_RDWR);
+	pthread_join(t, NULL);
+	close(fd);
 	free(url);
 }
 
@@ -589,10 +354,10 @@ static void *cancel_later(void *arg)
 
 static void test_cancel(void **state)
 {
-	struct httpc_response r;
+	struct http_response r;
 	char *cause = NULL, *url;
 	int port, fd = listen_tcp(8, &port);
-	struct httpc_request req = { .method = "GET", .timeout_ms = 10000,
+	struct http_request req = { .method = "GET", .timeout_ms = 10000,
 				     .body_max = 100, .cancel = &cancel_flag };
 	long long start = clock_ms();
 	pthread_t t;
@@ -602,12 +367,12 @@ static void test_cancel(void **state)
 	req.url = url;
 	cancel_flag = 0;
 	pthread_create(&t, NULL, cancel_later, NULL);
-	assert_int_equal(httpc_do(&req, &r, &cause), -1);
+	assert_int_equal(http_do(&req, &r, &cause), -1);
 	pthread_join(t, NULL);
 	assert_true(clock_ms() - start < 2000);
 	assert_true(str_starts_with(cause, "GET http://127.0.0.1:"));
 	assert_non_null(strstr(cause, "/: cancelled"));
-	httpc_response_release(&r);
+	http_response_release(&r);
 	close(fd);
 	free(cause);
 	free(url);
@@ -615,15 +380,14 @@ static void test_cancel(void **state)
 
 static void test_bad_requests(void **state)
 {
-	static const char *const headers[] = {
-		"Authorization: Bearer s3cret\r\nX-Injected: 1", NULL
-	};
+	static const char header[] =
+		"Authorization: Bearer s3cret\r\nX-Injected: 1";
 	static const char *const bad[] = {
 		"ftp://host/", "http://", "http://[::1/", "http://host:0/",
 		"http://host:65536/", "http://host:x/", "http://u@/",
-		"http://host/a b", "http://host:/",
+		"http://host/a b",
 	};
-	struct httpc_response r;
+	struct http_response r;
 	char *cause;
 
 	(void)state;
@@ -635,19 +399,19 @@ static void test_bad_requests(void **state)
 	assert_int_equal(get("GET", "http://u@/", NULL, NULL, 100, 100, &r,
 			     &cause), -1);
 	assert_string_equal(cause, "GET http://***@/: bad url");
-	httpc_response_release(&r);
+	http_response_release(&r);
 	free(cause);
 	/* the message stays on one line */
 	assert_int_equal(get("GET", "http://ho\r\nst/", NULL, NULL, 100, 100,
 			     &r, &cause), -1);
 	assert_string_equal(cause, "GET http://ho  st/: bad url");
-	httpc_response_release(&r);
+	http_response_release(&r);
 	free(cause);
-	assert_int_equal(get("GET", "http://127.0.0.1:1/", NULL, headers,
+	assert_int_equal(get("GET", "http://127.0.0.1:1/", NULL, header,
 			     1000, 100, &r, &cause), -1);
 	assert_string_equal(cause, "GET http://127.0.0.1:1/: bad request "
 			    "header");
-	httpc_response_release(&r);
+	http_response_release(&r);
 	free(cause);
 }
 
@@ -661,7 +425,7 @@ static void test_userinfo_and_http_proxy(void **state)
 		{ .data = "HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nb" },
 		{ .data = "HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nc" },
 	};
-	struct httpc_response r;
+	struct http_response r;
 	char *cause = NULL, *url, *requests, *proxy;
 	int port;
 	struct server *s = tcp_start(replies, ARRAY_SIZE(replies), &port);
@@ -670,7 +434,7 @@ static void test_userinfo_and_http_proxy(void **state)
 	url = xasprintf("http://user:p%%40ss@127.0.0.1:%d/x", port);
 	assert_int_equal(get("GET", url, NULL, NULL, 5000, 100, &r, &cause),
 			 0);
-	httpc_response_release(&r);
+	http_response_release(&r);
 	free(url);
 	/* through the proxy (the canned server plays it) */
 	proxy = xasprintf("pu:pw@127.0.0.1:%d", port);
@@ -678,12 +442,12 @@ static void test_userinfo_and_http_proxy(void **state)
 	assert_int_equal(get("GET", "http://plain.invalid:8080/p?q=1", NULL,
 			     NULL, 5000, 100, &r, &cause), 0);
 	assert_string_equal(r.body.data, "b");
-	httpc_response_release(&r);
+	http_response_release(&r);
 	/* loopback: never through a proxy, even one that is set */
 	url = xasprintf("http://localhost:%d/direct", port);
 	assert_int_equal(get("GET", url, NULL, NULL, 5000, 100, &r, &cause),
 			 0);
-	httpc_response_release(&r);
+	http_response_release(&r);
 	free(url);
 	requests = tcp_stop(s);
 	assert_non_null(strstr(requests, "GET /x HTTP/1.1\r\nHost: 127.0.0.1:"));
@@ -698,15 +462,15 @@ static void test_userinfo_and_http_proxy(void **state)
 	setenv("no_proxy", "example.org, .invalid", 1);
 	assert_int_equal(get("GET", "http://plain.invalid:8080/", NULL, NULL,
 			     2000, 100, &r, &cause), -1);
-	assert_non_null(strstr(cause, "cannot resolve 'plain.invalid'"));
+	assert_non_null(strstr(cause, "resolve host: plain.invalid"));
 	free(cause);
 	unsetenv("no_proxy");
 	/* a proxy that does not answer is named */
 	setenv("http_proxy", "http://127.0.0.1:1", 1);
 	assert_int_equal(get("GET", "http://plain.invalid/", NULL, NULL, 2000,
 			     100, &r, &cause), -1);
-	assert_string_equal(cause, "GET http://plain.invalid/: proxy "
-			    "127.0.0.1:1: connection refused");
+	assert_string_equal(cause, "GET http://plain.invalid/: cannot "
+			    "connect to 127.0.0.1 port 1: connection refused");
 	free(cause);
 	/* a failure shows user:password as *** */
 	assert_int_equal(get("GET", "http://u:secret@plain.invalid/", NULL,
@@ -714,10 +478,11 @@ static void test_userinfo_and_http_proxy(void **state)
 	assert_null(strstr(cause, "secret"));
 	assert_non_null(strstr(cause, "http://***@plain.invalid/"));
 	free(cause);
+	/* an https proxy is libcurl's to speak: tried, not refused */
 	setenv("http_proxy", "https://127.0.0.1:1", 1);
 	assert_int_equal(get("GET", "http://plain.invalid/", NULL, NULL, 2000,
 			     100, &r, &cause), -1);
-	assert_non_null(strstr(cause, "only http:// proxies are supported"));
+	assert_non_null(strstr(cause, "127.0.0.1 port 1: connection refused"));
 	free(cause);
 	unsetenv("http_proxy");
 	free(proxy);
@@ -784,7 +549,8 @@ static void test_alertq_post(void **state)
 	free(requests);
 	/* nobody there: the reason, never the url and its token */
 	assert_int_equal(alertq_post(url, "{}", 5, &abort_flag, &cause), -1);
-	assert_string_equal(cause, "connection refused");
+	assert_true(str_starts_with(cause, "cannot connect to 127.0.0.1 port "));
+	assert_null(strstr(cause, "T0KEN"));
 	free(cause);
 	abort_flag = 1;
 	assert_int_equal(alertq_post(url, "{}", 5, &abort_flag, &cause), -1);
@@ -871,7 +637,7 @@ static void tls_stop(struct tls_server *t)
  * one for another name ("other"), by the openssl CLI. */
 static char *make_certs(void)
 {
-	char *dir = xstrdup("/tmp/odooctl-test-httpc-XXXXXX"), *cmd;
+	char *dir = xstrdup("/tmp/odooctl-test-http-XXXXXX"), *cmd;
 	int rc;
 
 	if (!mkdtemp(dir))
@@ -904,7 +670,7 @@ extern char **environ;
  * stdout. */
 static int tls_get_main(const char *url)
 {
-	struct httpc_response r;
+	struct http_response r;
 	char *cause = NULL, *line;
 
 	if (get("GET", url, NULL, NULL, 5000, 100, &r, &cause) == 0)
@@ -913,7 +679,7 @@ static int tls_get_main(const char *url)
 		line = cause;
 	fputs(line, stdout);
 	free(line);
-	httpc_response_release(&r);
+	http_response_release(&r);
 	return 0;
 }
 
@@ -940,10 +706,12 @@ static char *tls_get(const char *ca_file, const char *url)
 	for (size_t i = 0; i < n; i++)
 		if (strncmp(environ[i], "SSL_CERT_", 9))
 			env[k++] = environ[i];
-	cert = xasprintf("SSL_CERT_FILE=%s", ca_file ? ca_file :
-			 "/nonexistent");
-	env[k++] = cert;
-	env[k++] = "SSL_CERT_DIR=/nonexistent";
+	/* NULL: the system's store */
+	cert = ca_file ? xasprintf("SSL_CERT_FILE=%s", ca_file) : NULL;
+	if (cert) {
+		env[k++] = cert;
+		env[k++] = "SSL_CERT_DIR=/nonexistent";
+	}
 	if (pipe(fds))
 		abort();
 	posix_spawn_file_actions_init(&fa);
@@ -991,12 +759,14 @@ static void test_tls(void **state)
 	expect_tls(ca, "127.0.0.1", good.port, "200 secure");
 	expect_tls(ca, "localhost", good.port, "200 secure");
 	expect_tls(NULL, "127.0.0.1", good.port,
-		   "TLS: certificate verify failed: "
+		   "TLS: SSL certificate problem: "
 		   "unable to get local issuer certificate");
 	expect_tls(ca, "localhost", other.port,
-		   "TLS: certificate verify failed: hostname mismatch");
+		   "TLS: SSL: no alternative certificate subject name matches "
+		   "target host name 'localhost'");
 	expect_tls(ca, "127.0.0.1", other.port,
-		   "TLS: certificate verify failed: IP address mismatch");
+		   "TLS: SSL: no alternative certificate subject name matches "
+		   "target host name '127.0.0.1'");
 	/* a peer that closes without close_notify: the end of a body
 	 * delimited by the close, and a truncation of any other */
 	good.reply = "HTTP/1.0 200 OK\r\n\r\nuntil close";
@@ -1153,14 +923,13 @@ static void test_tls_to_plain(void **state)
 {
 	int port, fd = listen_tcp(8, &port);
 	char *url = xasprintf("https://127.0.0.1:%d/", port);
-	char *want = xasprintf("GET %s: TLS: handshake: wrong version number",
-			       url), *got;
+	char *want = xasprintf("GET %s: TLS: ", url), *got;
 	pthread_t t;
 
 	(void)state;
 	pthread_create(&t, NULL, blurt, &fd);
-	got = tls_get("/nonexistent", url);
-	if (strcmp(got, want))
+	got = tls_get(NULL, url);
+	if (!str_starts_with(got, want) || !strstr(got, "wrong version number"))
 		fail_msg("got '%s'", got);
 	pthread_join(t, NULL);
 	close(fd);
@@ -1172,33 +941,26 @@ static void test_tls_to_plain(void **state)
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_parse_length),
-		cmocka_unit_test(test_parse_chunked),
-		cmocka_unit_test(test_parse_close_delimited),
-		cmocka_unit_test(test_parse_no_body),
-		cmocka_unit_test(test_parse_interim_bound),
-		cmocka_unit_test(test_parse_bad_head),
-		cmocka_unit_test(test_parse_nul),
-		cmocka_unit_test(test_parse_too_many_headers),
-		cmocka_unit_test(test_parse_bad_length),
-		cmocka_unit_test(test_parse_bad_chunks),
-		cmocka_unit_test(test_parse_too_large),
-		cmocka_unit_test(test_parse_truncated),
 		cmocka_unit_test(test_tcp_methods),
 		cmocka_unit_test(test_tcp_framings),
 		cmocka_unit_test(test_unix_socket),
 		cmocka_unit_test(test_refused),
 		cmocka_unit_test(test_timeout),
+		cmocka_unit_test(test_trickle),
 		cmocka_unit_test(test_cancel),
 		cmocka_unit_test(test_bad_requests),
 		cmocka_unit_test(test_userinfo_and_http_proxy),
 		cmocka_unit_test(test_http_do),
 		cmocka_unit_test(test_alertq_post),
+		cmocka_unit_test(test_alertq_post_hangs),
 		cmocka_unit_test(test_tls),
 		cmocka_unit_test(test_tls_to_plain),
 		cmocka_unit_test(test_tls_proxy),
 	};
 
+	/* as odooctl's commands: a peer that has gone is an error, not a
+	 * signal (the TLS servers here write with OpenSSL's write()) */
+	signal(SIGPIPE, SIG_IGN);
 	if (argc == 3 && !strcmp(argv[1], "--tls-get"))	/* tls_get's */
 		return tls_get_main(argv[2]);
 	return cmocka_run_group_tests(tests, NULL, NULL);
