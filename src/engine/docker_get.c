@@ -10,25 +10,6 @@
 
 #define JSON_MAX (4u << 20)	/* as docker.c's plain replies */
 
-char *docker_get_escape(const char *s)
-{
-	static const char hex[] = "0123456789ABCDEF";
-	struct buf b;
-
-	buf_init(&b, SIZE_MAX);
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
-		    (*p >= '0' && *p <= '9') || strchr("-._~", *p)) {
-			buf_append(&b, p, 1);
-		} else {
-			char e[3] = { '%', hex[*p >> 4], hex[*p & 15] };
-
-			buf_append(&b, e, 3);
-		}
-	}
-	return buf_detach(&b, NULL);
-}
-
 /*
  * GET path (below the version prefix); the reply as JSON. what names the
  * call in messages. *status (may be NULL) the HTTP status, 0 when none.
@@ -90,7 +71,7 @@ int docker_get_info(const char *socket, long timeout_ms, json_t **info,
 int docker_get_container(const char *socket, const char *id, long timeout_ms,
 			 struct container_state *st, int *found, char **cause)
 {
-	char *e = docker_get_escape(id), *path, *what;
+	char *e = url_escape(id), *path, *what;
 	json_t *c = NULL;
 	long status = 0;
 	int rc;
@@ -123,7 +104,7 @@ int docker_get_service(const char *socket, const char *project,
 	char *label = xasprintf("%s=%s", LABEL_PROJECT, project);
 	json_t *f = json_pack("{s:[s]}", "label", label), *list = NULL;
 	char *filters = json_dumps(f, JSON_COMPACT);
-	char *e = docker_get_escape(filters), *path, *what;
+	char *e = url_escape(filters), *path, *what;
 	const char *id;
 	int found = 0, rc;
 

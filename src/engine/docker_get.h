@@ -26,7 +26,4 @@ int docker_get_service(const char *socket, const char *project,
 		       const char *service, long timeout_ms,
 		       struct container_state *st, char **cause);
 
-/* s percent-encoded for a path segment or a query value. Caller frees. */
-char *docker_get_escape(const char *s);
-
 #endif

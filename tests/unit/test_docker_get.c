@@ -19,16 +19,6 @@ static const char inspect_body[] =
 	"\"NetworkSettings\":{\"Ports\":{\"8069/tcp\":"
 	"[{\"HostIp\":\"127.0.0.1\",\"HostPort\":\"32768\"}]}}}";
 
-static void test_escape(void **state)
-{
-	char *e = docker_get_escape("{\"label\":[\"a=b c/d\"]}-._~");
-
-	(void)state;
-	assert_string_equal(e, "%7B%22label%22%3A%5B%22a%3Db%20c%2Fd%22%5D%7D"
-			    "-._~");
-	free(e);
-}
-
 static void test_container(void **state)
 {
 	char *found_reply = http_reply("200 OK", inspect_body);
@@ -152,7 +142,6 @@ static void test_info_and_errors(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_escape),
 		cmocka_unit_test(test_container),
 		cmocka_unit_test(test_service),
 		cmocka_unit_test(test_info_and_errors),
