@@ -501,6 +501,14 @@ static void check_postgres_container(const struct config_env *env,
 	container_state_release(&st);
 }
 
+/* container.odoo failed with why (taken); the app checks cannot run. */
+static void no_container(struct results *r, char *why)
+{
+	results_add(r, "container.odoo", 0, NULL, why);
+	results_add(r, "app.health", 0, NULL, xstrdup("no serving container"));
+	results_add(r, "app.ready", 0, NULL, xstrdup("no serving container"));
+}
+
 static void check_odoo(const struct config_env *env, long timeout_ms,
 		       struct results *r)
 {
@@ -511,26 +519,15 @@ static void check_odoo(const struct config_env *env, long timeout_ms,
 
 	if (state_read_current(env->state_dir, &cur, &why) < 0 ||
 	    !cur.digest) {
-		char *d1 = why ? why : xstrdup("nothing deployed (no "
-					       "state_dir/current)");
-
-		results_add(r, "container.odoo", 0, NULL, d1);
-		results_add(r, "app.health", 0, NULL,
-			    xstrdup("no serving container"));
-		results_add(r, "app.ready", 0, NULL,
-			    xstrdup("no serving container"));
+		no_container(r, why ? why : xstrdup("nothing deployed (no "
+						   "state_dir/current)"));
 		current_release(&cur);
 		return;
 	}
 	if (docker_get_container(env->docker_socket, cur.container, timeout_ms,
 				 &st, &found, &why) < 0 || !found) {
-		results_add(r, "container.odoo", 0, NULL,
-			    why ? why : xasprintf("container %s is gone",
-						  cur.container));
-		results_add(r, "app.health", 0, NULL,
-			    xstrdup("no serving container"));
-		results_add(r, "app.ready", 0, NULL,
-			    xstrdup("no serving container"));
+		no_container(r, why ? why : xasprintf("container %s is gone",
+						     cur.container));
 		current_release(&cur);
 		return;
 	}
