@@ -23,7 +23,7 @@ static const char *const tools[] = { "pg_dump", "psql" };
 static const char *const replaced[] = {
 	"PGHOST=", "PGHOSTADDR=", "PGPORT=", "PGUSER=", "PGDATABASE=",
 	"PGPASSWORD=", "PGPASSFILE=", "PGSERVICE=", "PGAPPNAME=",
-	"PGCONNECT_TIMEOUT=", "PGCLIENTENCODING=",
+	"PGCONNECT_TIMEOUT=", "PGCLIENTENCODING=", NULL
 };
 
 long pgx_major(long server_version_num)
@@ -186,24 +186,11 @@ static int passfile(const struct config_env *env, struct pgx *px,
 	return rc;
 }
 
-static int replaced_var(const char *kv)
-{
-	for (size_t i = 0; i < ARRAY_SIZE(replaced); i++)
-		if (str_starts_with(kv, replaced[i]))
-			return 1;
-	return 0;
-}
-
 static void build_env(const struct config_env *env, struct pgx *px)
 {
-	size_t n = 0, i = 0;
+	size_t i;
 
-	while (environ[n])
-		n++;
-	px->envp = xcalloc(n + 8, sizeof(*px->envp));
-	for (size_t j = 0; j < n; j++)
-		if (!replaced_var(environ[j]))
-			px->envp[i++] = xstrdup(environ[j]);
+	px->envp = proc_environ(replaced, 7, &i);
 	px->envp[i++] = xasprintf("PGHOST=%s", env->db_host);
 	px->envp[i++] = xasprintf("PGPORT=%ld", env->db_port);
 	px->envp[i++] = xasprintf("PGUSER=%s", env->db_user);
@@ -237,9 +224,7 @@ int pgx_host_open(const struct config_env *env, struct pgx *px,
 
 void pgx_host_close(struct pgx *px)
 {
-	for (size_t i = 0; px->envp && px->envp[i]; i++)
-		free(px->envp[i]);
-	free(px->envp);
+	proc_environ_free(px->envp);
 	px->envp = NULL;
 	if (px->passfd >= 0)
 		close(px->passfd);
