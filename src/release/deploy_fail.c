@@ -137,7 +137,8 @@ int dp_roll_back(struct deploy *dp, const char *reason, char **cause)
 	}
 	if (!target && revive_last_good(dp, &target, cause) < 0)
 		goto out;
-	if ((dp->switched || !dp->prev_running) &&
+	if ((dp->switched || !dp->prev_running ||
+	     strcmp(target, dp->prev.container)) &&
 	    proxy_switch(dp->d, dp->env, dp->proxy_id, target, 0, cause) < 0)
 		goto out;
 	/* the candidate goes once no nginx worker sends it requests */
