@@ -12,7 +12,7 @@ LDLIBS  := $(shell pkg-config --libs $(PKGS))
 
 B       ?= build
 # The libraries, a folder each by concern (src/*/README.md; doc/internals.md
-# draws the layers); src/cmd/ holds the verbs.
+# draws the layers); src/cmd/ holds the verbs, src/cli/ what they share.
 LIB_SRC := $(filter-out src/cmd/%,$(wildcard src/*/*.c))
 HEADERS := $(wildcard src/*/*.h)
 CMD_SRC := $(wildcard src/cmd/*.c)
@@ -29,7 +29,7 @@ $(B)/odooctl: $(CMD_OBJ) $(B)/libodooctl.a
 # calls, and --as-needed, so that it maps only the libraries those call
 # (libcurl, libpq, libmicrohttpd, jansson, inih; not libarchive).
 $(B)/odooctl-monitor: $(B)/obj/odooctl-monitor.o $(B)/obj/cmd/monitor.o \
-		$(B)/obj/cmd/common.o $(B)/obj/cmd/global.o $(B)/libodooctl.a
+		$(B)/libodooctl.a
 	$(CC) $(ALL_CFLAGS) -Wl,--as-needed -o $@ $^ $(LDLIBS) -lpthread
 
 $(B)/libodooctl.a: $(LIB_OBJ)

@@ -8,7 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cmd/cmd.h"
+#include "cli/cli.h"
 #include "core/log.h"
 #include "core/util.h"
 

@@ -1,4 +1,4 @@
-#include "cmd/cmd.h"
+#include "cli/cli.h"
 #include "core/log.h"
 #include "secrets/secrets.h"
 #include "core/state.h"

@@ -2,7 +2,7 @@
 #include <signal.h>
 #include <string.h>
 
-#include "cmd/cmd.h"
+#include "cli/cli.h"
 
 static void on_signal(int sig)
 {

@@ -5,7 +5,7 @@
  * names.
  */
 #include "backup/backup.h"
-#include "cmd/cmd.h"
+#include "cli/cli.h"
 #include "core/log.h"
 #include "pg/pgx.h"
 #include "core/util.h"
