@@ -76,6 +76,7 @@ fi
 
 # ---- mid-upgrade of a database-changing release --------------------------------
 before=$(serving)
+PG=$(stack_container postgres)
 db_release D "" "CREATE TABLE chaos_d (id int);
 SELECT pg_sleep(5);" ""
 D=$DIGEST
