@@ -27,7 +27,7 @@
 #   5.-8. release 1 (first deploy), release 2 (a static file: the
 #      code-only path, zero downtime), release 3 (a controller bug: the
 #      database-changing path, its webhook answers 500, the smoke test
-#      fails, the pre-deploy backup is restored and release 2 serves again,
+#      fails, the rollback point is swapped back and release 2 serves again,
 #      exit 1), `odooctl rollback`, history; a client polls the proxy
 #      during each and the demo counts its answers by status code;
 #   9. where it runs and what to try.
@@ -966,10 +966,10 @@ say "odooctl deploy exited with status $rc"
 	die "release 3 should fail its smoke test POST /ocr_billing/webhook with 500, but odooctl rolled back because: $reason"
 case $path in
 database-changing)
-	grep -q '^==> restore ' "$DEMO_DIR/logs/deploy-3.log" ||
-		die "the database-changing deploy rolled back without restoring its pre-deploy backup (log: $DEMO_DIR/logs/deploy-3.log)"
-	say "odooctl took the database-changing path (controllers/main.py changed): maintenance page, release 2 stopped, backup verified, odoo -u $ADDON (it succeeded: the bug is at request time), release 3 started and healthy,"
-	say "then its smoke test failed ($reason): odooctl restored the pre-deploy backup (database and filestore), started release 2's kept container again and took the maintenance page down"
+	grep -Eq '^==> (swap back the rollback point|restore) ' "$DEMO_DIR/logs/deploy-3.log" ||
+		die "the database-changing deploy rolled back without putting its rollback point back (log: $DEMO_DIR/logs/deploy-3.log)"
+	say "odooctl took the database-changing path (controllers/main.py changed): a verified backup while release 2 served, then the maintenance page, release 2 frozen, the rollback point (a copy of the database, hard links of the filestore), odoo -u $ADDON (it succeeded: the bug is at request time), release 3 started and healthy,"
+	say "then its smoke test failed ($reason): odooctl swapped the rollback point back (database and filestore), thawed release 2 (the same process, warm) and took the maintenance page down"
 	load_end maintenance
 	;;
 code-only)
