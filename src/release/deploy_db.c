@@ -117,12 +117,10 @@ static int freeze_writers(struct deploy *dp, char **cause)
 		return -1;
 	json_array_foreach(list, i, c) {
 		const char *state = docker_json_str(c, "State");
-		json_t *names = json_object_get(c, "Names");
-		const char *name = json_string_value(json_array_get(names, 0));
+		const char *name = stack_entry_name(c);
 
 		if (!name || !state || strcmp(state, "running"))
 			continue;
-		name += *name == '/';
 		log_info("freezing %s (kept for the rollback: it goes on at "
 			 "once if the release fails)", name);
 		if ((rc = docker_container_set_restart(dp->d, name, "no",

@@ -189,12 +189,10 @@ void dp_kill_frozen(struct deploy *dp, const char *keep)
 	}
 	json_array_foreach(list, i, c) {
 		const char *state = docker_json_str(c, "State");
-		json_t *names = json_object_get(c, "Names");
-		const char *name = json_string_value(json_array_get(names, 0));
+		const char *name = stack_entry_name(c);
 
 		if (!name || !state || strcmp(state, "paused"))
 			continue;
-		name += *name == '/';
 		if (keep && !strcmp(name, keep))
 			continue;
 		log_info("stopping %s (frozen since the maintenance page; kept "

@@ -64,7 +64,7 @@ int stack_releases(struct docker *d, const struct config_env *env,
 	return 0;
 }
 
-static const char *entry_name(json_t *c)
+const char *stack_entry_name(json_t *c)
 {
 	const char *n = json_string_value(json_array_get(
 		json_object_get(c, "Names"), 0));
@@ -89,11 +89,11 @@ int stack_release_container(struct docker *d, const struct config_env *env,
 		if (!dg || strcmp(dg, digest))
 			continue;
 		if (state && !strcmp(state, "running")) {
-			best = entry_name(c);
+			best = stack_entry_name(c);
 			break;
 		}
 		if (!best)
-			best = entry_name(c);
+			best = stack_entry_name(c);
 	}
 	*name = best ? xstrdup(best) : NULL;
 	json_decref(list);
@@ -233,7 +233,7 @@ int stack_prune(struct docker *d, const struct config_env *env, long keep,
 	if (stack_releases(d, env, &list, cause) < 0)
 		return -1;
 	json_array_foreach(list, i, c) {
-		const char *name = entry_name(c);
+		const char *name = stack_entry_name(c);
 		const char *state = docker_json_str(c, "State");
 
 		if (!name || (state && !strcmp(state, "running")) ||

@@ -29,6 +29,8 @@ int stack_service_state(struct docker *d, const struct config_env *env,
 /* Release containers of env, newest first (caller json_decref()s). */
 int stack_releases(struct docker *d, const struct config_env *env,
 		   json_t **list, char **cause);
+/* The name of a container list entry (no leading '/'), borrowed; NULL. */
+const char *stack_entry_name(json_t *c);
 /* Newest container of digest (running preferred); *name NULL if none. */
 int stack_release_container(struct docker *d, const struct config_env *env,
 			    const char *digest, char **name, char **cause);
